@@ -1,0 +1,142 @@
+#include "auth/http_message.hpp"
+
+#include <charconv>
+
+#include "util/strings.hpp"
+
+namespace hookauth::auth {
+
+std::optional<std::string> Headers::get(std::string_view name) const {
+  for (const auto& [k, v] : items)
+    if (util::iequals(k, name)) return v;
+  return std::nullopt;
+}
+
+void Headers::set(std::string_view name, std::string value) {
+  bool placed = false;
+  std::vector<Header> out;
+  out.reserve(items.size() + 1);
+  for (auto& h : items) {
+    if (!util::iequals(h.first, name)) {
+      out.push_back(std::move(h));
+    } else if (!placed) {
+      out.emplace_back(std::move(h.first), value);
+      placed = true;
+    }
+  }
+  if (!placed) out.emplace_back(std::string(name), std::move(value));
+  items = std::move(out);
+}
+
+void Headers::remove(std::string_view name) {
+  std::erase_if(items, [&](const Header& h) { return util::iequals(h.first, name); });
+}
+
+Target split_target(std::string_view url) {
+  size_t start = 0;
+  if (auto scheme = url.find("://"); scheme != std::string_view::npos) {
+    start = url.find('/', scheme + 3);
+    if (start == std::string_view::npos) {
+      auto q = url.find('?', scheme + 3);
+      return {"/", q == std::string_view::npos ? "" : std::string(url.substr(q + 1))};
+    }
+  }
+  std::string_view target = url.substr(start);
+  if (auto hash = target.find('#'); hash != std::string_view::npos) target = target.substr(0, hash);
+  auto q = target.find('?');
+  if (q == std::string_view::npos) return {std::string(target.empty() ? "/" : target), ""};
+  return {std::string(target.substr(0, q)), std::string(target.substr(q + 1))};
+}
+
+std::vector<std::pair<std::string, std::string>> parse_query(std::string_view raw_query) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (raw_query.empty()) return out;
+  for (auto part : util::split(raw_query, '&')) {
+    if (part.empty()) continue;
+    auto eq = part.find('=');
+    if (eq == std::string_view::npos) {
+      out.emplace_back(util::percent_decode(part, true), "");
+    } else {
+      out.emplace_back(util::percent_decode(part.substr(0, eq), true),
+                       util::percent_decode(part.substr(eq + 1), true));
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// Takes one line off the front of rest, without its CRLF or LF; nullopt when no line end is left.
+std::optional<std::string_view> take_line(std::string_view& rest) {
+  auto nl = rest.find('\n');
+  if (nl == std::string_view::npos) return std::nullopt;
+  std::string_view line = rest.substr(0, nl);
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  rest.remove_prefix(nl + 1);
+  return line;
+}
+
+Result<std::string> decode_chunked(std::string_view rest) {
+  std::string body;
+  for (;;) {
+    auto size_line = take_line(rest);
+    if (!size_line) return usage_error("request body: chunked coding ends without a last chunk");
+    auto hex = util::trim(size_line->substr(0, size_line->find(';')));
+    size_t size = 0;
+    auto [ptr, ec] = std::from_chars(hex.data(), hex.data() + hex.size(), size, 16);
+    if (ec != std::errc() || ptr != hex.data() + hex.size() || hex.empty())
+      return usage_error("request body: bad chunk size '" + util::printable(hex) + "'");
+    if (size == 0) return body;
+    if (rest.size() < size) return usage_error("request body: chunk shorter than its size");
+    body.append(rest.substr(0, size));
+    rest.remove_prefix(size);
+    if (rest.starts_with("\r\n")) rest.remove_prefix(2);
+    else if (rest.starts_with("\n")) rest.remove_prefix(1);
+  }
+}
+
+}  // namespace
+
+Result<Request> parse_raw_request(std::string_view raw) {
+  std::string_view rest = raw;
+  // Tolerate blank lines before the request line (RFC 9112 section 2.2).
+  auto line = take_line(rest);
+  while (line && line->empty()) line = take_line(rest);
+  if (!line) return usage_error("request: no request line");
+  auto parts = util::split(*line, ' ');
+  if (parts.size() != 3 || parts[0].empty() || parts[1].empty() || !parts[2].starts_with("HTTP/"))
+    return usage_error("request line: expected 'METHOD TARGET HTTP/1.1', got '" + util::printable(*line) + "'");
+  Request req;
+  req.method = std::string(parts[0]);
+  req.url = std::string(parts[1]);
+  for (;;) {
+    auto h = take_line(rest);
+    if (!h) return usage_error("request headers: no blank line ends them");
+    if (h->empty()) break;
+    auto colon = h->find(':');
+    if (colon == std::string_view::npos || colon == 0 || h->substr(0, colon).find_first_of(" \t") != std::string_view::npos)
+      return usage_error("request header: malformed line '" + util::printable(h->substr(0, 60)) + "'");
+    req.headers.add(std::string(h->substr(0, colon)), std::string(util::trim(h->substr(colon + 1))));
+  }
+  auto te = req.headers.get("Transfer-Encoding");
+  if (te && util::iequals(util::trim(*te), "chunked")) {
+    auto body = decode_chunked(rest);
+    if (!body) return std::unexpected(body.error());
+    req.body = std::move(*body);
+  } else if (auto cl = req.headers.get("Content-Length")) {
+    size_t n = 0;
+    auto v = util::trim(*cl);
+    auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc() || ptr != v.data() + v.size())
+      return usage_error("request header Content-Length: not a number");
+    if (rest.size() < n)
+      return usage_error("request body: Content-Length says " + std::to_string(n) + " bytes, " +
+                         std::to_string(rest.size()) + " present");
+    req.body = std::string(rest.substr(0, n));
+  } else {
+    req.body = std::string(rest);
+  }
+  return req;
+}
+
+}  // namespace hookauth::auth

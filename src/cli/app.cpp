@@ -1,0 +1,79 @@
+#include "cli/app.hpp"
+
+#include <csignal>
+#include <cstdlib>
+#include <exception>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/context.hpp"
+
+namespace hookauth::cli {
+
+Result<store::Store> open_store(const GlobalOptions& global) {
+  auto path = store::store_path(global.store, std::getenv("HOOKAUTH_STORE"), std::getenv("XDG_CONFIG_HOME"),
+                                std::getenv("HOME"));
+  if (!path) return std::unexpected(path.error());
+  return store::Store(*path);
+}
+
+Result<store::Profile> load_profile(const store::Store& st, const std::string& name) {
+  auto data = st.load();
+  if (!data) return std::unexpected(data.error());
+  const auto* p = data->find(name);
+  if (!p) return usage_error("no authorization named '" + name + "' in " + st.path().string() +
+                             " (see 'hookauth auth list')");
+  return *p;
+}
+
+namespace {
+
+void print_error(const std::string& message) { std::cerr << "hookauth: error: " << message << "\n"; }
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);
+  CLI::App app{"hookauth: send webhooks with authorization, and verify them on the receiving side", "hookauth"};
+  app.set_version_flag("--version", std::string("hookauth ") + HOOKAUTH_VERSION);
+  app.require_subcommand(1);
+  GlobalOptions global;
+  app.add_option("--store", global.store, "the profile store (default: $HOOKAUTH_STORE, else "
+                                          "$XDG_CONFIG_HOME/hookauth/store.json)")
+      ->type_name("PATH");
+  app.add_flag("-q,--quiet", global.quiet, "print no notes on stderr");
+  Action action;
+  setup_auth_commands(app, global, action);
+  setup_webhook_commands(app, global, action);
+  setup_verify_commands(app, global, action);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    print_error(e.what());
+    return static_cast<int>(ExitCode::usage);
+  }
+  try {
+    if (!action) {
+      print_error("no command given (see 'hookauth --help')");
+      return static_cast<int>(ExitCode::usage);
+    }
+    auto result = action();
+    if (!result) {
+      print_error(result.error().message);
+      return static_cast<int>(result.error().code);
+    }
+    return static_cast<int>(*result);
+  } catch (const std::exception& e) {
+    print_error(e.what());
+    return static_cast<int>(ExitCode::usage);
+  }
+}
+
+}  // namespace hookauth::cli

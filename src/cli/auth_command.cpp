@@ -1,0 +1,208 @@
+// hookauth auth add|list|show|remove
+
+#include <iostream>
+#include <map>
+#include <set>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "cli/context.hpp"
+#include "cli/output.hpp"
+#include "cli/terminal.hpp"
+
+namespace hookauth::cli {
+
+namespace {
+
+struct AddOptions {
+  std::string name;
+  std::string type;
+  bool force = false;
+  std::map<std::string, std::string> values;  // every --FIELD given, by field name
+};
+
+struct ShowOptions {
+  std::string name;
+  bool json = false;
+  bool reveal = false;
+};
+
+// Builds the profile from the flags: secrets become references or literals ("-" is read now).
+Result<store::Profile> profile_from_flags(const AddOptions& o) {
+  store::Profile p;
+  p.name = o.name;
+  p.type = o.type;
+  if (auto ok = store::check_name(p.name); !ok) return std::unexpected(ok.error());
+  const store::TypeSpec* type = store::find_type(o.type);
+  if (!type) return usage_error("--type: unknown type '" + o.type + "' (none, basic, api-key)");
+  bool stdin_used = false;
+  for (const auto& [field, value] : o.values) {
+    const store::FieldSpec* spec = type->field(field);
+    if (!spec) return usage_error("--" + field + " does not apply to type " + o.type);
+    if (!spec->secret) {
+      p.fields[field] = value;
+      continue;
+    }
+    if (value == "-") {
+      if (stdin_used && !stdin_is_terminal()) return usage_error("--" + field + ": only one secret can be read from stdin");
+      stdin_used = true;
+      auto secret = read_secret(field);
+      if (!secret) return std::unexpected(secret.error());
+      p.secrets[field] = store::SecretRef{store::SecretRef::Kind::literal, std::move(*secret)};
+      continue;
+    }
+    auto ref = store::parse_secret_argument(field, value);
+    if (!ref) return std::unexpected(ref.error());
+    p.secrets[field] = std::move(*ref);
+  }
+  // A required secret that was not given is asked for on a terminal, never read silently.
+  for (const auto& f : type->fields) {
+    if (!f.secret || !f.required || p.secrets.contains(std::string(f.name)) || !stdin_is_terminal()) continue;
+    auto secret = read_secret(f.name);
+    if (!secret) return std::unexpected(secret.error());
+    p.secrets[std::string(f.name)] = store::SecretRef{store::SecretRef::Kind::literal, std::move(*secret)};
+  }
+  if (auto ok = store::validate(p); !ok) return std::unexpected(ok.error());
+  return p;
+}
+
+Result<ExitCode> run_add(const GlobalOptions& g, const AddOptions& o) {
+  auto profile = profile_from_flags(o);
+  if (!profile) return std::unexpected(profile.error());
+  auto st = open_store(g);
+  if (!st) return std::unexpected(st.error());
+  bool replaced = false;
+  auto ok = st->update([&](store::StoreData& data) -> Result<void> {
+    if (auto* existing = data.find(o.name)) {
+      if (!o.force) return usage_error("authorization '" + o.name + "' exists (use --force to replace it)");
+      *existing = *profile;
+      replaced = true;
+      return {};
+    }
+    data.authorizations.push_back(*profile);
+    return {};
+  });
+  if (!ok) return std::unexpected(ok.error());
+  if (!g.quiet) std::cerr << (replaced ? "replaced" : "added") << " authorization '" << o.name << "' (" << o.type << ")\n";
+  return ExitCode::ok;
+}
+
+// A short description of a profile for the list: the non-secret facts only.
+std::string summary(const store::Profile& p) {
+  if (p.type == "basic") return "user " + p.field("username");
+  if (p.type == "api-key") return p.field("key") + " in " + p.field("in");
+  return "";
+}
+
+Result<ExitCode> run_list(const GlobalOptions& g, bool json) {
+  auto st = open_store(g);
+  if (!st) return std::unexpected(st.error());
+  auto data = st->load();
+  if (!data) return std::unexpected(data.error());
+  if (json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& p : data->authorizations)
+      out.push_back({{"name", p.name}, {"type", p.type}, {"summary", summary(p)}});
+    print_json(std::cout, out);
+    return ExitCode::ok;
+  }
+  if (data->authorizations.empty()) {
+    if (!g.quiet) std::cerr << "no authorizations in " << st->path().string() << " (add one with 'hookauth auth add')\n";
+    return ExitCode::ok;
+  }
+  std::vector<std::vector<std::string>> rows{{"NAME", "TYPE", "DETAILS"}};
+  for (const auto& p : data->authorizations) rows.push_back({p.name, p.type, summary(p)});
+  print_table(std::cout, rows);
+  return ExitCode::ok;
+}
+
+Result<ExitCode> run_show(const GlobalOptions& g, const ShowOptions& o) {
+  auto st = open_store(g);
+  if (!st) return std::unexpected(st.error());
+  auto p = load_profile(*st, o.name);
+  if (!p) return std::unexpected(p.error());
+  const store::TypeSpec* type = store::find_type(p->type);
+  std::vector<std::pair<std::string, std::string>> fields;
+  for (const auto& f : type->fields) {
+    std::string n(f.name);
+    if (f.secret) {
+      if (auto it = p->secrets.find(n); it != p->secrets.end()) fields.emplace_back(n, store::display(it->second, o.reveal));
+    } else {
+      fields.emplace_back(n, p->field(n));
+    }
+  }
+  if (o.json) {
+    nlohmann::json out{{"name", p->name}, {"type", p->type}};
+    for (const auto& [k, v] : fields) out[k] = v;
+    print_json(std::cout, out);
+    return ExitCode::ok;
+  }
+  std::vector<std::vector<std::string>> rows{{"name:", p->name}, {"type:", p->type}};
+  for (const auto& [k, v] : fields) rows.push_back({k + ":", v});
+  print_table(std::cout, rows);
+  return ExitCode::ok;
+}
+
+Result<ExitCode> run_remove(const GlobalOptions& g, const std::string& name) {
+  auto st = open_store(g);
+  if (!st) return std::unexpected(st.error());
+  auto ok = st->update([&](store::StoreData& data) -> Result<void> {
+    auto before = data.authorizations.size();
+    std::erase_if(data.authorizations, [&](const store::Profile& p) { return p.name == name; });
+    if (data.authorizations.size() == before)
+      return usage_error("no authorization named '" + name + "' in " + st->path().string());
+    return {};
+  });
+  if (!ok) return std::unexpected(ok.error());
+  if (!g.quiet) std::cerr << "removed authorization '" << name << "'\n";
+  return ExitCode::ok;
+}
+
+}  // namespace
+
+void setup_auth_commands(CLI::App& app, const GlobalOptions& global, Action& action) {
+  auto* auth = app.add_subcommand("auth", "manage authorizations");
+  auth->require_subcommand(1);
+
+  auto add_opts = std::make_shared<AddOptions>();
+  auto* add = auth->add_subcommand("add", "add an authorization (secrets: literal, env:NAME, file:PATH or -)");
+  add->add_option("name", add_opts->name, "its name: letters, digits, '.', '_', '-'")->required();
+  std::string types;
+  for (const auto& t : store::profile_types()) types += (types.empty() ? "" : "|") + std::string(t.name);
+  add->add_option("--type", add_opts->type, "the authorization type")->required()->type_name(types);
+  add->add_flag("--force", add_opts->force, "replace an authorization of the same name");
+  std::set<std::string> seen;
+  for (const auto& t : store::profile_types()) {
+    for (const auto& f : t.fields) {
+      std::string n(f.name);
+      if (!seen.insert(n).second) continue;
+      std::string help = std::string(f.help) + " (" + std::string(t.name) + ")";
+      add->add_option_function<std::string>(
+             "--" + n, [add_opts, n](const std::string& v) { add_opts->values[n] = v; }, help)
+          ->type_name(f.secret ? "SECRET" : "TEXT");
+    }
+  }
+  add->callback([&global, &action, add_opts] { action = [&global, add_opts] { return run_add(global, *add_opts); }; });
+
+  auto list_json = std::make_shared<bool>(false);
+  auto* list = auth->add_subcommand("list", "list the authorizations");
+  list->add_flag("--json", *list_json, "print a JSON array");
+  list->callback([&global, &action, list_json] { action = [&global, list_json] { return run_list(global, *list_json); }; });
+
+  auto show_opts = std::make_shared<ShowOptions>();
+  auto* show = auth->add_subcommand("show", "show one authorization, secrets redacted");
+  show->add_option("name", show_opts->name, "the authorization")->required();
+  show->add_flag("--json", show_opts->json, "print a JSON object");
+  show->add_flag("--reveal", show_opts->reveal, "show literal secrets");
+  show->callback([&global, &action, show_opts] { action = [&global, show_opts] { return run_show(global, *show_opts); }; });
+
+  auto remove_name = std::make_shared<std::string>();
+  auto* remove = auth->add_subcommand("remove", "remove an authorization");
+  remove->alias("rm");
+  remove->add_option("name", *remove_name, "the authorization")->required();
+  remove->callback(
+      [&global, &action, remove_name] { action = [&global, remove_name] { return run_remove(global, *remove_name); }; });
+}
+
+}  // namespace hookauth::cli

@@ -1,0 +1,34 @@
+#pragma once
+// What every command shares: the global options, the action that parsing selects, and the store.
+
+#include <functional>
+#include <string>
+
+#include "store/store.hpp"
+#include "util/result.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace hookauth::cli {
+
+struct GlobalOptions {
+  std::string store;  // --store
+  bool quiet = false;  // --quiet
+};
+
+// Parsing picks one action; it runs after parsing has finished, never inside CLI11.
+using Action = std::function<Result<ExitCode>()>;
+
+// The store named by --store, HOOKAUTH_STORE or the XDG default.
+Result<store::Store> open_store(const GlobalOptions& global);
+
+// The authorization called name; a usage error that names the store when there is none.
+Result<store::Profile> load_profile(const store::Store& store, const std::string& name);
+
+void setup_auth_commands(CLI::App& app, const GlobalOptions& global, Action& action);
+void setup_webhook_commands(CLI::App& app, const GlobalOptions& global, Action& action);
+void setup_verify_commands(CLI::App& app, const GlobalOptions& global, Action& action);
+
+}  // namespace hookauth::cli

@@ -1,0 +1,43 @@
+#include "cli/output.hpp"
+
+#include <algorithm>
+#include <ostream>
+
+#include <nlohmann/json.hpp>
+
+namespace hookauth::cli {
+
+void print_json(std::ostream& out, const nlohmann::json& j, bool pretty) {
+  out << j.dump(pretty ? 2 : -1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+}
+
+void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> widths;
+  for (const auto& row : rows) {
+    widths.resize(std::max(widths.size(), row.size()));
+    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
+    }
+    out << line << "\n";
+  }
+}
+
+std::string format_request(const auth::Request& request, const std::string& host, const auth::Redactor& redactor) {
+  auto target = auth::split_target(request.url);
+  std::string origin_form = target.path + (target.query.empty() ? "" : "?" + target.query);
+  std::string out = request.method + " " + redactor.url(origin_form) + " HTTP/1.1\r\n";
+  out += "Host: " + host + "\r\n";
+  for (const auto& [k, v] : request.headers.items) out += k + ": " + redactor.header_value(k, v) + "\r\n";
+  if (!request.body.empty() || request.method == "POST" || request.method == "PUT" || request.method == "PATCH")
+    out += "Content-Length: " + std::to_string(request.body.size()) + "\r\n";
+  out += "\r\n";
+  out += redactor.text(request.body);
+  return out;
+}
+
+}  // namespace hookauth::cli

@@ -1,0 +1,25 @@
+#pragma once
+// How the CLI prints: JSON documents, aligned tables, and requests as HTTP/1.1 text.
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "auth/http_message.hpp"
+#include "auth/redactor.hpp"
+
+namespace hookauth::cli {
+
+// One JSON document on a line of its own; invalid UTF-8 is replaced, never thrown on.
+void print_json(std::ostream& out, const nlohmann::json& j, bool pretty = true);
+
+// Left-aligned columns separated by two spaces; the first row is the header.
+void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows);
+
+// The request exactly as it would go on the wire (origin-form target, Host first, Content-Length
+// when there is a body), with secrets replaced by the redactor.
+std::string format_request(const auth::Request& request, const std::string& host, const auth::Redactor& redactor);
+
+}  // namespace hookauth::cli

@@ -1,0 +1,21 @@
+#pragma once
+// The terminal edge of the CLI: is this a terminal, hidden prompts, standard input.
+
+#include <string>
+#include <string_view>
+
+#include "util/result.hpp"
+
+namespace hookauth::cli {
+
+bool stdin_is_terminal();
+bool stderr_is_terminal();
+
+// Everything on standard input.
+std::string read_all_stdin();
+
+// A secret given as "-": typed at a hidden prompt on a terminal, else read from standard input
+// (one trailing newline removed). An error when stdin is a terminal that gives nothing.
+Result<std::string> read_secret(std::string_view what);
+
+}  // namespace hookauth::cli

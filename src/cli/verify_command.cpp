@@ -1,0 +1,209 @@
+// hookauth verify, hookauth verify serve
+
+#include <pthread.h>
+
+#include <atomic>
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "auth/credentials.hpp"
+#include "auth/redactor.hpp"
+#include "cli/context.hpp"
+#include "cli/output.hpp"
+#include "cli/terminal.hpp"
+#include "net/listener.hpp"
+#include "util/strings.hpp"
+#include "util/time.hpp"
+
+namespace hookauth::cli {
+
+namespace {
+
+struct CheckOptions {
+  std::string auth;
+  std::string request = "-";
+  bool json = false;
+};
+
+struct ServeOptions {
+  std::string auth;
+  std::string listen = "127.0.0.1:8080";
+  std::string log;
+  std::size_t count = 0;
+};
+
+struct Loaded {
+  std::string type;
+  auth::Credentials credentials;
+};
+
+Result<Loaded> load_credentials(const GlobalOptions& g, const std::string& name) {
+  if (name.empty()) return usage_error("--auth is required: the authorization to check against");
+  auto st = open_store(g);
+  if (!st) return std::unexpected(st.error());
+  auto profile = load_profile(*st, name);
+  if (!profile) return std::unexpected(profile.error());
+  auto c = store::to_credentials(*profile);
+  if (!c) return std::unexpected(c.error());
+  return Loaded{profile->type, std::move(*c)};
+}
+
+Result<ExitCode> run_check(const GlobalOptions& g, const CheckOptions& o) {
+  auto loaded = load_credentials(g, o.auth);
+  if (!loaded) return std::unexpected(loaded.error());
+  std::string raw;
+  if (o.request == "-") {
+    raw = read_all_stdin();
+  } else {
+    std::ifstream in(o.request, std::ios::binary);
+    if (!in) return usage_error("--request " + o.request + ": cannot read the file");
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    raw = ss.str();
+  }
+  auto request = auth::parse_raw_request(raw);
+  if (!request) return std::unexpected(request.error());
+  auth::Verdict v = auth::verify(loaded->credentials, *request);
+  if (o.json) {
+    nlohmann::json out{{"valid", v.valid}, {"auth", o.auth}, {"type", loaded->type}};
+    out["reason"] = v.valid ? nlohmann::json(nullptr) : nlohmann::json(v.reason);
+    print_json(std::cout, out);
+  } else {
+    std::cout << (v.valid ? "valid" : "invalid: " + v.reason) << "\n";
+  }
+  return v.valid ? ExitCode::ok : ExitCode::check_failed;
+}
+
+Result<std::pair<std::string, int>> parse_listen(const std::string& listen) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos) return usage_error("--listen '" + listen + "': expected HOST:PORT");
+  std::string host = listen.substr(0, colon);
+  if (host.starts_with('[') && host.ends_with(']')) host = host.substr(1, host.size() - 2);
+  int port = -1;
+  try {
+    size_t used = 0;
+    port = std::stoi(listen.substr(colon + 1), &used);
+    if (used != listen.size() - colon - 1) port = -1;
+  } catch (const std::exception&) {
+    port = -1;
+  }
+  if (port < 0 || port > 65535) return usage_error("--listen '" + listen + "': the port must be 0 to 65535");
+  if (host.empty()) return usage_error("--listen '" + listen + "': no host");
+  return std::make_pair(host, port);
+}
+
+// Blocks SIGINT and SIGTERM in every thread started from here on, and stops the listener when one
+// arrives; the returned function ends the watcher.
+class SignalWatcher {
+ public:
+  explicit SignalWatcher(net::Listener& listener) {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+    thread_ = std::thread([this, &listener] {
+      timespec wait{0, 200'000'000};
+      while (!done_) {
+        if (sigtimedwait(&set_, nullptr, &wait) > 0) {
+          listener.stop();
+          return;
+        }
+      }
+    });
+  }
+  ~SignalWatcher() {
+    done_ = true;
+    thread_.join();
+    pthread_sigmask(SIG_UNBLOCK, &set_, nullptr);
+  }
+  SignalWatcher(const SignalWatcher&) = delete;
+  SignalWatcher& operator=(const SignalWatcher&) = delete;
+
+ private:
+  sigset_t set_{};
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
+
+Result<ExitCode> run_serve(const GlobalOptions& g, const ServeOptions& o) {
+  auto loaded = load_credentials(g, o.auth);
+  if (!loaded) return std::unexpected(loaded.error());
+  auto where = parse_listen(o.listen);
+  if (!where) return std::unexpected(where.error());
+  std::ofstream log_file;
+  if (!o.log.empty()) {
+    log_file.open(o.log, std::ios::app);
+    if (!log_file) return usage_error("--log " + o.log + ": cannot open the file");
+  }
+  std::ostream& log = o.log.empty() ? std::cout : log_file;
+  auto listener = net::Listener::bind(where->first, where->second);
+  if (!listener) return std::unexpected(listener.error());
+  std::string host = where->first.find(':') != std::string::npos ? "[" + where->first + "]" : where->first;
+  std::cerr << "listening on http://" << host << ":" << (*listener)->port() << std::endl;
+
+  auth::Redactor redactor = auth::redactor_for(loaded->credentials);
+  std::mutex log_mutex;
+  auto handler = [&](const auth::Request& request, const std::string& peer) {
+    auth::Verdict v = auth::verify(loaded->credentials, request);
+    net::Reply reply;
+    reply.status = v.valid ? 200 : 401;
+    reply.body = v.valid ? "valid\n" : "invalid: " + v.reason + "\n";
+    if (!v.valid && !v.challenge.empty()) reply.headers.add("WWW-Authenticate", v.challenge);
+    nlohmann::json line{{"time", util::format_rfc3339(util::Clock::now())},
+                        {"peer", peer},
+                        {"method", request.method},
+                        {"target", redactor.url(request.url)},
+                        {"verdict", v.valid ? "valid" : "invalid"},
+                        {"status", reply.status}};
+    line["reason"] = v.valid ? nlohmann::json(nullptr) : nlohmann::json(v.reason);
+    std::lock_guard lock(log_mutex);
+    print_json(log, line, false);
+    log.flush();
+    return reply;
+  };
+  {
+    SignalWatcher watcher(**listener);
+    (*listener)->serve(handler, o.count);
+  }
+  if (!g.quiet) std::cerr << "stopped" << std::endl;
+  return ExitCode::ok;
+}
+
+}  // namespace
+
+void setup_verify_commands(CLI::App& app, const GlobalOptions& global, Action& action) {
+  auto check = std::make_shared<CheckOptions>();
+  auto* verify = app.add_subcommand("verify", "check that a received request carries valid authorization");
+  verify->require_subcommand(0, 1);
+  verify->add_option("--auth", check->auth, "the authorization to check against")->type_name("NAME");
+  verify->add_option("--request", check->request, "a captured raw HTTP/1.1 request (default: - for stdin)")
+      ->type_name("FILE|-");
+  verify->add_flag("--json", check->json, "print a JSON object");
+
+  auto serve = std::make_shared<ServeOptions>();
+  auto* srv = verify->add_subcommand("serve", "answer every request with 200 when valid, 401 when not");
+  srv->add_option("--auth", serve->auth, "the authorization to check against")->type_name("NAME");
+  srv->add_option("--listen", serve->listen, "the address to listen on; port 0 picks a free one")
+      ->type_name("HOST:PORT")
+      ->capture_default_str();
+  srv->add_option("--log", serve->log, "append the JSON log lines to FILE instead of stdout")->type_name("FILE");
+  srv->add_option("--count", serve->count, "exit after answering N requests")->type_name("N");
+
+  verify->callback([&global, &action, check, serve, srv] {
+    if (srv->parsed()) {
+      if (serve->auth.empty()) serve->auth = check->auth;
+      action = [&global, serve] { return run_serve(global, *serve); };
+    } else {
+      action = [&global, check] { return run_check(global, *check); };
+    }
+  });
+}
+
+}  // namespace hookauth::cli

@@ -1,0 +1,228 @@
+// hookauth webhook send
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "auth/credentials.hpp"
+#include "auth/redactor.hpp"
+#include "cli/context.hpp"
+#include "cli/output.hpp"
+#include "cli/terminal.hpp"
+#include "net/sender.hpp"
+#include "net/url.hpp"
+#include "util/strings.hpp"
+
+#ifndef HOOKAUTH_VERSION
+#define HOOKAUTH_VERSION "0"
+#endif
+
+namespace hookauth::cli {
+
+namespace {
+
+struct SendOptions {
+  std::string auth;
+  std::string url;
+  std::string method;
+  std::vector<std::string> headers;
+  std::string data;
+  bool has_data = false;
+  bool include = false;
+  bool json = false;
+  bool verbose = false;
+  bool dry_run = false;
+  bool reveal = false;
+  double timeout = 0;
+  int retries = 0;
+  std::string cacert, cert, key;
+  bool insecure = false;
+  bool location = false;
+  bool allow_insecure_http = false;
+};
+
+// -d DATA, -d @FILE, -d @- (exact bytes, as curl's --data-binary).
+Result<std::string> read_data(const std::string& data) {
+  if (!data.starts_with('@')) return data;
+  std::string path = data.substr(1);
+  if (path == "-") return read_all_stdin();
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return usage_error("-d @" + path + ": cannot read the file");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Result<auth::Request> build_request(const SendOptions& o) {
+  auth::Request r;
+  r.url = o.url;
+  r.headers.add("User-Agent", "hookauth/" HOOKAUTH_VERSION);
+  r.headers.add("Accept", "*/*");
+  if (o.has_data) {
+    auto body = read_data(o.data);
+    if (!body) return std::unexpected(body.error());
+    r.body = std::move(*body);
+  }
+  for (const auto& h : o.headers) {
+    auto colon = h.find(':');
+    if (colon == std::string::npos || colon == 0)
+      return usage_error("-H '" + util::printable(h.substr(0, 40)) + "': expected 'Name: value'");
+    std::string name(util::trim(std::string_view(h).substr(0, colon)));
+    std::string value(util::trim(std::string_view(h).substr(colon + 1)));
+    if (name.find_first_of(" \t\r\n") != std::string::npos) return usage_error("-H: header name '" + name + "' has spaces");
+    if (value.find_first_of("\r\n") != std::string::npos) return usage_error("-H " + name + ": value has a line break");
+    r.headers.set(name, value);
+  }
+  if (o.has_data && !r.headers.has("Content-Type")) {
+    bool is_json = nlohmann::json::accept(r.body);
+    r.headers.add("Content-Type", is_json ? "application/json" : "application/x-www-form-urlencoded");
+  }
+  r.method = !o.method.empty() ? util::to_lower(o.method) == "head" ? "HEAD" : o.method : o.has_data ? "POST" : "GET";
+  return r;
+}
+
+nlohmann::json response_json(const net::Response& resp, const auth::Redactor& redactor) {
+  nlohmann::json headers = nlohmann::json::object();
+  for (const auto& [k, v] : resp.headers.items) {
+    std::string key = util::to_lower(k);
+    std::string value = redactor.header_value(k, v);
+    if (headers.contains(key)) headers[key] = headers[key].get<std::string>() + ", " + value;
+    else headers[key] = value;
+  }
+  const auto& t = resp.timings;
+  return {{"status", resp.status},
+          {"status_line", resp.status_line},
+          {"headers", headers},
+          {"body", redactor.text(resp.body)},
+          {"timings", {{"dns", t.dns}, {"connect", t.connect}, {"tls", t.tls}, {"first_byte", t.first_byte}, {"total", t.total}}}};
+}
+
+Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& o) {
+  auth::Credentials credentials = auth::NoAuth{};
+  if (!o.auth.empty()) {
+    auto st = open_store(g);
+    if (!st) return std::unexpected(st.error());
+    auto profile = load_profile(*st, o.auth);
+    if (!profile) return std::unexpected(profile.error());
+    auto c = store::to_credentials(*profile);
+    if (!c) return std::unexpected(c.error());
+    credentials = std::move(*c);
+  }
+  auto request = build_request(o);
+  if (!request) return std::unexpected(request.error());
+  auth::Redactor redactor = auth::redactor_for(credentials);
+  redactor.set_enabled(!o.reveal);
+
+  net::SendPolicy policy;
+  policy.retries = o.retries;
+  policy.follow_redirects = o.location;
+  policy.allow_insecure_http = o.allow_insecure_http;
+  policy.has_credentials = !std::holds_alternative<auth::NoAuth>(credentials);
+  auth::SignContext context{util::Clock::now()};
+  net::Signer signer = [&](auth::Request& r) { return auth::sign(credentials, r, context); };
+
+  if (o.dry_run) {
+    if (auto ok = net::check_transport_security(request->url, policy); !ok) return std::unexpected(ok.error());
+    auto host = net::host_header(request->url);
+    if (!host) return std::unexpected(host.error());
+    auth::Request signed_request = *request;
+    if (auto ok = signer(signed_request); !ok) return std::unexpected(ok.error());
+    std::cout << format_request(signed_request, *host, redactor);
+    return ExitCode::ok;
+  }
+
+  net::TransportOptions topt;
+  topt.timeout_seconds = o.timeout;
+  topt.cacert = o.cacert;
+  topt.insecure = o.insecure;
+  topt.client_cert = o.cert;
+  topt.client_key = o.key;
+  if (o.verbose) {
+    topt.trace = [&](char dir, std::string_view line) {
+      std::string shown;
+      if (dir == '*') {
+        shown = redactor.text(line);
+      } else if (auto colon = line.find(':'); colon != std::string_view::npos && !line.starts_with("HTTP/") &&
+                                               line.find(' ') > colon) {
+        shown = std::string(line.substr(0, colon)) + ": " +
+                redactor.header_value(line.substr(0, colon), util::trim(line.substr(colon + 1)));
+      } else {
+        shown = redactor.url(line);  // the request or status line
+      }
+      std::cerr << dir << ' ' << shown << "\n";
+    };
+  }
+  std::mt19937_64 rng(std::random_device{}());
+  net::SendEnvironment env;
+  env.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+  env.random_unit = [&] { return std::uniform_real_distribution<double>(0, 1)(rng); };
+  env.now = [] { return util::Clock::now(); };
+  env.note = [&](const std::string& s) {
+    if (!g.quiet) std::cerr << "hookauth: " << redactor.text(s) << "\n";
+  };
+  auto transport = net::make_curl_transport();
+  auto response = net::send(*transport, *request, signer, policy, topt, env);
+  if (!response) return std::unexpected(response.error());
+  if (o.json) {
+    print_json(std::cout, response_json(*response, redactor));
+  } else {
+    if (o.include) {
+      std::cout << response->status_line << "\r\n";
+      for (const auto& [k, v] : response->headers.items) std::cout << k << ": " << redactor.header_value(k, v) << "\r\n";
+      std::cout << "\r\n";
+    }
+    std::cout << redactor.text(response->body);
+  }
+  std::cout.flush();
+  bool ok = response->status >= 200 && response->status <= 299;
+  if (!ok && !g.quiet && !o.json) std::cerr << "hookauth: the receiver answered " << response->status_line << "\n";
+  return ok ? ExitCode::ok : ExitCode::check_failed;
+}
+
+}  // namespace
+
+void setup_webhook_commands(CLI::App& app, const GlobalOptions& global, Action& action) {
+  auto* webhook = app.add_subcommand("webhook", "send webhooks");
+  webhook->require_subcommand(1);
+  auto o = std::make_shared<SendOptions>();
+  auto* send = webhook->add_subcommand("send", "send one webhook with an authorization applied");
+  send->add_option("url", o->url, "the receiver's URL (http or https)")->required();
+  send->add_option("--auth", o->auth, "the authorization to apply (default: none)")->type_name("NAME");
+  send->add_option("-X,--request", o->method, "the method (default: POST with data, else GET)")->type_name("METHOD");
+  send->add_option("-H,--header", o->headers, "an extra header, repeatable")->type_name("'NAME: VALUE'");
+  send->add_option_function<std::string>(
+          "-d,--data",
+          [o](const std::string& v) {
+            o->data = v;
+            o->has_data = true;
+          },
+          "the body: DATA, @FILE or @- (stdin), sent byte for byte")
+      ->type_name("DATA");
+  send->add_flag("-i,--include", o->include, "print the status line and headers before the body");
+  send->add_flag("--json", o->json, "print one JSON object: status, headers, body, timings");
+  send->add_flag("-v,--verbose", o->verbose, "print the exchange's headers on stderr, secrets redacted");
+  send->add_flag("--dry-run", o->dry_run, "print the request as HTTP/1.1 text and send nothing");
+  send->add_flag("--reveal", o->reveal, "show secrets in what is printed");
+  send->add_option("--timeout", o->timeout, "give up after SECONDS (default: no limit)")
+      ->type_name("SECONDS")
+      ->check(CLI::NonNegativeNumber);
+  send->add_option("--retries", o->retries, "retry N times on connection errors, 408, 429 and 5xx")
+      ->type_name("N")
+      ->check(CLI::Range(0, 100));
+  send->add_option("--cacert", o->cacert, "trust the CA certificates in FILE")->type_name("FILE");
+  send->add_flag("-k,--insecure", o->insecure, "do not verify the server's TLS certificate");
+  send->add_option("--cert", o->cert, "client certificate for mutual TLS (PEM)")->type_name("FILE");
+  send->add_option("--key", o->key, "client private key for mutual TLS (PEM)")->type_name("FILE");
+  send->add_flag("-L,--location", o->location, "follow redirects (credentials stay with their origin)");
+  send->add_flag("--allow-insecure-http", o->allow_insecure_http,
+                 "allow credentials over plain http to a host that is not loopback");
+  send->callback([&global, &action, o] { action = [&global, o] { return run_send(global, *o); }; });
+}
+
+}  // namespace hookauth::cli

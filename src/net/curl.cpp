@@ -1,0 +1,231 @@
+// The only file that includes libcurl: the transport and the URL helpers.
+
+#include <curl/curl.h>
+
+#include <memory>
+#include <mutex>
+
+#include "net/transport.hpp"
+#include "net/url.hpp"
+#include "util/strings.hpp"
+
+namespace hookauth::net {
+
+namespace {
+
+void global_init() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+struct UrlDeleter {
+  void operator()(CURLU* u) const { curl_url_cleanup(u); }
+};
+using UrlHandle = std::unique_ptr<CURLU, UrlDeleter>;
+
+struct CurlString {
+  char* p = nullptr;
+  ~CurlString() { curl_free(p); }
+};
+
+Result<UrlHandle> parse(std::string_view url) {
+  global_init();
+  UrlHandle h(curl_url());
+  std::string s(url);
+  if (curl_url_set(h.get(), CURLUPART_URL, s.c_str(), CURLU_PATH_AS_IS) != CURLUE_OK)
+    return usage_error("not a valid URL: " + util::printable(url));
+  return h;
+}
+
+Result<std::string> part(CURLU* h, CURLUPart which, unsigned flags, std::string_view what) {
+  CurlString out;
+  if (curl_url_get(h, which, &out.p, flags) != CURLUE_OK || !out.p) return usage_error("URL has no " + std::string(what));
+  return std::string(out.p);
+}
+
+}  // namespace
+
+Result<Origin> origin_of(std::string_view url) {
+  auto h = parse(url);
+  if (!h) return std::unexpected(h.error());
+  auto scheme = part(h->get(), CURLUPART_SCHEME, 0, "scheme");
+  auto host = part(h->get(), CURLUPART_HOST, 0, "host");
+  auto port = part(h->get(), CURLUPART_PORT, CURLU_DEFAULT_PORT, "port");
+  if (!scheme || !host || !port) return usage_error("not an absolute URL: " + util::printable(url));
+  std::string s = util::to_lower(*scheme);
+  if (s != "http" && s != "https") return usage_error("unsupported URL scheme '" + s + "' (http or https)");
+  std::string hs = util::to_lower(*host);
+  if (hs.starts_with('[') && hs.ends_with(']')) hs = hs.substr(1, hs.size() - 2);
+  return Origin{s, hs, *port};
+}
+
+Result<std::string> resolve_location(std::string_view base, std::string_view location) {
+  auto h = parse(base);
+  if (!h) return std::unexpected(h.error());
+  std::string loc(location);
+  if (curl_url_set(h->get(), CURLUPART_URL, loc.c_str(), CURLU_PATH_AS_IS) != CURLUE_OK)
+    return usage_error("redirect to an invalid URL: " + util::printable(location));
+  return part(h->get(), CURLUPART_URL, 0, "URL");
+}
+
+Result<std::string> host_header(std::string_view url) {
+  auto h = parse(url);
+  if (!h) return std::unexpected(h.error());
+  auto host = part(h->get(), CURLUPART_HOST, 0, "host");
+  if (!host) return std::unexpected(host.error());
+  CurlString port;
+  if (curl_url_get(h->get(), CURLUPART_PORT, &port.p, 0) == CURLUE_OK && port.p) return *host + ":" + port.p;
+  return *host;
+}
+
+bool is_loopback(std::string_view host) {
+  std::string h = util::to_lower(host);
+  if (h.starts_with('[') && h.ends_with(']')) h = h.substr(1, h.size() - 2);
+  if (h == "localhost" || h.ends_with(".localhost") || h == "::1") return true;
+  auto parts = util::split(h, '.');
+  if (parts.size() != 4 || parts[0] != "127") return false;
+  for (auto p : parts) {
+    if (p.empty() || p.size() > 3) return false;
+    for (char c : p)
+      if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+namespace {
+
+struct Transfer {
+  Response response;
+  const TransportOptions* options = nullptr;
+};
+
+size_t on_body(char* data, size_t size, size_t n, void* user) {
+  static_cast<Transfer*>(user)->response.body.append(data, size * n);
+  return size * n;
+}
+
+size_t on_header(char* data, size_t size, size_t n, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  std::string_view line(data, size * n);
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  if (line.starts_with("HTTP/")) {  // a new response (after 100 Continue): start over
+    t->response.status_line = std::string(line);
+    t->response.headers.items.clear();
+  } else if (auto colon = line.find(':'); colon != std::string_view::npos) {
+    t->response.headers.add(std::string(line.substr(0, colon)), std::string(util::trim(line.substr(colon + 1))));
+  }
+  return size * n;
+}
+
+int on_debug(CURL*, curl_infotype type, char* data, size_t size, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  if (!t->options->trace) return 0;
+  char dir = type == CURLINFO_HEADER_OUT ? '>' : type == CURLINFO_HEADER_IN ? '<' : type == CURLINFO_TEXT ? '*' : 0;
+  if (!dir) return 0;
+  for (auto line : util::split(std::string_view(data, size), '\n')) {
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty() && dir != '*') continue;
+    if (!line.empty()) t->options->trace(dir, line);
+  }
+  return 0;
+}
+
+struct SlistDeleter {
+  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+};
+
+class CurlTransport final : public Transport {
+ public:
+  CurlTransport() {
+    global_init();
+    easy_ = curl_easy_init();
+  }
+  ~CurlTransport() override { curl_easy_cleanup(easy_); }
+  CurlTransport(const CurlTransport&) = delete;
+  CurlTransport& operator=(const CurlTransport&) = delete;
+
+  Result<Response> perform(const auth::Request& req, const TransportOptions& opt) override {
+    if (!easy_) return fail(ExitCode::network, "libcurl could not start");
+    CURL* c = easy_;
+    curl_easy_reset(c);  // keeps the connection cache: a retry reuses the connection
+    Transfer t;
+    t.options = &opt;
+    char errbuf[CURL_ERROR_SIZE] = {0};
+    std::unique_ptr<curl_slist, SlistDeleter> headers;
+    auto add = [&](const std::string& line) { headers.reset(curl_slist_append(headers.release(), line.c_str())); };
+    for (const auto& [k, v] : req.headers.items) add(v.empty() ? k + ";" : k + ": " + v);
+    add("Expect:");  // no 100-continue round trip
+    if (!req.headers.has("Accept")) add("Accept:");
+    if (!req.headers.has("Content-Type")) add("Content-Type:");
+
+    curl_easy_setopt(c, CURLOPT_URL, req.url.c_str());
+    curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);  // the sender decides, origin by origin
+    if (opt.trace) {
+      curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
+      curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, on_debug);
+      curl_easy_setopt(c, CURLOPT_DEBUGDATA, &t);
+    }
+    if (opt.timeout_seconds > 0)
+      curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(opt.timeout_seconds * 1000));
+    if (!opt.cacert.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, opt.cacert.c_str());
+    if (opt.insecure) {
+      curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+      curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    if (!opt.client_cert.empty()) curl_easy_setopt(c, CURLOPT_SSLCERT, opt.client_cert.c_str());
+    if (!opt.client_key.empty()) curl_easy_setopt(c, CURLOPT_SSLKEY, opt.client_key.c_str());
+
+    std::string method = util::to_lower(req.method) == "head" ? "HEAD" : req.method;
+    if (method == "HEAD") {
+      curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    } else if (!req.body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
+      curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
+      curl_easy_setopt(c, CURLOPT_POSTFIELDS, req.body.data());
+      if (method != "POST") curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
+    } else if (method != "GET") {
+      curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
+    }
+
+    CURLcode rc = curl_easy_perform(c);
+    if (rc != CURLE_OK) {
+      std::string detail = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+      return fail(ExitCode::network, "request to " + origin_text(req.url) + " failed: " + detail);
+    }
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &t.response.status);
+    curl_off_t us = 0;
+    auto secs = [&](CURLINFO info) {
+      us = 0;
+      curl_easy_getinfo(c, info, &us);
+      return static_cast<double>(us) / 1e6;
+    };
+    t.response.timings = {secs(CURLINFO_NAMELOOKUP_TIME_T), secs(CURLINFO_CONNECT_TIME_T),
+                          secs(CURLINFO_APPCONNECT_TIME_T), secs(CURLINFO_STARTTRANSFER_TIME_T),
+                          secs(CURLINFO_TOTAL_TIME_T)};
+    return std::move(t.response);
+  }
+
+ private:
+  // Errors name the origin only: a query may carry a key.
+  static std::string origin_text(const std::string& url) {
+    auto o = origin_of(url);
+    return o ? o->scheme + "://" + (o->host.find(':') != std::string::npos ? "[" + o->host + "]" : o->host) + ":" + o->port
+             : std::string("the URL");
+  }
+
+  CURL* easy_ = nullptr;
+};
+
+}  // namespace
+
+std::unique_ptr<Transport> make_curl_transport() { return std::make_unique<CurlTransport>(); }
+
+}  // namespace hookauth::net

@@ -1,0 +1,75 @@
+#include "net/listener.hpp"
+
+#include <httplib.h>
+
+namespace hookauth::net {
+
+namespace {
+
+class HttplibListener final : public Listener {
+ public:
+  HttplibListener() {
+    server_.set_keep_alive_timeout(5);
+    server_.set_read_timeout(10);
+    server_.set_payload_max_length(64 * 1024 * 1024);
+  }
+
+  bool bind(const std::string& host, int port) {
+    if (port == 0) {
+      port_ = server_.bind_to_any_port(host);
+      return port_ > 0;
+    }
+    port_ = port;
+    return server_.bind_to_port(host, port);
+  }
+
+  int port() const override { return port_; }
+
+  void serve(RequestHandler handler, std::size_t max_requests) override {
+    auto route = [this, handler, max_requests](const httplib::Request& in, httplib::Response& out) {
+      auth::Request req;
+      req.method = in.method;
+      req.url = in.target.empty() ? in.path : in.target;
+      for (const auto& [k, v] : in.headers) {
+        // cpp-httplib adds these for its own bookkeeping; they did not come from the client.
+        if (k == "REMOTE_ADDR" || k == "REMOTE_PORT" || k == "LOCAL_ADDR" || k == "LOCAL_PORT") continue;
+        req.headers.add(k, v);
+      }
+      req.body = in.body;
+      Reply reply = handler(req, in.remote_addr + ":" + std::to_string(in.remote_port));
+      out.status = reply.status;
+      for (const auto& [k, v] : reply.headers.items) out.set_header(k, v);
+      out.set_content(reply.body, reply.content_type);
+      if (max_requests > 0 && ++served_ >= max_requests) {
+        out.set_header("Connection", "close");
+        stop();
+      }
+    };
+    const std::string any = ".*";
+    server_.Get(any, route);
+    server_.Post(any, route);
+    server_.Put(any, route);
+    server_.Patch(any, route);
+    server_.Delete(any, route);
+    server_.Options(any, route);
+    server_.listen_after_bind();
+  }
+
+  void stop() override { server_.stop(); }
+
+ private:
+  httplib::Server server_;
+  int port_ = 0;
+  std::atomic<std::size_t> served_{0};
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Listener>> Listener::bind(const std::string& host, int port) {
+  auto l = std::make_unique<HttplibListener>();
+  if (!l->bind(host, port))
+    return usage_error("cannot listen on " + host + ":" + std::to_string(port) + " (in use, or not an address here)");
+  return std::unique_ptr<Listener>(std::move(l));
+}
+
+}  // namespace hookauth::net

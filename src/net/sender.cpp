@@ -1,0 +1,118 @@
+#include "net/sender.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <ctime>
+
+#include "net/url.hpp"
+#include "util/strings.hpp"
+
+namespace hookauth::net {
+
+using std::chrono::milliseconds;
+
+bool is_retryable_status(long status) { return status == 408 || status == 429 || (status >= 500 && status <= 599); }
+
+Result<void> check_transport_security(const std::string& url, const SendPolicy& policy) {
+  auto origin = origin_of(url);
+  if (!origin) return std::unexpected(origin.error());
+  if (policy.has_credentials && origin->scheme == "http" && !is_loopback(origin->host) && !policy.allow_insecure_http)
+    return usage_error("refusing to send credentials over plain http to " + origin->host +
+                       " (use https, or --allow-insecure-http)");
+  return {};
+}
+
+namespace {
+
+// Retry-After (RFC 9110 section 10.2.3): delay-seconds or an HTTP-date.
+std::optional<milliseconds> retry_after(const Response& r, const SendEnvironment& env) {
+  auto v = r.headers.get("Retry-After");
+  if (!v) return std::nullopt;
+  auto text = util::trim(*v);
+  long long secs = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), secs);
+  if (ec == std::errc() && ptr == text.data() + text.size() && secs >= 0) return milliseconds(secs * 1000);
+  std::tm tm{};
+  std::string s(text);
+  if (!strptime(s.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm)) return std::nullopt;
+  auto when = util::Clock::from_time_t(timegm(&tm));
+  auto wait = std::chrono::duration_cast<milliseconds>(when - (env.now ? env.now() : util::Clock::now()));
+  return std::max(wait, milliseconds(0));
+}
+
+bool is_redirect(long status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+// One request to one URL, with retries.
+Result<Response> send_with_retries(Transport& transport, const auth::Request& request, const Signer* sign,
+                                   const SendPolicy& policy, const TransportOptions& options,
+                                   const SendEnvironment& env) {
+  for (int attempt = 0;; ++attempt) {
+    auth::Request r = request;
+    if (sign) {
+      if (auto ok = (*sign)(r); !ok) return std::unexpected(ok.error());
+    }
+    auto response = transport.perform(r, options);
+    bool last = attempt >= policy.retries;
+    if (response && (!is_retryable_status(response->status) || last)) return response;
+    if (!response && (last || response.error().code != ExitCode::network)) return response;
+    auto delay = retry_delay(attempt, response ? &*response : nullptr, policy, env);
+    if (env.note)
+      env.note("retry " + std::to_string(attempt + 1) + " of " + std::to_string(policy.retries) + " in " +
+               std::to_string(delay.count()) + " ms after " +
+               (response ? "HTTP " + std::to_string(response->status) : response.error().message));
+    if (env.sleep) env.sleep(delay);
+  }
+}
+
+}  // namespace
+
+milliseconds retry_delay(int attempt, const Response* response, const SendPolicy& policy, const SendEnvironment& env) {
+  if (response) {
+    if (auto after = retry_after(*response, env)) return std::min(*after, milliseconds(300'000));
+  }
+  double cap = std::min<double>(static_cast<double>(policy.max_backoff.count()), 500.0 * std::pow(2.0, attempt));
+  double unit = env.random_unit ? env.random_unit() : 0.5;
+  return milliseconds(static_cast<long long>(cap * (0.5 + unit / 2)));
+}
+
+Result<Response> send(Transport& transport, const auth::Request& request, const Signer& sign, const SendPolicy& policy,
+                      const TransportOptions& options, const SendEnvironment& env) {
+  if (auto ok = check_transport_security(request.url, policy); !ok) return std::unexpected(ok.error());
+  auto origin = origin_of(request.url);
+  if (!origin) return std::unexpected(origin.error());
+  auth::Request current = request;
+  bool credentials_follow = true;
+  for (int hops = 0;; ++hops) {
+    auto response = send_with_retries(transport, current, credentials_follow ? &sign : nullptr, policy, options, env);
+    if (!response || !policy.follow_redirects || !is_redirect(response->status)) return response;
+    auto location = response->headers.get("Location");
+    if (!location) return response;
+    if (hops >= policy.max_redirects)
+      return fail(ExitCode::network, "more than " + std::to_string(policy.max_redirects) + " redirects");
+    auto next = resolve_location(current.url, *location);
+    if (!next) return std::unexpected(next.error());
+    auto next_origin = origin_of(*next);
+    if (!next_origin) return fail(ExitCode::network, "redirect refused: " + next_origin.error().message);
+    if (credentials_follow && !(*next_origin == *origin)) {
+      credentials_follow = false;
+      if (env.note) env.note("redirected to another origin: sending no credentials there");
+    }
+    if (!credentials_follow) {
+      for (auto name : {"Authorization", "Proxy-Authorization", "Cookie"}) current.headers.remove(name);
+    }
+    // RFC 9110 section 15.4: 301 and 302 after POST, and 303 after anything but HEAD, become GET.
+    long s = response->status;
+    if ((s == 303 && current.method != "HEAD") || ((s == 301 || s == 302) && current.method == "POST")) {
+      current.method = "GET";
+      current.body.clear();
+      current.headers.remove("Content-Type");
+      current.headers.remove("Content-Length");
+    }
+    current.url = *next;
+  }
+}
+
+}  // namespace hookauth::net

@@ -1,0 +1,52 @@
+#pragma once
+// The single-send policy: sign, send, retry with backoff, follow redirects, and keep credentials
+// to the origin they were meant for.
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "auth/http_message.hpp"
+#include "net/transport.hpp"
+#include "util/result.hpp"
+#include "util/time.hpp"
+
+namespace hookauth::net {
+
+struct SendPolicy {
+  int retries = 0;
+  bool follow_redirects = false;
+  int max_redirects = 10;
+  bool allow_insecure_http = false;
+  bool has_credentials = false;  // the signer adds something secret
+  std::chrono::milliseconds max_backoff{30'000};
+};
+
+// What the sender needs from the world, passed in: waiting, a uniform random number in [0, 1)
+// for jitter, the clock (for HTTP-date Retry-After), and where to say what it is doing.
+struct SendEnvironment {
+  std::function<void(std::chrono::milliseconds)> sleep;
+  std::function<double()> random_unit;
+  std::function<util::Clock::time_point()> now;
+  std::function<void(const std::string&)> note;
+};
+
+// Adds the credentials to a request about to go to the original origin.
+using Signer = std::function<Result<void>(auth::Request&)>;
+
+// Refuses credentials over plain http to a host outside loopback unless the policy allows it.
+Result<void> check_transport_security(const std::string& url, const SendPolicy& policy);
+
+// Sends request (unsigned; the signer is applied to every attempt that goes to the original
+// origin). A redirect to another scheme, host or port is followed without credentials.
+Result<Response> send(Transport& transport, const auth::Request& request, const Signer& sign, const SendPolicy& policy,
+                      const TransportOptions& options, const SendEnvironment& env);
+
+// The wait before retry number attempt (0-based): Retry-After when the answer has one, else
+// exponential backoff from 500 ms with full jitter, at most policy.max_backoff.
+std::chrono::milliseconds retry_delay(int attempt, const Response* response, const SendPolicy& policy,
+                                      const SendEnvironment& env);
+
+bool is_retryable_status(long status);
+
+}  // namespace hookauth::net

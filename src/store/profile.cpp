@@ -1,0 +1,147 @@
+#include "store/profile.hpp"
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+namespace hookauth::store {
+
+const FieldSpec* TypeSpec::field(std::string_view n) const {
+  for (const auto& f : fields)
+    if (f.name == n) return &f;
+  return nullptr;
+}
+
+const std::vector<TypeSpec>& profile_types() {
+  static const std::vector<TypeSpec> types = {
+      {"none", "No Auth", {}},
+      {"basic",
+       "Basic",
+       {
+           {"username", false, true, "", {}, "the user-id (RFC 7617; no ':')"},
+           {"password", true, true, "", {}, "the password"},
+       }},
+      {"api-key",
+       "API Key",
+       {
+           {"key", false, true, "", {}, "the header or query parameter name"},
+           {"value", true, true, "", {}, "the key itself"},
+           {"in", false, false, "header", {"header", "query"}, "where the key goes"},
+       }},
+  };
+  return types;
+}
+
+const TypeSpec* find_type(std::string_view name) {
+  for (const auto& t : profile_types())
+    if (t.name == name) return &t;
+  return nullptr;
+}
+
+std::string Profile::field(std::string_view n) const {
+  if (auto it = fields.find(std::string(n)); it != fields.end()) return it->second;
+  if (const auto* t = find_type(type))
+    if (const auto* f = t->field(n)) return std::string(f->default_value);
+  return "";
+}
+
+Result<void> check_name(std::string_view name) {
+  if (name.empty()) return usage_error("authorization name: must not be empty");
+  if (name.size() > 64) return usage_error("authorization name: at most 64 characters");
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+              c == '-';
+    if (!ok) return usage_error("authorization name '" + std::string(name) + "': only letters, digits, '.', '_' and '-'");
+  }
+  return {};
+}
+
+Result<void> validate(const Profile& p) {
+  if (auto ok = check_name(p.name); !ok) return ok;
+  const TypeSpec* type = find_type(p.type);
+  if (!type) return usage_error("type: unknown type '" + p.type + "' (none, basic, api-key)");
+  for (const auto& [k, v] : p.fields) {
+    const FieldSpec* f = type->field(k);
+    if (!f || f->secret) return usage_error("--" + k + " does not apply to type " + p.type);
+    if (!f->choices.empty() && std::find(f->choices.begin(), f->choices.end(), v) == f->choices.end()) {
+      std::string list;
+      for (auto c : f->choices) list += (list.empty() ? "" : ", ") + std::string(c);
+      return usage_error(k + ": '" + v + "' is not one of " + list);
+    }
+    if (f->required && v.empty()) return usage_error(k + ": must not be empty");
+  }
+  for (const auto& [k, v] : p.secrets) {
+    const FieldSpec* f = type->field(k);
+    if (!f || !f->secret) return usage_error("--" + k + " does not apply to type " + p.type);
+  }
+  for (const auto& f : type->fields) {
+    if (!f.required) continue;
+    bool given = f.secret ? p.secrets.contains(std::string(f.name)) : p.fields.contains(std::string(f.name));
+    if (!given) return usage_error("type " + p.type + " needs --" + std::string(f.name));
+  }
+  return {};
+}
+
+nlohmann::json to_json(const Profile& p) {
+  nlohmann::json j = nlohmann::json::object();
+  j["name"] = p.name;
+  j["type"] = p.type;
+  for (const auto& [k, v] : p.fields) j[k] = v;
+  for (const auto& [k, v] : p.secrets) j[k] = to_json(v);
+  return j;
+}
+
+std::expected<Profile, JsonFieldError> profile_from_json(const nlohmann::json& j) {
+  if (!j.is_object()) return std::unexpected(JsonFieldError{"", "expected an object"});
+  Profile p;
+  auto name = j.find("name");
+  if (name == j.end() || !name->is_string()) return std::unexpected(JsonFieldError{"name", "expected a string"});
+  p.name = name->get<std::string>();
+  if (auto ok = check_name(p.name); !ok) return std::unexpected(JsonFieldError{"name", ok.error().message});
+  auto type = j.find("type");
+  if (type == j.end() || !type->is_string()) return std::unexpected(JsonFieldError{"type", "expected a string"});
+  p.type = type->get<std::string>();
+  const TypeSpec* spec = find_type(p.type);
+  if (!spec) return std::unexpected(JsonFieldError{"type", "unknown type '" + p.type + "'"});
+  for (const auto& [k, v] : j.items()) {
+    if (k == "name" || k == "type") continue;
+    const FieldSpec* f = spec->field(k);
+    if (!f) return std::unexpected(JsonFieldError{k, "not a field of type " + p.type});
+    if (f->secret) {
+      auto ref = secret_from_json(v);
+      if (!ref) return std::unexpected(JsonFieldError{k, ref.error().message});
+      p.secrets[k] = *ref;
+    } else {
+      if (!v.is_string()) return std::unexpected(JsonFieldError{k, "expected a string"});
+      p.fields[k] = v.get<std::string>();
+    }
+  }
+  if (auto ok = validate(p); !ok) return std::unexpected(JsonFieldError{"", ok.error().message});
+  return p;
+}
+
+namespace {
+Result<std::string> secret(const Profile& p, std::string_view field) {
+  auto it = p.secrets.find(std::string(field));
+  if (it == p.secrets.end()) return usage_error(p.name + ": no " + std::string(field));
+  return resolve(p.name + ": " + std::string(field), it->second);
+}
+}  // namespace
+
+Result<auth::Credentials> to_credentials(const Profile& p) {
+  if (p.type == "none") return auth::NoAuth{};
+  if (p.type == "basic") {
+    auto password = secret(p, "password");
+    if (!password) return std::unexpected(password.error());
+    return auth::BasicCredentials{p.field("username"), std::move(*password)};
+  }
+  if (p.type == "api-key") {
+    auto value = secret(p, "value");
+    if (!value) return std::unexpected(value.error());
+    auto in = p.field("in") == "query" ? auth::KeyLocation::query : auth::KeyLocation::header;
+    return auth::ApiKeyCredentials{p.field("key"), std::move(*value), in};
+  }
+  return usage_error(p.name + ": unknown type '" + p.type + "'");
+}
+
+}  // namespace hookauth::store

@@ -1,0 +1,68 @@
+#pragma once
+// Authorization profiles: the fields each type has, their JSON mapping in the store, and their
+// resolution into auth::Credentials.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "auth/credentials.hpp"
+#include "store/secret_ref.hpp"
+#include "util/result.hpp"
+
+namespace hookauth::store {
+
+struct FieldSpec {
+  std::string_view name;  // the JSON key, and the flag --NAME of `auth add`
+  bool secret = false;
+  bool required = false;
+  std::string_view default_value;
+  std::vector<std::string_view> choices;  // empty: any text
+  std::string_view help;
+};
+
+struct TypeSpec {
+  std::string_view name;
+  std::string_view label;
+  std::vector<FieldSpec> fields;
+
+  const FieldSpec* field(std::string_view name) const;
+};
+
+// Every authorization type, in the order they are listed to the operator.
+const std::vector<TypeSpec>& profile_types();
+const TypeSpec* find_type(std::string_view name);
+
+struct Profile {
+  std::string name;
+  std::string type;
+  std::map<std::string, std::string> fields;  // non-secret fields that were given
+  std::map<std::string, SecretRef> secrets;   // secret fields that were given
+
+  // A non-secret field, or its default.
+  std::string field(std::string_view name) const;
+};
+
+// Names are letters, digits, '.', '_' and '-', 1 to 64 characters.
+Result<void> check_name(std::string_view name);
+
+// Checks the type, that every required field is there, that no field is foreign to the type and
+// that each value is one of its choices. Errors name the field.
+Result<void> validate(const Profile& profile);
+
+nlohmann::json to_json(const Profile& profile);
+// Errors are "FIELD: what is wrong", relative to the object (the store adds where it is).
+struct JsonFieldError {
+  std::string key;  // the offending member, empty for the object itself
+  std::string message;
+};
+std::expected<Profile, JsonFieldError> profile_from_json(const nlohmann::json& j);
+
+// Resolves every secret reference and builds the credentials to sign or verify with.
+Result<auth::Credentials> to_credentials(const Profile& profile);
+
+}  // namespace hookauth::store

@@ -1,0 +1,88 @@
+#include "store/secret_ref.hpp"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "auth/redactor.hpp"
+
+namespace hookauth::store {
+
+Result<SecretRef> parse_secret_argument(std::string_view field, std::string_view text) {
+  std::string f(field);
+  if (text.starts_with("env:")) {
+    auto name = text.substr(4);
+    if (name.empty()) return usage_error(f + ": env: needs a variable name (env:NAME)");
+    return SecretRef{SecretRef::Kind::env, std::string(name)};
+  }
+  if (text.starts_with("file:")) {
+    auto path = text.substr(5);
+    if (path.empty()) return usage_error(f + ": file: needs a path (file:PATH)");
+    return SecretRef{SecretRef::Kind::file, std::string(path)};
+  }
+  if (text.starts_with("literal:")) return SecretRef{SecretRef::Kind::literal, std::string(text.substr(8))};
+  return SecretRef{SecretRef::Kind::literal, std::string(text)};
+}
+
+Result<std::string> resolve(std::string_view field, const SecretRef& ref) {
+  std::string f(field);
+  switch (ref.kind) {
+    case SecretRef::Kind::literal:
+      return ref.value;
+    case SecretRef::Kind::env: {
+      const char* v = std::getenv(ref.value.c_str());
+      if (!v) return usage_error(f + ": environment variable " + ref.value + " is not set");
+      return std::string(v);
+    }
+    case SecretRef::Kind::file: {
+      std::ifstream in(ref.value, std::ios::binary);
+      if (!in) return usage_error(f + ": cannot read file " + ref.value);
+      std::ostringstream ss;
+      ss << in.rdbuf();
+      std::string s = ss.str();
+      if (s.ends_with("\r\n")) s.resize(s.size() - 2);
+      else if (s.ends_with('\n')) s.pop_back();
+      return s;
+    }
+  }
+  return usage_error(f + ": unknown secret kind");
+}
+
+std::string display(const SecretRef& ref, bool reveal) {
+  switch (ref.kind) {
+    case SecretRef::Kind::literal:
+      return reveal ? ref.value : std::string(auth::redacted);
+    case SecretRef::Kind::env:
+      return "env:" + ref.value;
+    case SecretRef::Kind::file:
+      return "file:" + ref.value;
+  }
+  return "";
+}
+
+nlohmann::json to_json(const SecretRef& ref) {
+  switch (ref.kind) {
+    case SecretRef::Kind::literal:
+      return ref.value;
+    case SecretRef::Kind::env:
+      return nlohmann::json{{"env", ref.value}};
+    case SecretRef::Kind::file:
+      return nlohmann::json{{"file", ref.value}};
+  }
+  return nullptr;
+}
+
+Result<SecretRef> secret_from_json(const nlohmann::json& j) {
+  if (j.is_string()) return SecretRef{SecretRef::Kind::literal, j.get<std::string>()};
+  if (j.is_object() && j.size() == 1) {
+    if (auto it = j.find("env"); it != j.end() && it->is_string() && !it->get<std::string>().empty())
+      return SecretRef{SecretRef::Kind::env, it->get<std::string>()};
+    if (auto it = j.find("file"); it != j.end() && it->is_string() && !it->get<std::string>().empty())
+      return SecretRef{SecretRef::Kind::file, it->get<std::string>()};
+  }
+  return usage_error("expected a string, {\"env\": NAME} or {\"file\": PATH}");
+}
+
+}  // namespace hookauth::store

@@ -1,0 +1,49 @@
+#pragma once
+// The profile store: one JSON file with a schema version, read whole, changed by a locked
+// read-modify-write and an atomic replace, never overwritten when it cannot be understood.
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/profile.hpp"
+#include "util/result.hpp"
+
+namespace hookauth::store {
+
+inline constexpr int schema_version = 1;
+
+struct StoreData {
+  std::vector<Profile> authorizations;
+
+  const Profile* find(std::string_view name) const;
+  Profile* find(std::string_view name);
+};
+
+// Where the store is: --store, else HOOKAUTH_STORE, else $XDG_CONFIG_HOME/hookauth/store.json,
+// else $HOME/.config/hookauth/store.json. Empty strings count as unset.
+Result<std::filesystem::path> store_path(const std::string& flag, const char* env_store, const char* xdg_config_home,
+                                         const char* home);
+
+// Parses store text; errors give the path, line and column and what is wrong.
+Result<StoreData> parse_store(std::string_view text, const std::string& path_for_errors);
+std::string serialize_store(const StoreData& data);
+
+class Store {
+ public:
+  explicit Store(std::filesystem::path path) : path_(std::move(path)) {}
+  const std::filesystem::path& path() const { return path_; }
+
+  // The store's content; an empty store when the file does not exist yet.
+  Result<StoreData> load() const;
+  // Locks, loads, lets change alter the data, and replaces the file atomically when change
+  // succeeds. A store that fails to load is left as it is.
+  Result<void> update(const std::function<Result<void>(StoreData&)>& change) const;
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace hookauth::store

@@ -1,0 +1,116 @@
+#include "store/store_file.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace hookauth::store {
+
+namespace fs = std::filesystem;
+
+namespace {
+std::string errno_text() { return std::strerror(errno); }
+}  // namespace
+
+Result<FileLock> FileLock::acquire(const fs::path& path) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return usage_error("cannot open lock file " + path.string() + ": " + errno_text());
+  ::fchmod(fd, 0600);
+  while (::flock(fd, LOCK_EX) != 0) {
+    if (errno == EINTR) continue;
+    ::close(fd);
+    return usage_error("cannot lock " + path.string() + ": " + errno_text());
+  }
+  return FileLock(fd);
+}
+
+FileLock::~FileLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing releases the flock
+}
+
+Result<void> ensure_private_parent(const fs::path& path) {
+  fs::path parent = path.parent_path();
+  if (parent.empty()) return {};
+  std::error_code ec;
+  if (fs::exists(parent, ec)) return {};
+  if (auto up = ensure_private_parent(parent); !up) return up;
+  if (::mkdir(parent.c_str(), 0700) != 0 && errno != EEXIST)
+    return usage_error("cannot create directory " + parent.string() + ": " + errno_text());
+  ::chmod(parent.c_str(), 0700);
+  return {};
+}
+
+Result<void> atomic_replace(const fs::path& path, std::string_view content) {
+  fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+  std::string tmpl = (dir / ("." + path.filename().string() + ".XXXXXX")).string();
+  int fd = ::mkstemp(tmpl.data());
+  if (fd < 0) return usage_error("cannot create a temporary file in " + dir.string() + ": " + errno_text());
+  auto give_up = [&](const std::string& what) {
+    std::string msg = what + " " + tmpl + ": " + errno_text();
+    ::close(fd);
+    ::unlink(tmpl.c_str());
+    return usage_error(msg);
+  };
+  if (::fchmod(fd, 0600) != 0) return give_up("cannot set the mode of");
+  size_t done = 0;
+  while (done < content.size()) {
+    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return give_up("cannot write");
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0) return give_up("cannot fsync");
+  if (::close(fd) != 0) {
+    ::unlink(tmpl.c_str());
+    return usage_error("cannot close " + tmpl + ": " + errno_text());
+  }
+  if (::rename(tmpl.c_str(), path.c_str()) != 0) {
+    std::string msg = "cannot replace " + path.string() + ": " + errno_text();
+    ::unlink(tmpl.c_str());
+    return usage_error(msg);
+  }
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return {};
+}
+
+Result<void> check_private(const fs::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return usage_error("cannot stat " + path.string() + ": " + errno_text());
+  if ((st.st_mode & 077) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return usage_error(path.string() + " is accessible by group or others (mode " + mode +
+                       "); it holds secrets: run 'chmod 600 " + path.string() + "'");
+  }
+  return {};
+}
+
+Result<std::string> read_whole_file(const fs::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return usage_error("cannot read " + path.string() + ": " + errno_text());
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(fd);
+      return usage_error("cannot read " + path.string() + ": " + errno_text());
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+}  // namespace hookauth::store

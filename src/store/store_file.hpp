@@ -1,0 +1,41 @@
+#pragma once
+// The file operations under the store and the state files: an exclusive lock, an atomic replace,
+// private directories, and the permission check.
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "util/result.hpp"
+
+namespace hookauth::store {
+
+// An exclusive flock on PATH (created 0600); released when destroyed, or by the kernel when the
+// process dies, so a killed writer never leaves it held.
+class FileLock {
+ public:
+  static Result<FileLock> acquire(const std::filesystem::path& path);
+  FileLock(FileLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  FileLock& operator=(FileLock&&) = delete;
+  ~FileLock();
+
+ private:
+  explicit FileLock(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
+
+// Creates the missing directories of path's parent with mode 0700, whatever the umask.
+Result<void> ensure_private_parent(const std::filesystem::path& path);
+
+// Writes content to a temporary file (0600) in the same directory, fsyncs it, renames it over
+// path and fsyncs the directory: readers see the old file or the new one, never a mix.
+Result<void> atomic_replace(const std::filesystem::path& path, std::string_view content);
+
+// Refuses a file that group or others may read or write, saying how to fix it.
+Result<void> check_private(const std::filesystem::path& path);
+
+// The whole file; an error naming the path when it cannot be read. Missing files are the caller's
+// to detect first.
+Result<std::string> read_whole_file(const std::filesystem::path& path);
+
+}  // namespace hookauth::store

@@ -1,0 +1,25 @@
+#pragma once
+// Small string helpers that know nothing about hookauth.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hookauth::util {
+
+std::string_view trim(std::string_view s);
+std::string to_lower(std::string_view s);
+bool iequals(std::string_view a, std::string_view b);
+bool starts_with_icase(std::string_view s, std::string_view prefix);
+// Splits on every occurrence of sep; empty fields are kept.
+std::vector<std::string_view> split(std::string_view s, char sep);
+// Replaces every occurrence of needle (which must not be empty) with replacement.
+std::string replace_all(std::string s, std::string_view needle, std::string_view replacement);
+// Percent-encodes everything but RFC 3986 unreserved characters.
+std::string percent_encode(std::string_view s);
+// Decodes %XX sequences (and '+' as space when form is true); malformed escapes are kept as is.
+std::string percent_decode(std::string_view s, bool form = false);
+// Quotes a string for JSON-free display: escapes control characters as \xNN.
+std::string printable(std::string_view s);
+
+}  // namespace hookauth::util
