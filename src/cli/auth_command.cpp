@@ -101,7 +101,7 @@ Result<ExitCode> run_list(const GlobalOptions& g, bool json) {
   auto data = st->load();
   if (!data) return std::unexpected(data.error());
   if (json) {
-    nlohmann::json out = nlohmann::json::array();
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
     for (const auto& p : data->authorizations)
       out.push_back({{"name", p.name}, {"type", p.type}, {"summary", summary(p)}});
     print_json(std::cout, out);
@@ -133,7 +133,7 @@ Result<ExitCode> run_show(const GlobalOptions& g, const ShowOptions& o) {
     }
   }
   if (o.json) {
-    nlohmann::json out{{"name", p->name}, {"type", p->type}};
+    nlohmann::ordered_json out{{"name", p->name}, {"type", p->type}};
     for (const auto& [k, v] : fields) out[k] = v;
     print_json(std::cout, out);
     return ExitCode::ok;

@@ -7,8 +7,8 @@
 
 namespace hookauth::cli {
 
-void print_json(std::ostream& out, const nlohmann::json& j, bool pretty) {
-  out << j.dump(pretty ? 2 : -1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+void print_json(std::ostream& out, const nlohmann::ordered_json& j, bool pretty) {
+  out << j.dump(pretty ? 2 : -1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
 }
 
 void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {

@@ -13,7 +13,7 @@
 namespace hookauth::cli {
 
 // One JSON document on a line of its own; invalid UTF-8 is replaced, never thrown on.
-void print_json(std::ostream& out, const nlohmann::json& j, bool pretty = true);
+void print_json(std::ostream& out, const nlohmann::ordered_json& j, bool pretty = true);
 
 // Left-aligned columns separated by two spaces; the first row is the header.
 void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows);

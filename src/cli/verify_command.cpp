@@ -72,8 +72,8 @@ Result<ExitCode> run_check(const GlobalOptions& g, const CheckOptions& o) {
   if (!request) return std::unexpected(request.error());
   auth::Verdict v = auth::verify(loaded->credentials, *request);
   if (o.json) {
-    nlohmann::json out{{"valid", v.valid}, {"auth", o.auth}, {"type", loaded->type}};
-    out["reason"] = v.valid ? nlohmann::json(nullptr) : nlohmann::json(v.reason);
+    nlohmann::ordered_json out{{"valid", v.valid}, {"auth", o.auth}, {"type", loaded->type}};
+    out["reason"] = v.valid ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(v.reason);
     print_json(std::cout, out);
   } else {
     std::cout << (v.valid ? "valid" : "invalid: " + v.reason) << "\n";
@@ -156,13 +156,13 @@ Result<ExitCode> run_serve(const GlobalOptions& g, const ServeOptions& o) {
     reply.status = v.valid ? 200 : 401;
     reply.body = v.valid ? "valid\n" : "invalid: " + v.reason + "\n";
     if (!v.valid && !v.challenge.empty()) reply.headers.add("WWW-Authenticate", v.challenge);
-    nlohmann::json line{{"time", util::format_rfc3339(util::Clock::now())},
+    nlohmann::ordered_json line{{"time", util::format_rfc3339(util::Clock::now())},
                         {"peer", peer},
                         {"method", request.method},
                         {"target", redactor.url(request.url)},
                         {"verdict", v.valid ? "valid" : "invalid"},
                         {"status", reply.status}};
-    line["reason"] = v.valid ? nlohmann::json(nullptr) : nlohmann::json(v.reason);
+    line["reason"] = v.valid ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(v.reason);
     std::lock_guard lock(log_mutex);
     print_json(log, line, false);
     log.flush();

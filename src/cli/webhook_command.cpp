@@ -87,8 +87,8 @@ Result<auth::Request> build_request(const SendOptions& o) {
   return r;
 }
 
-nlohmann::json response_json(const net::Response& resp, const auth::Redactor& redactor) {
-  nlohmann::json headers = nlohmann::json::object();
+nlohmann::ordered_json response_json(const net::Response& resp, const auth::Redactor& redactor) {
+  nlohmann::ordered_json headers = nlohmann::ordered_json::object();
   for (const auto& [k, v] : resp.headers.items) {
     std::string key = util::to_lower(k);
     std::string value = redactor.header_value(k, v);

@@ -82,8 +82,8 @@ Result<void> validate(const Profile& p) {
   return {};
 }
 
-nlohmann::json to_json(const Profile& p) {
-  nlohmann::json j = nlohmann::json::object();
+nlohmann::ordered_json to_json(const Profile& p) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
   j["name"] = p.name;
   j["type"] = p.type;
   for (const auto& [k, v] : p.fields) j[k] = v;

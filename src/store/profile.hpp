@@ -54,7 +54,7 @@ Result<void> check_name(std::string_view name);
 // that each value is one of its choices. Errors name the field.
 Result<void> validate(const Profile& profile);
 
-nlohmann::json to_json(const Profile& profile);
+nlohmann::ordered_json to_json(const Profile& profile);
 // Errors are "FIELD: what is wrong", relative to the object (the store adds where it is).
 struct JsonFieldError {
   std::string key;  // the offending member, empty for the object itself

@@ -62,14 +62,14 @@ std::string display(const SecretRef& ref, bool reveal) {
   return "";
 }
 
-nlohmann::json to_json(const SecretRef& ref) {
+nlohmann::ordered_json to_json(const SecretRef& ref) {
   switch (ref.kind) {
     case SecretRef::Kind::literal:
       return ref.value;
     case SecretRef::Kind::env:
-      return nlohmann::json{{"env", ref.value}};
+      return nlohmann::ordered_json{{"env", ref.value}};
     case SecretRef::Kind::file:
-      return nlohmann::json{{"file", ref.value}};
+      return nlohmann::ordered_json{{"file", ref.value}};
   }
   return nullptr;
 }

@@ -31,7 +31,7 @@ Result<std::string> resolve(std::string_view field, const SecretRef& ref);
 std::string display(const SecretRef& ref, bool reveal);
 
 // In the store a literal is a JSON string, a reference an object {"env": NAME} or {"file": PATH}.
-nlohmann::json to_json(const SecretRef& ref);
+nlohmann::ordered_json to_json(const SecretRef& ref);
 // Errors say what shape was expected (never the value).
 Result<SecretRef> secret_from_json(const nlohmann::json& j);
 

@@ -96,9 +96,9 @@ Result<StoreData> parse_store(std::string_view text, const std::string& path) {
 }
 
 std::string serialize_store(const StoreData& data) {
-  nlohmann::json j = nlohmann::json::object();
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
   j["version"] = schema_version;
-  j["authorizations"] = nlohmann::json::array();
+  j["authorizations"] = nlohmann::ordered_json::array();
   for (const auto& p : data.authorizations) j["authorizations"].push_back(to_json(p));
   return j.dump(2) + "\n";
 }
