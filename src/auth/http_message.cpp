@@ -33,6 +33,8 @@ void Headers::remove(std::string_view name) {
 }
 
 Target split_target(std::string_view url) {
+  // The fragment goes first: a '?' after '#' does not start a query.
+  if (auto hash = url.find('#'); hash != std::string_view::npos) url = url.substr(0, hash);
   size_t start = 0;
   if (auto scheme = url.find("://"); scheme != std::string_view::npos) {
     start = url.find('/', scheme + 3);
@@ -42,7 +44,6 @@ Target split_target(std::string_view url) {
     }
   }
   std::string_view target = url.substr(start);
-  if (auto hash = target.find('#'); hash != std::string_view::npos) target = target.substr(0, hash);
   auto q = target.find('?');
   if (q == std::string_view::npos) return {std::string(target.empty() ? "/" : target), ""};
   return {std::string(target.substr(0, q)), std::string(target.substr(q + 1))};

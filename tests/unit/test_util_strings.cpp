@@ -1,0 +1,79 @@
+#include "util/strings.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+namespace hookauth::util {
+
+TEST_CASE("trim removes spaces, tabs, CR and LF at both ends only") {
+  CHECK(trim("  a b \t\r\n") == "a b");
+  CHECK(trim("\r\n\tx") == "x");
+  CHECK(trim("x") == "x");
+  CHECK(trim("") == "");
+  CHECK(trim(" \t \r\n ") == "");
+  CHECK(trim("a  b") == "a  b");
+}
+
+TEST_CASE("to_lower, iequals and starts_with_icase ignore ASCII case") {
+  CHECK(to_lower("Content-TYPE") == "content-type");
+  CHECK(iequals("Authorization", "aUTHORIZATION"));
+  CHECK(iequals("", ""));
+  CHECK_FALSE(iequals("Basic", "Basi"));
+  CHECK_FALSE(iequals("Basic", "Basid"));
+  CHECK(starts_with_icase("BASIC abc", "basic"));
+  CHECK_FALSE(starts_with_icase("Bas", "basic"));
+}
+
+TEST_CASE("split keeps empty fields") {
+  CHECK(split("a,b,c", ',') == std::vector<std::string_view>{"a", "b", "c"});
+  CHECK(split(",a,,b,", ',') == std::vector<std::string_view>{"", "a", "", "b", ""});
+  CHECK(split("", ',') == std::vector<std::string_view>{""});
+  CHECK(split("abc", ',') == std::vector<std::string_view>{"abc"});
+}
+
+TEST_CASE("replace_all replaces every occurrence, never its own output") {
+  CHECK(replace_all("a-b-c", "-", "+") == "a+b+c");
+  CHECK(replace_all("aaa", "a", "aa") == "aaaaaa");
+  CHECK(replace_all("abcabc", "abc", "") == "");
+  CHECK(replace_all("nothing here", "xyz", "!") == "nothing here");
+  CHECK(replace_all("keep", "", "!") == "keep");
+}
+
+TEST_CASE("percent_encode leaves only RFC 3986 unreserved characters") {
+  CHECK(percent_encode("AZaz09-._~") == "AZaz09-._~");
+  CHECK(percent_encode("a b&c=d/e?f#g+h%") == "a%20b%26c%3Dd%2Fe%3Ff%23g%2Bh%25");
+  CHECK(percent_encode("\xc3\xbc") == "%C3%BC");
+  CHECK(percent_encode(std::string("\0\x7f", 2)) == "%00%7F");
+  CHECK(percent_encode("") == "");
+}
+
+TEST_CASE("percent_decode decodes escapes and keeps malformed ones") {
+  CHECK(percent_decode("a%20b%2fc%2F") == "a b/c/");
+  CHECK(percent_decode("%C3%BC") == "\xc3\xbc");
+  CHECK(percent_decode("%41") == "A");
+  CHECK(percent_decode("a+b") == "a+b");
+  CHECK(percent_decode("a+b", true) == "a b");
+  SUBCASE("malformed escapes are kept as they are") {
+    CHECK(percent_decode("%") == "%");
+    CHECK(percent_decode("100%") == "100%");
+    CHECK(percent_decode("%4") == "%4");
+    CHECK(percent_decode("a%4") == "a%4");
+    CHECK(percent_decode("%zz") == "%zz");
+    CHECK(percent_decode("%4g%41") == "%4gA");
+    CHECK(percent_decode("%%41") == "%A");
+  }
+  SUBCASE("round trip through percent_encode") {
+    std::string all;
+    for (int c = 0; c < 256; ++c) all.push_back(static_cast<char>(c));
+    CHECK(percent_decode(percent_encode(all)) == all);
+  }
+}
+
+TEST_CASE("printable escapes control characters") {
+  CHECK(printable("a\r\nb\x7f") == "a\\x0d\\x0ab\\x7f");
+  CHECK(printable("plain text") == "plain text");
+}
+
+}  // namespace hookauth::util
