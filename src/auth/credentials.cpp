@@ -27,7 +27,9 @@ Result<void> sign(const Credentials& credentials, Request& request, const SignCo
 }
 
 Verdict verify(const Credentials& credentials, const Request& request) {
-  return std::visit(Overloaded{[](const NoAuth&) { return Verdict{true, "", ""}; },
+  return std::visit(Overloaded{[](const NoAuth&) {
+                                 return Verdict{true, "", ""};
+                               },
                                [&](const BasicCredentials& c) { return verify_basic(c, request); },
                                [&](const ApiKeyCredentials& c) { return verify_api_key(c, request); }},
                     credentials);

@@ -22,8 +22,7 @@ Result<std::string> base64_decode(std::string_view text) {
               (c == '=' && i + 2 >= text.size());
     if (!ok) return usage_error("not valid base64");
   }
-  if (text.size() >= 2 && text[text.size() - 2] == '=' && text.back() != '=')
-    return usage_error("not valid base64");
+  if (text.size() >= 2 && text[text.size() - 2] == '=' && text.back() != '=') return usage_error("not valid base64");
   std::string out(3 * text.size() / 4, '\0');
   int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
                           reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));

@@ -58,8 +58,7 @@ std::vector<std::pair<std::string, std::string>> parse_query(std::string_view ra
     if (eq == std::string_view::npos) {
       out.emplace_back(util::percent_decode(part, true), "");
     } else {
-      out.emplace_back(util::percent_decode(part.substr(0, eq), true),
-                       util::percent_decode(part.substr(eq + 1), true));
+      out.emplace_back(util::percent_decode(part.substr(0, eq), true), util::percent_decode(part.substr(eq + 1), true));
     }
   }
   return out;
@@ -91,8 +90,10 @@ Result<std::string> decode_chunked(std::string_view rest) {
     if (rest.size() < size) return usage_error("request body: chunk shorter than its size");
     body.append(rest.substr(0, size));
     rest.remove_prefix(size);
-    if (rest.starts_with("\r\n")) rest.remove_prefix(2);
-    else if (rest.starts_with("\n")) rest.remove_prefix(1);
+    if (rest.starts_with("\r\n"))
+      rest.remove_prefix(2);
+    else if (rest.starts_with("\n"))
+      rest.remove_prefix(1);
   }
 }
 
@@ -115,7 +116,8 @@ Result<Request> parse_raw_request(std::string_view raw) {
     if (!h) return usage_error("request headers: no blank line ends them");
     if (h->empty()) break;
     auto colon = h->find(':');
-    if (colon == std::string_view::npos || colon == 0 || h->substr(0, colon).find_first_of(" \t") != std::string_view::npos)
+    if (colon == std::string_view::npos || colon == 0 ||
+        h->substr(0, colon).find_first_of(" \t") != std::string_view::npos)
       return usage_error("request header: malformed line '" + util::printable(h->substr(0, 60)) + "'");
     req.headers.add(std::string(h->substr(0, colon)), std::string(util::trim(h->substr(colon + 1))));
   }

@@ -85,8 +85,10 @@ Redactor redactor_for(const Credentials& credentials) {
                         },
                         [&](const ApiKeyCredentials& c) {
                           r.add_secret(c.value);
-                          if (c.in == KeyLocation::header) r.add_header(c.name);
-                          else r.add_query_param(c.name);
+                          if (c.in == KeyLocation::header)
+                            r.add_header(c.name);
+                          else
+                            r.add_query_param(c.name);
                         }},
              credentials);
   return r;

@@ -22,8 +22,9 @@ Result<store::Profile> load_profile(const store::Store& st, const std::string& n
   auto data = st.load();
   if (!data) return std::unexpected(data.error());
   const auto* p = data->find(name);
-  if (!p) return usage_error("no authorization named '" + name + "' in " + st.path().string() +
-                             " (see 'hookauth auth list')");
+  if (!p)
+    return usage_error("no authorization named '" + name + "' in " + st.path().string() +
+                       " (see 'hookauth auth list')");
   return *p;
 }
 
@@ -39,8 +40,9 @@ int run(int argc, char** argv) {
   app.set_version_flag("--version", std::string("hookauth ") + HOOKAUTH_VERSION);
   app.require_subcommand(1);
   GlobalOptions global;
-  app.add_option("--store", global.store, "the profile store (default: $HOOKAUTH_STORE, else "
-                                          "$XDG_CONFIG_HOME/hookauth/store.json)")
+  app.add_option("--store", global.store,
+                 "the profile store (default: $HOOKAUTH_STORE, else "
+                 "$XDG_CONFIG_HOME/hookauth/store.json)")
       ->type_name("PATH");
   app.add_flag("-q,--quiet", global.quiet, "print no notes on stderr");
   Action action;

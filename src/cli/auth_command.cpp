@@ -45,7 +45,8 @@ Result<store::Profile> profile_from_flags(const AddOptions& o) {
       continue;
     }
     if (value == "-") {
-      if (stdin_used && !stdin_is_terminal()) return usage_error("--" + field + ": only one secret can be read from stdin");
+      if (stdin_used && !stdin_is_terminal())
+        return usage_error("--" + field + ": only one secret can be read from stdin");
       stdin_used = true;
       auto secret = read_secret(field);
       if (!secret) return std::unexpected(secret.error());
@@ -84,7 +85,8 @@ Result<ExitCode> run_add(const GlobalOptions& g, const AddOptions& o) {
     return {};
   });
   if (!ok) return std::unexpected(ok.error());
-  if (!g.quiet) std::cerr << (replaced ? "replaced" : "added") << " authorization '" << o.name << "' (" << o.type << ")\n";
+  if (!g.quiet)
+    std::cerr << (replaced ? "replaced" : "added") << " authorization '" << o.name << "' (" << o.type << ")\n";
   return ExitCode::ok;
 }
 
@@ -108,7 +110,8 @@ Result<ExitCode> run_list(const GlobalOptions& g, bool json) {
     return ExitCode::ok;
   }
   if (data->authorizations.empty()) {
-    if (!g.quiet) std::cerr << "no authorizations in " << st->path().string() << " (add one with 'hookauth auth add')\n";
+    if (!g.quiet)
+      std::cerr << "no authorizations in " << st->path().string() << " (add one with 'hookauth auth add')\n";
     return ExitCode::ok;
   }
   std::vector<std::vector<std::string>> rows{{"NAME", "TYPE", "DETAILS"}};
@@ -127,7 +130,8 @@ Result<ExitCode> run_show(const GlobalOptions& g, const ShowOptions& o) {
   for (const auto& f : type->fields) {
     std::string n(f.name);
     if (f.secret) {
-      if (auto it = p->secrets.find(n); it != p->secrets.end()) fields.emplace_back(n, store::display(it->second, o.reveal));
+      if (auto it = p->secrets.find(n); it != p->secrets.end())
+        fields.emplace_back(n, store::display(it->second, o.reveal));
     } else {
       fields.emplace_back(n, p->field(n));
     }
@@ -188,21 +192,24 @@ void setup_auth_commands(CLI::App& app, const GlobalOptions& global, Action& act
   auto list_json = std::make_shared<bool>(false);
   auto* list = auth->add_subcommand("list", "list the authorizations");
   list->add_flag("--json", *list_json, "print a JSON array");
-  list->callback([&global, &action, list_json] { action = [&global, list_json] { return run_list(global, *list_json); }; });
+  list->callback(
+      [&global, &action, list_json] { action = [&global, list_json] { return run_list(global, *list_json); }; });
 
   auto show_opts = std::make_shared<ShowOptions>();
   auto* show = auth->add_subcommand("show", "show one authorization, secrets redacted");
   show->add_option("name", show_opts->name, "the authorization")->required();
   show->add_flag("--json", show_opts->json, "print a JSON object");
   show->add_flag("--reveal", show_opts->reveal, "show literal secrets");
-  show->callback([&global, &action, show_opts] { action = [&global, show_opts] { return run_show(global, *show_opts); }; });
+  show->callback(
+      [&global, &action, show_opts] { action = [&global, show_opts] { return run_show(global, *show_opts); }; });
 
   auto remove_name = std::make_shared<std::string>();
   auto* remove = auth->add_subcommand("remove", "remove an authorization");
   remove->alias("rm");
   remove->add_option("name", *remove_name, "the authorization")->required();
-  remove->callback(
-      [&global, &action, remove_name] { action = [&global, remove_name] { return run_remove(global, *remove_name); }; });
+  remove->callback([&global, &action, remove_name] {
+    action = [&global, remove_name] { return run_remove(global, *remove_name); };
+  });
 }
 
 }  // namespace hookauth::cli

@@ -14,7 +14,7 @@ class App;
 namespace hookauth::cli {
 
 struct GlobalOptions {
-  std::string store;  // --store
+  std::string store;   // --store
   bool quiet = false;  // --quiet
 };
 

@@ -18,8 +18,10 @@ std::string read_all_stdin() {
 Result<std::string> read_secret(std::string_view what) {
   if (!stdin_is_terminal()) {
     std::string s = read_all_stdin();
-    if (s.ends_with("\r\n")) s.resize(s.size() - 2);
-    else if (s.ends_with('\n')) s.pop_back();
+    if (s.ends_with("\r\n"))
+      s.resize(s.size() - 2);
+    else if (s.ends_with('\n'))
+      s.pop_back();
     return s;
   }
   std::cerr << what << ": " << std::flush;

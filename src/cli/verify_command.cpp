@@ -157,11 +157,11 @@ Result<ExitCode> run_serve(const GlobalOptions& g, const ServeOptions& o) {
     reply.body = v.valid ? "valid\n" : "invalid: " + v.reason + "\n";
     if (!v.valid && !v.challenge.empty()) reply.headers.add("WWW-Authenticate", v.challenge);
     nlohmann::ordered_json line{{"time", util::format_rfc3339(util::Clock::now())},
-                        {"peer", peer},
-                        {"method", request.method},
-                        {"target", redactor.url(request.url)},
-                        {"verdict", v.valid ? "valid" : "invalid"},
-                        {"status", reply.status}};
+                                {"peer", peer},
+                                {"method", request.method},
+                                {"target", redactor.url(request.url)},
+                                {"verdict", v.valid ? "valid" : "invalid"},
+                                {"status", reply.status}};
     line["reason"] = v.valid ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(v.reason);
     std::lock_guard lock(log_mutex);
     print_json(log, line, false);

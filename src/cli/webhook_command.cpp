@@ -75,7 +75,8 @@ Result<auth::Request> build_request(const SendOptions& o) {
       return usage_error("-H '" + util::printable(h.substr(0, 40)) + "': expected 'Name: value'");
     std::string name(util::trim(std::string_view(h).substr(0, colon)));
     std::string value(util::trim(std::string_view(h).substr(colon + 1)));
-    if (name.find_first_of(" \t\r\n") != std::string::npos) return usage_error("-H: header name '" + name + "' has spaces");
+    if (name.find_first_of(" \t\r\n") != std::string::npos)
+      return usage_error("-H: header name '" + name + "' has spaces");
     if (value.find_first_of("\r\n") != std::string::npos) return usage_error("-H " + name + ": value has a line break");
     r.headers.set(name, value);
   }
@@ -92,15 +93,18 @@ nlohmann::ordered_json response_json(const net::Response& resp, const auth::Reda
   for (const auto& [k, v] : resp.headers.items) {
     std::string key = util::to_lower(k);
     std::string value = redactor.header_value(k, v);
-    if (headers.contains(key)) headers[key] = headers[key].get<std::string>() + ", " + value;
-    else headers[key] = value;
+    if (headers.contains(key))
+      headers[key] = headers[key].get<std::string>() + ", " + value;
+    else
+      headers[key] = value;
   }
   const auto& t = resp.timings;
   return {{"status", resp.status},
           {"status_line", resp.status_line},
           {"headers", headers},
           {"body", redactor.text(resp.body)},
-          {"timings", {{"dns", t.dns}, {"connect", t.connect}, {"tls", t.tls}, {"first_byte", t.first_byte}, {"total", t.total}}}};
+          {"timings",
+           {{"dns", t.dns}, {"connect", t.connect}, {"tls", t.tls}, {"first_byte", t.first_byte}, {"total", t.total}}}};
 }
 
 Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& o) {
@@ -148,8 +152,8 @@ Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& o) {
       std::string shown;
       if (dir == '*') {
         shown = redactor.text(line);
-      } else if (auto colon = line.find(':'); colon != std::string_view::npos && !line.starts_with("HTTP/") &&
-                                               line.find(' ') > colon) {
+      } else if (auto colon = line.find(':');
+                 colon != std::string_view::npos && !line.starts_with("HTTP/") && line.find(' ') > colon) {
         shown = std::string(line.substr(0, colon)) + ": " +
                 redactor.header_value(line.substr(0, colon), util::trim(line.substr(colon + 1)));
       } else {
@@ -174,7 +178,8 @@ Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& o) {
   } else {
     if (o.include) {
       std::cout << response->status_line << "\r\n";
-      for (const auto& [k, v] : response->headers.items) std::cout << k << ": " << redactor.header_value(k, v) << "\r\n";
+      for (const auto& [k, v] : response->headers.items)
+        std::cout << k << ": " << redactor.header_value(k, v) << "\r\n";
       std::cout << "\r\n";
     }
     std::cout << redactor.text(response->body);

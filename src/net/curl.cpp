@@ -39,7 +39,8 @@ Result<UrlHandle> parse(std::string_view url) {
 
 Result<std::string> part(CURLU* h, CURLUPart which, unsigned flags, std::string_view what) {
   CurlString out;
-  if (curl_url_get(h, which, &out.p, flags) != CURLUE_OK || !out.p) return usage_error("URL has no " + std::string(what));
+  if (curl_url_get(h, which, &out.p, flags) != CURLUE_OK || !out.p)
+    return usage_error("URL has no " + std::string(what));
   return std::string(out.p);
 }
 
@@ -174,8 +175,7 @@ class CurlTransport final : public Transport {
       curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, on_debug);
       curl_easy_setopt(c, CURLOPT_DEBUGDATA, &t);
     }
-    if (opt.timeout_seconds > 0)
-      curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(opt.timeout_seconds * 1000));
+    if (opt.timeout_seconds > 0) curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(opt.timeout_seconds * 1000));
     if (!opt.cacert.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, opt.cacert.c_str());
     if (opt.insecure) {
       curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
@@ -217,7 +217,8 @@ class CurlTransport final : public Transport {
   // Errors name the origin only: a query may carry a key.
   static std::string origin_text(const std::string& url) {
     auto o = origin_of(url);
-    return o ? o->scheme + "://" + (o->host.find(':') != std::string::npos ? "[" + o->host + "]" : o->host) + ":" + o->port
+    return o ? o->scheme + "://" + (o->host.find(':') != std::string::npos ? "[" + o->host + "]" : o->host) + ":" +
+                   o->port
              : std::string("the URL");
   }
 

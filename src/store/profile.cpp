@@ -49,9 +49,10 @@ Result<void> check_name(std::string_view name) {
   if (name.empty()) return usage_error("authorization name: must not be empty");
   if (name.size() > 64) return usage_error("authorization name: at most 64 characters");
   for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-              c == '-';
-    if (!ok) return usage_error("authorization name '" + std::string(name) + "': only letters, digits, '.', '_' and '-'");
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+    if (!ok)
+      return usage_error("authorization name '" + std::string(name) + "': only letters, digits, '.', '_' and '-'");
   }
   return {};
 }

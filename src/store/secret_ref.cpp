@@ -42,8 +42,10 @@ Result<std::string> resolve(std::string_view field, const SecretRef& ref) {
       std::ostringstream ss;
       ss << in.rdbuf();
       std::string s = ss.str();
-      if (s.ends_with("\r\n")) s.resize(s.size() - 2);
-      else if (s.ends_with('\n')) s.pop_back();
+      if (s.ends_with("\r\n"))
+        s.resize(s.size() - 2);
+      else if (s.ends_with('\n'))
+        s.pop_back();
       return s;
     }
   }

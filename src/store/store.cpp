@@ -36,8 +36,10 @@ std::unexpected<Error> schema_error(std::string_view text, const std::string& pa
   auto pos = position_of(text, locate(text, at));
   std::string where;
   for (const auto& step : at) {
-    if (const auto* k = std::get_if<std::string>(&step)) where += (where.empty() ? "" : ".") + *k;
-    else where += "[" + std::to_string(std::get<std::size_t>(step)) + "]";
+    if (const auto* k = std::get_if<std::string>(&step))
+      where += (where.empty() ? "" : ".") + *k;
+    else
+      where += "[" + std::to_string(std::get<std::size_t>(step)) + "]";
   }
   return usage_error("store " + path + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column) + ": " +
                      (where.empty() ? "" : where + ": ") + what);

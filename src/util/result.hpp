@@ -29,8 +29,6 @@ inline std::unexpected<Error> fail(ExitCode code, std::string message) {
   return std::unexpected(Error{code, std::move(message)});
 }
 
-inline std::unexpected<Error> usage_error(std::string message) {
-  return fail(ExitCode::usage, std::move(message));
-}
+inline std::unexpected<Error> usage_error(std::string message) { return fail(ExitCode::usage, std::move(message)); }
 
 }  // namespace hookauth

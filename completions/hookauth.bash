@@ -1,0 +1,184 @@
+# bash completion for hookauth(1)                                      -*- shell-script -*-
+# Installed as share/bash-completion/completions/hookauth; or source it and it registers
+# itself with `complete -F _hookauth hookauth`. Works with or without the bash-completion
+# package. Each flag the CLI accepts must appear here (tests/integration/test_docs.py checks it).
+# shellcheck disable=SC2207  # COMPREPLY=($(compgen ...)) is the completion idiom
+
+# The flags of each (sub)command, keyed by the command path.
+_hookauth_flags() {
+    case $1 in
+        "") echo "--store -q --quiet --version -h --help" ;;
+        auth | webhook) echo "-h --help" ;;
+        "auth add") echo "--type --force --username --password --key --value --in -h --help" ;;
+        "auth list") echo "--json -h --help" ;;
+        "auth show") echo "--json --reveal -h --help" ;;
+        "auth remove") echo "-h --help" ;;
+        "webhook send")
+            echo "--auth -X --request -H --header -d --data -i --include --json -v --verbose" \
+                "--dry-run --reveal --timeout --retries --cacert -k --insecure --cert --key" \
+                "-L --location --allow-insecure-http -h --help"
+            ;;
+        verify) echo "--auth --request --json -h --help" ;;
+        "verify serve") echo "--auth --listen --log --count -h --help" ;;
+    esac
+}
+
+# Succeeds when flag $2 of command $1 takes a value (the next word).
+_hookauth_takes_value() {
+    [[ $2 == --store ]] && return 0
+    case $1 in
+        "auth add")
+            case $2 in --type | --username | --password | --key | --value | --in) return 0 ;; esac
+            ;;
+        "webhook send")
+            case $2 in
+                --auth | -X | --request | -H | --header | -d | --data | --timeout | --retries | --cacert | \
+                    --cert | --key) return 0 ;;
+            esac
+            ;;
+        verify)
+            case $2 in --auth | --request) return 0 ;; esac
+            ;;
+        "verify serve")
+            case $2 in --auth | --listen | --log | --count) return 0 ;; esac
+            ;;
+    esac
+    return 1
+}
+
+# The authorization names in the store, one a line; nothing at all when anything fails.
+# $1: the hookauth command as typed, $2: a --store given on the line (may be empty).
+_hookauth_names() {
+    local bin=$1 store=$2 out
+    # shellcheck disable=SC2088  # a literal "~/" as typed on the line
+    [[ $bin == "~/"* ]] && bin=$HOME/${bin#"~/"}
+    # shellcheck disable=SC2088
+    [[ $store == "~/"* ]] && store=$HOME/${store#"~/"}
+    out=$("$bin" ${store:+--store "$store"} auth list --json 2>/dev/null </dev/null) || return 0
+    # Names are letters, digits, '.', '_' and '-', so no JSON unescaping is needed.
+    printf '%s\n' "$out" | sed -n 's/^ *"name": "\([A-Za-z0-9._-]*\)",\{0,1\}$/\1/p'
+}
+
+_hookauth_files() {
+    if declare -F _filedir >/dev/null 2>&1; then
+        _filedir
+    else
+        compopt -o filenames 2>/dev/null
+        local IFS=$'\n'
+        COMPREPLY=($(compgen -f -- "$cur"))
+    fi
+}
+
+_hookauth() {
+    local cur prev words cword split=false
+    if declare -F _init_completion >/dev/null 2>&1; then
+        _init_completion -s || return
+    else
+        words=("${COMP_WORDS[@]}")
+        cword=$COMP_CWORD
+        cur=${COMP_WORDS[COMP_CWORD]}
+        prev=${COMP_WORDS[COMP_CWORD - 1]}
+        # Without bash-completion, "--type=ba" arrives as "--type" "=" "ba".
+        if [[ $cur == "=" ]]; then
+            prev=${COMP_WORDS[COMP_CWORD - 1]}
+            cur=""
+            split=true
+        elif [[ $prev == "=" ]]; then
+            prev=${COMP_WORDS[COMP_CWORD - 2]}
+            split=true
+        fi
+    fi
+
+    # Walk the words before the cursor: the command path, a --store, the positionals, the type.
+    local cmd="" store="" type="" npos=0 i w
+    for ((i = 1; i < cword; i++)); do
+        w=${words[i]}
+        case $w in
+            --store=*) store=${w#--store=} ;;
+            --type=*) type=${w#--type=} ;;
+            --*=* | "=") ;;
+            -*)
+                if _hookauth_takes_value "$cmd" "$w" && ((i + 1 < cword)); then
+                    ((i++))
+                    [[ ${words[i]} == "=" ]] && ((i + 1 < cword)) && ((i++))
+                    case $w in
+                        --store) store=${words[i]} ;;
+                        --type) type=${words[i]} ;;
+                    esac
+                fi
+                ;;
+            *)
+                case "$cmd:$w" in
+                    :auth | :webhook | :verify) cmd=$w ;;
+                    auth:add | auth:list | auth:show | auth:remove) cmd="auth $w" ;;
+                    auth:rm) cmd="auth remove" ;;
+                    webhook:send) cmd="webhook send" ;;
+                    verify:serve) cmd="verify serve" ;;
+                    *) ((npos++)) ;;
+                esac
+                ;;
+        esac
+    done
+    # A quoted store path ("--store '/a b'") arrives with its quotes.
+    if [[ $store == [\"\']* ]] && declare -F dequote >/dev/null 2>&1; then
+        store=$(dequote "$store")
+    fi
+
+    # The value of a flag.
+    if [[ $prev == -* ]] && _hookauth_takes_value "$cmd" "$prev"; then
+        case "$cmd:$prev" in
+            *:--store | "webhook send:--cacert" | "webhook send:--cert" | "webhook send:--key" | \
+                "verify serve:--log")
+                _hookauth_files
+                ;;
+            "auth add:--type") COMPREPLY=($(compgen -W "none basic api-key" -- "$cur")) ;;
+            "auth add:--in") COMPREPLY=($(compgen -W "header query" -- "$cur")) ;;
+            *:--auth) COMPREPLY=($(compgen -W "$(_hookauth_names "${words[0]}" "$store")" -- "$cur")) ;;
+            "webhook send:-X" | "webhook send:--request")
+                COMPREPLY=($(compgen -W "GET POST PUT PATCH DELETE HEAD" -- "$cur"))
+                ;;
+            "webhook send:-d" | "webhook send:--data")
+                if [[ $cur == @* ]]; then
+                    compopt -o filenames 2>/dev/null
+                    local IFS=$'\n'
+                    COMPREPLY=($(compgen -P @ -f -- "${cur#@}"))
+                fi
+                ;;
+            "verify:--request")
+                _hookauth_files
+                [[ -z $cur || $cur == - ]] && COMPREPLY+=(-)
+                ;;
+        esac
+        return 0
+    fi
+    $split && return 0
+
+    if [[ $cur == -* ]]; then
+        local flags
+        flags=$(_hookauth_flags "$cmd")
+        # auth add: only the field flags of the type already chosen.
+        if [[ $cmd == "auth add" ]]; then
+            case $type in
+                none) flags="--type --force -h --help" ;;
+                basic) flags="--type --force --username --password -h --help" ;;
+                api-key) flags="--type --force --key --value --in -h --help" ;;
+            esac
+        fi
+        COMPREPLY=($(compgen -W "$flags" -- "$cur"))
+        return 0
+    fi
+
+    case $cmd in
+        "") COMPREPLY=($(compgen -W "auth webhook verify" -- "$cur")) ;;
+        auth) COMPREPLY=($(compgen -W "add list show remove rm" -- "$cur")) ;;
+        webhook) COMPREPLY=($(compgen -W "send" -- "$cur")) ;;
+        verify) COMPREPLY=($(compgen -W "serve" -- "$cur")) ;;
+        "auth show" | "auth remove")
+            ((npos == 0)) && COMPREPLY=($(compgen -W "$(_hookauth_names "${words[0]}" "$store")" -- "$cur"))
+            ;;
+    esac
+    return 0
+} &&
+    complete -F _hookauth hookauth
+
+# ex: filetype=sh

@@ -1,0 +1,305 @@
+"""The man page and the bash completion against the real binary.
+
+Every flag that `hookauth ... --help` lists must be documented in man/hookauth.1 (in the section
+of its command) and completed by completions/hookauth.bash, so a flag added without its
+documentation fails here. The completion is also driven the way bash drives it, with
+bash-completion loaded, including authorization names read from a store made by the binary.
+
+Run from the repository root: HOOKAUTH_BIN=build/src/hookauth /usr/bin/python3 -m unittest -v
+tests/integration/test_docs.py
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+MAN_PAGE = os.path.join(ROOT, "man", "hookauth.1")
+COMPLETION = os.path.join(ROOT, "completions", "hookauth.bash")
+BASH_COMPLETION = "/usr/share/bash-completion/bash_completion"
+
+
+def hookauth_bin():
+    path = os.environ.get("HOOKAUTH_BIN")
+    if not path:
+        raise unittest.SkipTest("HOOKAUTH_BIN is not set")  # ctest always sets it
+    return os.path.abspath(path)
+
+
+def clean_env(home):
+    """An environment where no store but the ones a test names can be found."""
+    env = dict(os.environ)
+    for name in ("HOOKAUTH_STORE", "XDG_CONFIG_HOME"):
+        env.pop(name, None)
+    env["HOME"] = home
+    env["LC_ALL"] = "C"
+    return env
+
+
+def run(args, env=None, input_text=None):
+    return subprocess.run(args, capture_output=True, text=True, env=env, input=input_text, timeout=60)
+
+
+def parse_help(text):
+    """The flags and the subcommand names that one --help output lists."""
+    flags, subcommands, section = set(), [], None
+    for line in text.splitlines():
+        if re.match(r"^\S.*:$", line):
+            section = line[:-1]
+            continue
+        m = re.match(r"^  (\S+)", line)
+        if not m:
+            continue
+        if section == "Options" and m.group(1).startswith("-"):
+            flags.update(f for f in m.group(1).split(",") if f.startswith("-"))
+        elif section == "Subcommands":
+            subcommands.append(m.group(1).rstrip(","))
+    return flags, subcommands
+
+
+def collect_flags(binary, env):
+    """{command path (tuple): its flags}, for hookauth and every subcommand, recursively."""
+    found, todo = {}, [()]
+    while todo:
+        path = todo.pop()
+        result = run([binary, *path, "--help"], env=env)
+        if result.returncode != 0:
+            raise AssertionError(f"hookauth {' '.join(path)} --help exited {result.returncode}: {result.stderr}")
+        flags, subcommands = parse_help(result.stdout)
+        found[path] = flags
+        todo.extend(path + (s,) for s in subcommands)
+    return found
+
+
+def man_text():
+    """The man page source with roff escapes that matter for flags removed, comments dropped."""
+    with open(MAN_PAGE, encoding="utf-8") as f:
+        lines = [line for line in f.read().splitlines() if not line.startswith('.\\"')]
+    text = "\n".join(lines)
+    for escape, plain in (("\\-", "-"), ("\\&", ""), ("\\fB", ""), ("\\fI", ""), ("\\fP", ""), ("\\fR", "")):
+        text = text.replace(escape, plain)
+    return text
+
+
+def man_sections(text):
+    """{command path: section text}: the OPTIONS section is (), each .SS under COMMANDS is its path."""
+    sections, current, body = {}, None, []
+
+    def flush():
+        if current is not None:
+            sections[current] = "\n".join(body)
+
+    for line in text.splitlines():
+        m = re.match(r'^\.(SH|SS)\s+"?([^"]*)"?', line)
+        if m:
+            flush()
+            body = []
+            title = m.group(2)
+            if m.group(1) == "SH":
+                current = () if title == "OPTIONS" else None
+            else:
+                words = []
+                for word in title.split():
+                    if not re.fullmatch(r"[a-z]+", word):
+                        break
+                    words.append(word)
+                current = tuple(words) if words else None
+            continue
+        body.append(line)
+    flush()
+    return sections
+
+
+def mentions(text, flag):
+    return re.search(r"(?<![\w-])" + re.escape(flag) + r"(?![\w-])", text) is not None
+
+
+class DocsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.binary = hookauth_bin()
+        cls.tmp = tempfile.mkdtemp(prefix="hookauth-docs-")
+        cls.env = clean_env(cls.tmp)
+        cls.flags = collect_flags(cls.binary, cls.env)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def all_flags(self):
+        return set().union(*self.flags.values())
+
+    def test_help_parsing_found_the_commands(self):
+        # Guards the checks below against a help format they no longer understand.
+        for path in [(), ("auth", "add"), ("auth", "list"), ("auth", "show"), ("auth", "remove"),
+                     ("webhook", "send"), ("verify",), ("verify", "serve")]:
+            self.assertIn(path, self.flags)
+        for flag in ["--store", "-q", "--quiet", "--version", "--help", "--type", "--in",
+                     "--allow-insecure-http", "--dry-run", "--listen", "--count"]:
+            self.assertIn(flag, self.all_flags())
+
+    def test_man_page_has_no_groff_warnings(self):
+        self.assertIsNotNone(shutil.which("groff"), "groff is not installed (Debian: groff-base)")
+        result = run(["groff", "-man", "-ww", "-z", MAN_PAGE])
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout + result.stderr, "")
+
+    def test_man_page_documents_every_flag(self):
+        text = man_text()
+        missing = sorted(f for f in self.all_flags() if not mentions(text, f))
+        self.assertEqual(missing, [], "flags missing from man/hookauth.1")
+
+    def test_man_page_documents_each_flag_under_its_command(self):
+        sections = man_sections(man_text())
+        for path, flags in sorted(self.flags.items()):
+            own = flags - {"-h", "--help"}
+            if not own:
+                continue
+            name = " ".join(path) or "global options"
+            self.assertIn(path, sections, f"man/hookauth.1 has no section for {name}")
+            missing = sorted(f for f in own if not mentions(sections[path], f))
+            self.assertEqual(missing, [], f"flags of {name} missing from its man page section")
+
+    def test_completion_file_names_every_flag(self):
+        with open(COMPLETION, encoding="utf-8") as f:
+            text = f.read()
+        missing = sorted(f for f in self.all_flags() if not mentions(text, f))
+        self.assertEqual(missing, [], "flags missing from completions/hookauth.bash")
+
+    def test_completion_file_is_valid_bash(self):
+        result = run(["bash", "-n", COMPLETION])
+        self.assertEqual(result.returncode, 0, result.stderr)
+
+
+# Loads bash-completion and ours, sets COMP_* from the arguments (the last one is the word being
+# completed, the cursor at its end), calls the function that `complete -p` names, prints COMPREPLY.
+DRIVER = r"""
+source "$BASH_COMPLETION_FILE" || exit 90
+source "$HOOKAUTH_COMPLETION_FILE" || exit 91
+spec=$(complete -p hookauth) || exit 92
+[[ $spec == *" -F "* ]] || exit 93
+fn=${spec##* -F }
+fn=${fn%% *}
+COMP_WORDS=("$@")
+COMP_CWORD=$(($# - 1))
+COMP_LINE="$*"
+COMP_POINT=${#COMP_LINE}
+COMPREPLY=()
+"$fn" "${COMP_WORDS[0]}" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
+printf '%s\n' "${COMPREPLY[@]}"
+"""
+
+
+class CompletionTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.binary = hookauth_bin()
+        if not os.path.exists(BASH_COMPLETION):
+            raise AssertionError(f"{BASH_COMPLETION} is missing (Debian: bash-completion)")
+        cls.tmp = tempfile.mkdtemp(prefix="hookauth-completion-")
+        cls.env = clean_env(cls.tmp)
+        cls.env["PATH"] = os.path.dirname(cls.binary) + os.pathsep + cls.env.get("PATH", "")
+        cls.env["BASH_COMPLETION_FILE"] = BASH_COMPLETION
+        cls.env["HOOKAUTH_COMPLETION_FILE"] = COMPLETION
+        cls.flags = collect_flags(cls.binary, cls.env)
+        # Two stores with different names, so a test can tell which one was read.
+        cls.store_a = os.path.join(cls.tmp, "a", "store.json")
+        cls.store_b = os.path.join(cls.tmp, "b", "store.json")
+        cls.add(cls.store_a, "partner-basic", "--type", "basic", "--username", "acme", "--password", "pw-12345")
+        cls.add(cls.store_a, "partner.key", "--type", "api-key", "--key", "X-API-Key", "--value", "env:KEY")
+        cls.add(cls.store_a, "open_1", "--type", "none")
+        cls.add(cls.store_b, "other-store", "--type", "none")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    @classmethod
+    def add(cls, store, name, *args):
+        result = run([cls.binary, "-q", "--store", store, "auth", "add", name, *args], env=cls.env)
+        if result.returncode != 0:
+            raise AssertionError(f"auth add {name}: {result.stderr}")
+
+    def complete(self, *words, env=None):
+        """The candidates for the last word of `hookauth WORDS`."""
+        result = run(["bash", "-c", DRIVER, "bash", *words], env=env or self.env)
+        self.assertEqual(result.returncode, 0, f"driver failed ({result.returncode}): {result.stderr}")
+        return sorted(line for line in result.stdout.splitlines() if line)
+
+    def test_top_level_subcommands(self):
+        self.assertEqual(self.complete("hookauth", ""), ["auth", "verify", "webhook"])
+        self.assertEqual(self.complete("hookauth", "w"), ["webhook"])
+
+    def test_auth_subcommands(self):
+        self.assertEqual(self.complete("hookauth", "auth", ""), ["add", "list", "remove", "rm", "show"])
+        self.assertEqual(self.complete("hookauth", "--store", self.store_a, "auth", "s"), ["show"])
+
+    def test_other_subcommands(self):
+        self.assertEqual(self.complete("hookauth", "webhook", ""), ["send"])
+        self.assertEqual(self.complete("hookauth", "verify", ""), ["serve"])
+
+    def test_type_values(self):
+        self.assertEqual(self.complete("hookauth", "auth", "add", "x", "--type", ""), ["api-key", "basic", "none"])
+        self.assertEqual(self.complete("hookauth", "auth", "add", "x", "--type", "b"), ["basic"])
+
+    def test_in_values(self):
+        words = ["hookauth", "auth", "add", "x", "--type", "api-key", "--key", "K", "--in", ""]
+        self.assertEqual(self.complete(*words), ["header", "query"])
+
+    def test_flags_of_each_command_match_its_help(self):
+        for path, flags in self.flags.items():
+            with self.subTest(command=" ".join(path)):
+                self.assertEqual(self.complete("hookauth", *path, "-"), sorted(flags))
+
+    def test_auth_add_offers_the_fields_of_the_chosen_type(self):
+        got = self.complete("hookauth", "auth", "add", "x", "--type", "basic", "--")
+        self.assertIn("--password", got)
+        self.assertNotIn("--value", got)
+
+    def test_auth_names_from_store_flag(self):
+        env = dict(self.env, HOOKAUTH_STORE=self.store_b)  # --store must win over it
+        got = self.complete("hookauth", "--store", self.store_a, "webhook", "send", "--auth", "", env=env)
+        self.assertEqual(got, ["open_1", "partner-basic", "partner.key"])
+        got = self.complete("hookauth", "--store", self.store_a, "webhook", "send", "--auth", "partner", env=env)
+        self.assertEqual(got, ["partner-basic", "partner.key"])
+
+    def test_auth_names_from_store_flag_with_equals(self):
+        got = self.complete("hookauth", f"--store={self.store_b}", "verify", "--auth", "")
+        self.assertEqual(got, ["other-store"])
+
+    def test_auth_names_from_environment(self):
+        env = dict(self.env, HOOKAUTH_STORE=self.store_a)
+        self.assertEqual(self.complete("hookauth", "webhook", "send", "--auth", "", env=env),
+                         ["open_1", "partner-basic", "partner.key"])
+        self.assertEqual(self.complete("hookauth", "auth", "show", "p", env=env), ["partner-basic", "partner.key"])
+        self.assertEqual(self.complete("hookauth", "auth", "remove", "o", env=env), ["open_1"])
+        self.assertEqual(self.complete("hookauth", "verify", "serve", "--auth", "", env=env),
+                         ["open_1", "partner-basic", "partner.key"])
+
+    def test_auth_names_with_the_binary_given_by_path(self):
+        env = dict(self.env, HOOKAUTH_STORE=self.store_b, PATH="/usr/bin:/bin")
+        self.assertEqual(self.complete(self.binary, "auth", "show", "", env=env), ["other-store"])
+
+    def test_only_one_name_for_show(self):
+        env = dict(self.env, HOOKAUTH_STORE=self.store_a)
+        self.assertEqual(self.complete("hookauth", "auth", "show", "open_1", "", env=env), [])
+
+    def test_names_are_silently_empty_when_the_store_is_bad(self):
+        bad = os.path.join(self.tmp, "bad.json")
+        with open(bad, "w", encoding="utf-8") as f:
+            f.write("{not json")
+        os.chmod(bad, 0o600)
+        for store in (bad, os.path.join(self.tmp, "missing", "store.json")):
+            result = run(["bash", "-c", DRIVER, "bash", "hookauth", "--store", store, "auth", "show", ""],
+                         env=self.env)
+            self.assertEqual(result.returncode, 0)
+            self.assertEqual(result.stdout.strip(), "")
+            self.assertEqual(result.stderr, "")
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "missing")), "completion must not create a store")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,162 @@
+"""hookauth verify serve with curl as an independent client; --count, --log, SIGTERM and SIGINT."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+
+PASSWORD = "c0rrect-h0rse"
+KEY = "Kx-9f8e7d6c5b4a"
+
+
+def curl(*args):
+    """curl's status code, response headers (lowercase name -> values) and body."""
+    p = subprocess.run(["curl", "-sS", "--max-time", "10", "-D", "-", "-o", "/dev/null", "-w", "\n%{http_code}"]
+                       + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+    if p.returncode != 0:
+        raise AssertionError("curl %s failed: %s" % (args, p.stderr.decode()))
+    text = p.stdout.decode()
+    head, _, code = text.rpartition("\n")
+    headers = {}
+    for line in head.split("\r\n")[1:]:
+        if ":" in line:
+            k, _, v = line.partition(":")
+            headers.setdefault(k.strip().lower(), []).append(v.strip())
+    return int(code), headers
+
+
+class CurlAgainstServe(harness.HookauthTest):
+    def setUp(self):
+        super().setUp()
+        self.add_basic("basic", "bob", PASSWORD)
+        self.add_key("header-key", "X-API-Key", KEY, "header")
+        self.add_key("query-key", "key", KEY, "query")
+
+    def logged(self, server, n):
+        return self.wait_for(lambda: len(server.stdout_json()) >= n and server.stdout_json(),
+                             what="%d log lines" % n)
+
+    def test_curl_basic(self):
+        s = self.serve("basic")
+        code, headers = curl("-u", "bob:" + PASSWORD, s.url + "/ok")
+        self.assertEqual(code, 200)
+        self.assertNotIn("www-authenticate", headers)
+        code, headers = curl("-u", "bob:wrong", s.url + "/wrong")
+        self.assertEqual(code, 401)
+        self.assertEqual(len(headers["www-authenticate"]), 1, headers)
+        self.assertTrue(headers["www-authenticate"][0].startswith("Basic "), headers)
+        self.assertIn('realm="', headers["www-authenticate"][0])
+        code, headers = curl(s.url + "/none")
+        self.assertEqual(code, 401)
+        self.assertTrue(headers["www-authenticate"][0].startswith("Basic "), headers)
+        code, _ = curl("-H", "Authorization: Bearer " + PASSWORD, s.url + "/bearer")
+        self.assertEqual(code, 401)
+        lines = self.logged(s, 4)
+        self.assertEqual([(l["target"], l["verdict"], l["status"]) for l in lines],
+                         [("/ok", "valid", 200), ("/wrong", "invalid", 401), ("/none", "invalid", 401),
+                          ("/bearer", "invalid", 401)])
+        self.assertEqual(lines[1]["reason"], "wrong username or password")
+        self.assertEqual(lines[2]["reason"], "no Authorization header")
+        for l in lines:
+            self.assertEqual(list(l), ["time", "peer", "method", "target", "verdict", "status", "reason"])
+            self.assertTrue(l["peer"].startswith("127.0.0.1:"), l)
+            self.assertEqual(l["method"], "GET")
+
+    def test_curl_basic_post_with_body(self):
+        s = self.serve("basic")
+        code, _ = curl("-u", "bob:" + PASSWORD, "--data-binary", "x" * 100000, s.url + "/big")
+        self.assertEqual(code, 200)
+        self.assertEqual(self.logged(s, 1)[0]["method"], "POST")
+
+    def test_curl_api_key_header(self):
+        s = self.serve("header-key")
+        self.assertEqual(curl("-H", "X-API-Key: " + KEY, s.url + "/")[0], 200)
+        self.assertEqual(curl("-H", "x-api-key: " + KEY, s.url + "/")[0], 200)  # names are case-insensitive
+        self.assertEqual(curl("-H", "X-API-Key: " + KEY + "0", s.url + "/")[0], 401)
+        self.assertEqual(curl("-H", "X-API-Key: " + KEY[:-1], s.url + "/")[0], 401)
+        self.assertEqual(curl(s.url + "/")[0], 401)
+        lines = self.logged(s, 5)
+        self.assertEqual([l["verdict"] for l in lines], ["valid", "valid", "invalid", "invalid", "invalid"])
+        self.assertEqual(lines[2]["reason"], "wrong API key in header X-API-Key")
+        self.assertEqual(lines[4]["reason"], "no X-API-Key header")
+
+    def test_curl_api_key_query(self):
+        s = self.serve("query-key")
+        self.assertEqual(curl(s.url + "/p?a=1&key=" + KEY)[0], 200)
+        self.assertEqual(curl(s.url + "/p?key=nope")[0], 401)
+        self.assertEqual(curl(s.url + "/p?key=%s&key=%s" % (KEY, KEY))[0], 401)
+        lines = self.logged(s, 3)
+        self.assertEqual(lines[1]["reason"], "wrong API key in query parameter key")
+        self.assertEqual(lines[2]["reason"], "query parameter key given more than once")
+
+    def test_count_exits_after_n_requests(self):
+        s = self.serve("basic", "--count", "3")
+        for i in range(3):
+            code, _ = curl("-u", "bob:" + PASSWORD, s.url + "/%d" % i)
+            self.assertEqual(code, 200)
+        self.assertEqual(s.wait(timeout=10), 0)
+        self.assertEqual(len(s.stdout_json()), 3)
+        self.assertEqual(s.stderr_lines[-1], "stopped")
+
+    def test_count_one_answers_the_request_before_exiting(self):
+        s = self.serve("basic", "--count", "1")
+        code, _ = curl("-u", "bob:wrong", s.url + "/")
+        self.assertEqual(code, 401)
+        self.assertEqual(s.wait(timeout=10), 0)
+        self.assertEqual([l["status"] for l in s.stdout_json()], [401])
+
+    def test_sigterm_stops_cleanly(self):
+        s = self.serve("basic")
+        self.assertEqual(curl("-u", "bob:" + PASSWORD, s.url + "/")[0], 200)
+        s.signal(signal.SIGTERM)
+        self.assertEqual(s.wait(timeout=10), 0)
+        self.assertEqual(s.stderr_lines[-1], "stopped")
+
+    def test_sigint_stops_cleanly(self):
+        s = self.serve("basic")
+        s.signal(signal.SIGINT)
+        self.assertEqual(s.wait(timeout=10), 0)
+        self.assertEqual(s.stderr_lines[-1], "stopped")
+
+    def test_log_file(self):
+        log = os.path.join(self.tmp, "serve.log")
+        s = self.serve("basic", "--log", log)
+        self.assertEqual(curl("-u", "bob:" + PASSWORD, s.url + "/a")[0], 200)
+        self.assertEqual(curl("-u", "bob:nope", s.url + "/b")[0], 401)
+        s.signal(signal.SIGTERM)
+        self.assertEqual(s.wait(timeout=10), 0)
+        self.assertEqual(s.stdout_lines, [])
+        with open(log) as f:
+            lines = [json.loads(l) for l in f.read().splitlines()]
+        self.assertEqual([(l["target"], l["verdict"]) for l in lines], [("/a", "valid"), ("/b", "invalid")])
+        # --log appends: a second server adds to the same file
+        s2 = self.serve("basic", "--log", log, "--count", "1")
+        self.assertEqual(curl(s2.url + "/c")[0], 401)
+        self.assertEqual(s2.wait(timeout=10), 0)
+        with open(log) as f:
+            self.assertEqual(len(f.read().splitlines()), 3)
+
+    def test_port_in_use_is_a_usage_error(self):
+        s = self.serve("basic")
+        r = self.hookauth("verify", "serve", "--auth", "basic", "--listen", "127.0.0.1:%d" % s.port, timeout=10)
+        self.assert_one_error_line(r, 2)
+
+    def test_bad_listen(self):
+        for listen in ("127.0.0.1", "127.0.0.1:99999", "127.0.0.1:x", ":80"):
+            r = self.hookauth("verify", "serve", "--auth", "basic", "--listen", listen, timeout=10)
+            self.assert_one_error_line(r, 2)
+            self.assertIn("--listen", r.err)
+
+    def test_two_servers_get_distinct_ports(self):
+        a = self.serve("basic")
+        b = self.serve("basic")
+        self.assertNotEqual(a.port, b.port)
+        self.assertNotEqual(a.port, 0)
+
+
+if __name__ == "__main__":
+    harness.main()
