@@ -60,6 +60,8 @@ Result<ExitCode> run_check(const GlobalOptions& g, const CheckOptions& o) {
   if (!loaded) return std::unexpected(loaded.error());
   std::string raw;
   if (o.request == "-") {
+    if (stdin_is_terminal())
+      return usage_error("no request to check: pipe a raw HTTP request into stdin, or give --request FILE");
     raw = read_all_stdin();
   } else {
     std::ifstream in(o.request, std::ios::binary);

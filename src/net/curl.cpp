@@ -75,7 +75,9 @@ Result<std::string> host_header(std::string_view url) {
   auto host = part(h->get(), CURLUPART_HOST, 0, "host");
   if (!host) return std::unexpected(host.error());
   CurlString port;
-  if (curl_url_get(h->get(), CURLUPART_PORT, &port.p, 0) == CURLUE_OK && port.p) return *host + ":" + port.p;
+  // CURLU_NO_DEFAULT_PORT: an explicit ":443" on https (":80" on http) is left out, as curl does.
+  if (curl_url_get(h->get(), CURLUPART_PORT, &port.p, CURLU_NO_DEFAULT_PORT) == CURLUE_OK && port.p)
+    return *host + ":" + port.p;
   return *host;
 }
 

@@ -1,6 +1,7 @@
 #include "store/secret_ref.hpp"
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -37,6 +38,9 @@ Result<std::string> resolve(std::string_view field, const SecretRef& ref) {
       return std::string(v);
     }
     case SecretRef::Kind::file: {
+      // A directory opens as a stream that reads nothing: refuse it rather than resolve to "".
+      std::error_code ec;
+      if (std::filesystem::is_directory(ref.value, ec)) return usage_error(f + ": " + ref.value + " is a directory");
       std::ifstream in(ref.value, std::ios::binary);
       if (!in) return usage_error(f + ": cannot read file " + ref.value);
       std::ostringstream ss;

@@ -50,11 +50,19 @@ std::string syntax_reason(const std::string& what) {
   std::string s = what;
   if (auto colon = s.find(": ", s.find("parse error")); colon != std::string::npos) s = s.substr(colon + 2);
   auto lr = s.find("; last read: '");
-  if (lr != std::string::npos) {
-    auto end = s.find("'; ", lr + 14);
-    s = s.substr(0, lr) + (end == std::string::npos ? "" : s.substr(end + 1));
+  if (lr == std::string::npos) return s;
+  // The excerpt can hold any text, "'; " included, so it is dropped up to the end; only a trailing
+  // "; expected X" whose X is one of nlohmann's token names is kept.
+  static constexpr std::string_view token_names[] = {
+      "true literal", "false literal", "null literal", "string literal", "number literal", "'['", "'{'", "']'",
+      "'}'", "':'", "','", "end of input", "'[', '{', or a literal", "<uninitialized>", "<parse error>",
+      "unknown token"};
+  std::string tail;
+  for (auto name : token_names) {
+    std::string suffix = "'; expected " + std::string(name);
+    if (s.size() >= lr + 14 + suffix.size() && s.ends_with(suffix)) tail = suffix.substr(1);
   }
-  return s;
+  return s.substr(0, lr) + tail;
 }
 
 }  // namespace
@@ -118,6 +126,7 @@ Result<void> Store::update(const std::function<Result<void>(StoreData&)>& change
   if (auto ok = ensure_private_parent(path_); !ok) return ok;
   auto lock = FileLock::acquire(path_.string() + ".lock");
   if (!lock) return std::unexpected(lock.error());
+  remove_stale_temporaries(path_);
   auto data = load();
   if (!data) return std::unexpected(data.error());
   if (auto ok = change(*data); !ok) return ok;

@@ -82,6 +82,17 @@ Result<void> atomic_replace(const fs::path& path, std::string_view content) {
   return {};
 }
 
+void remove_stale_temporaries(const fs::path& path) {
+  fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+  std::string prefix = "." + path.filename().string() + ".";
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    std::string name = entry.path().filename().string();
+    // mkstemp's names: the prefix and six characters.
+    if (name.size() == prefix.size() + 6 && name.starts_with(prefix)) fs::remove(entry.path(), ec);
+  }
+}
+
 Result<void> check_private(const fs::path& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return usage_error("cannot stat " + path.string() + ": " + errno_text());

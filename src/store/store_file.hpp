@@ -31,6 +31,10 @@ Result<void> ensure_private_parent(const std::filesystem::path& path);
 // path and fsyncs the directory: readers see the old file or the new one, never a mix.
 Result<void> atomic_replace(const std::filesystem::path& path, std::string_view content);
 
+// Removes the temporary files that writers killed before their rename left beside path. Only
+// safe while holding the store's lock: then no live writer has one.
+void remove_stale_temporaries(const std::filesystem::path& path);
+
 // Refuses a file that group or others may read or write, saying how to fix it.
 Result<void> check_private(const std::filesystem::path& path);
 

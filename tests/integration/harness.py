@@ -21,6 +21,10 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 CAPTURE = os.path.join(REPO, "tests", "peers", "capture.py")
 PYTHON = "/usr/bin/python3"
 
+# Children inherit an ignored SIGINT (a test run started in the background by a shell has one);
+# with a handler installed here, every child starts with the default disposition, as from a terminal.
+signal.signal(signal.SIGINT, signal.default_int_handler)
+
 
 def binary():
     path = os.environ.get("HOOKAUTH_BIN")
@@ -96,7 +100,10 @@ class Server:
 
     def wait(self, timeout=10):
         """The exit code, once the process has ended and its output has been read."""
-        rc = self.proc.wait(timeout=timeout)
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError("%s still running after %ss" % (" ".join(self.argv[:3]), timeout)) from None
         for t in self._threads:
             t.join(timeout=5)
         return rc

@@ -66,11 +66,29 @@ class CurlAgainstServe(harness.HookauthTest):
             self.assertTrue(l["peer"].startswith("127.0.0.1:"), l)
             self.assertEqual(l["method"], "GET")
 
-    def test_curl_basic_post_with_body(self):
+    def test_curl_basic_post_with_octet_stream_body(self):
         s = self.serve("basic")
-        code, _ = curl("-u", "bob:" + PASSWORD, "--data-binary", "x" * 100000, s.url + "/big")
+        code, _ = curl("-u", "bob:" + PASSWORD, "-H", "Content-Type: application/octet-stream",
+                       "--data-binary", "x" * 100000, s.url + "/big")
         self.assertEqual(code, 200)
         self.assertEqual(self.logged(s, 1)[0]["method"], "POST")
+
+    def test_curl_basic_post_with_large_form_body(self):
+        # curl --data-binary (and hookauth webhook send -d with non-JSON data) label the body
+        # application/x-www-form-urlencoded; a webhook of 100 kB must still be verified, not refused.
+        s = self.serve("basic")
+        code, _ = curl("-u", "bob:" + PASSWORD, "--data-binary", "x" * 100000, s.url + "/big-form")
+        self.assertEqual(code, 200)
+        self.assertEqual(len(self.logged(s, 1)), 1)
+
+    def test_hookauth_send_large_form_body_to_serve(self):
+        s = self.serve("basic")
+        body = os.path.join(self.tmp, "form.txt")
+        with open(body, "w") as f:
+            f.write("a=" + "x" * 20000)
+        r = self.hookauth("webhook", "send", "--auth", "basic", s.url + "/f", "-d", "@" + body)
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(self.logged(s, 1)[0]["verdict"], "valid")
 
     def test_curl_api_key_header(self):
         s = self.serve("header-key")
@@ -118,9 +136,24 @@ class CurlAgainstServe(harness.HookauthTest):
 
     def test_sigint_stops_cleanly(self):
         s = self.serve("basic")
+        self.assertEqual(curl("-u", "bob:" + PASSWORD, s.url + "/")[0], 200)
         s.signal(signal.SIGINT)
         self.assertEqual(s.wait(timeout=10), 0)
         self.assertEqual(s.stderr_lines[-1], "stopped")
+
+    def test_signal_right_after_listening_line_stops_cleanly(self):
+        # A supervisor may stop the server as soon as it has announced itself.
+        outcomes = []
+        for sig in (signal.SIGTERM, signal.SIGINT) * 4:
+            s = self.serve("basic")
+            s.signal(sig)
+            try:
+                rc = s.wait(timeout=5)
+            except AssertionError:
+                rc = "still running"
+            outcomes.append((sig.name, rc, s.stderr_lines[-1] if s.proc.poll() is not None else None))
+            s.stop()
+        self.assertEqual([o for o in outcomes if o[1:] != (0, "stopped")], [], outcomes)
 
     def test_log_file(self):
         log = os.path.join(self.tmp, "serve.log")
@@ -140,9 +173,25 @@ class CurlAgainstServe(harness.HookauthTest):
         with open(log) as f:
             self.assertEqual(len(f.read().splitlines()), 3)
 
-    def test_port_in_use_is_a_usage_error(self):
+    def run_bounded(self, *args):
+        try:
+            return self.hookauth(*args, timeout=5)
+        except subprocess.TimeoutExpired:
+            self.fail("hookauth %s: still running after 5 s, expected it to refuse the port" % " ".join(args))
+
+    def test_port_held_by_another_socket_is_a_usage_error(self):
+        import socket
+        holder = socket.socket()
+        self.addCleanup(holder.close)
+        holder.bind(("127.0.0.1", 0))
+        holder.listen(1)
+        port = holder.getsockname()[1]
+        r = self.run_bounded("verify", "serve", "--auth", "basic", "--listen", "127.0.0.1:%d" % port)
+        self.assert_one_error_line(r, 2)
+
+    def test_port_held_by_another_verify_serve_is_a_usage_error(self):
         s = self.serve("basic")
-        r = self.hookauth("verify", "serve", "--auth", "basic", "--listen", "127.0.0.1:%d" % s.port, timeout=10)
+        r = self.run_bounded("verify", "serve", "--auth", "basic", "--listen", "127.0.0.1:%d" % s.port)
         self.assert_one_error_line(r, 2)
 
     def test_bad_listen(self):

@@ -115,7 +115,7 @@ TEST_CASE("parse_store: schema errors point at the offending value") {
   }
   SUBCASE("authorizations not an array") {
     CHECK(parse_error("{\"version\": 1, \"authorizations\": {}}") ==
-          "store /cfg/store.json:1:35: authorizations: expected an array");
+          "store /cfg/store.json:1:34: authorizations: expected an array");
   }
   SUBCASE("bad type in authorizations[1]") {
     auto m = parse_error(
