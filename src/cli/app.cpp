@@ -39,6 +39,7 @@ int run(int argc, char** argv) {
   CLI::App app{"hookauth: send webhooks with authorization, and verify them on the receiving side", "hookauth"};
   app.set_version_flag("--version", std::string("hookauth ") + HOOKAUTH_VERSION);
   app.require_subcommand(1);
+  app.fallthrough();  // global options may also come after the subcommand, as with gh and aws
   GlobalOptions global;
   app.add_option("--store", global.store,
                  "the profile store (default: $HOOKAUTH_STORE, else "

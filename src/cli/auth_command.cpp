@@ -182,9 +182,13 @@ void setup_auth_commands(CLI::App& app, const GlobalOptions& global, Action& act
       std::string n(f.name);
       if (!seen.insert(n).second) continue;
       std::string help = std::string(f.help) + " (" + std::string(t.name) + ")";
-      add->add_option_function<std::string>(
-             "--" + n, [add_opts, n](const std::string& v) { add_opts->values[n] = v; }, help)
-          ->type_name(f.secret ? "SECRET" : "TEXT");
+      auto* opt = add->add_option_function<std::string>(
+          "--" + n, [add_opts, n](const std::string& v) { add_opts->values[n] = v; }, help);
+      opt->type_name(f.secret ? "SECRET" : "TEXT");
+      if (!f.choices.empty()) {
+        std::vector<std::string> choices(f.choices.begin(), f.choices.end());
+        opt->check(CLI::IsMember(choices));
+      }
     }
   }
   add->callback([&global, &action, add_opts] { action = [&global, add_opts] { return run_add(global, *add_opts); }; });

@@ -59,7 +59,12 @@ Result<std::string> resolve(std::string_view field, const SecretRef& ref) {
 std::string display(const SecretRef& ref, bool reveal) {
   switch (ref.kind) {
     case SecretRef::Kind::literal:
-      return reveal ? ref.value : std::string(auth::redacted);
+      if (!reveal) return std::string(auth::redacted);
+      // Shown the way it would be typed, so it cannot be mistaken for a reference.
+      if (ref.value == "-" || ref.value.starts_with("env:") || ref.value.starts_with("file:") ||
+          ref.value.starts_with("literal:"))
+        return "literal:" + ref.value;
+      return ref.value;
     case SecretRef::Kind::env:
       return "env:" + ref.value;
     case SecretRef::Kind::file:
