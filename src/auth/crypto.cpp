@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 namespace hookauth::auth::crypto {
@@ -51,6 +52,22 @@ std::string sha256(std::string_view data) {
   unsigned int len = 0;
   EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char*>(out.data()), &len, EVP_sha256(), nullptr);
   return out;
+}
+
+std::string hash_hex(Hash hash, std::string_view data) {
+  const EVP_MD* md = hash == Hash::md5 ? EVP_md5() : hash == Hash::sha256 ? EVP_sha256() : EVP_sha512_256();
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), out, &len, md, nullptr);
+  return hex_encode(std::string_view(reinterpret_cast<const char*>(out), len));
+}
+
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+       data.size(), out, &len);
+  return std::string(reinterpret_cast<const char*>(out), len);
 }
 
 bool constant_time_equal(std::string_view a, std::string_view b) {

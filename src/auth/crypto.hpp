@@ -15,6 +15,12 @@ std::string base64_encode(std::string_view bytes);
 Result<std::string> base64_decode(std::string_view text);
 std::string hex_encode(std::string_view bytes);
 std::string sha256(std::string_view data);  // raw 32 bytes
+
+enum class Hash { md5, sha256, sha512_256 };
+// The hash of data, as lowercase hex.
+std::string hash_hex(Hash hash, std::string_view data);
+// HMAC-SHA256(key, data), raw 32 bytes.
+std::string hmac_sha256(std::string_view key, std::string_view data);
 // Compares in time that depends on neither content nor where they differ (both are hashed first,
 // so lengths leak nothing either).
 bool constant_time_equal(std::string_view a, std::string_view b);

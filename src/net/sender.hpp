@@ -43,7 +43,7 @@ Result<Response> send(Transport& transport, const auth::Request& request, const 
                       const TransportOptions& options, const SendEnvironment& env);
 
 // The wait before retry number attempt (0-based): Retry-After when the answer has one, else
-// exponential backoff from 500 ms with full jitter, at most policy.max_backoff.
+// exponential backoff from 500 ms, jittered to between half and all of it, at most policy.max_backoff.
 std::chrono::milliseconds retry_delay(int attempt, const Response* response, const SendPolicy& policy,
                                       const SendEnvironment& env);
 

@@ -53,10 +53,22 @@ std::string syntax_reason(const std::string& what) {
   if (lr == std::string::npos) return s;
   // The excerpt can hold any text, "'; " included, so it is dropped up to the end; only a trailing
   // "; expected X" whose X is one of nlohmann's token names is kept.
-  static constexpr std::string_view token_names[] = {
-      "true literal", "false literal", "null literal", "string literal", "number literal", "'['", "'{'", "']'",
-      "'}'", "':'", "','", "end of input", "'[', '{', or a literal", "<uninitialized>", "<parse error>",
-      "unknown token"};
+  static constexpr std::string_view token_names[] = {"true literal",
+                                                     "false literal",
+                                                     "null literal",
+                                                     "string literal",
+                                                     "number literal",
+                                                     "'['",
+                                                     "'{'",
+                                                     "']'",
+                                                     "'}'",
+                                                     "':'",
+                                                     "','",
+                                                     "end of input",
+                                                     "'[', '{', or a literal",
+                                                     "<uninitialized>",
+                                                     "<parse error>",
+                                                     "unknown token"};
   std::string tail;
   for (auto name : token_names) {
     std::string suffix = "'; expected " + std::string(name);

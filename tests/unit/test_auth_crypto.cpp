@@ -13,8 +13,13 @@ namespace hookauth::auth::crypto {
 namespace {
 // RFC 4648 section 10.
 const std::vector<std::pair<std::string, std::string>> rfc4648_vectors = {
-    {"", ""},           {"f", "Zg=="},         {"fo", "Zm8="},         {"foo", "Zm9v"},
-    {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
+    {"", ""},
+    {"f", "Zg=="},
+    {"fo", "Zm8="},
+    {"foo", "Zm9v"},
+    {"foob", "Zm9vYg=="},
+    {"fooba", "Zm9vYmE="},
+    {"foobar", "Zm9vYmFy"},
 };
 }  // namespace
 
@@ -45,18 +50,18 @@ TEST_CASE("base64 round-trips binary bytes, including NUL and 0xff") {
 
 TEST_CASE("base64_decode rejects what is not base64") {
   for (const char* bad : {
-           "Zm9v!",      // bad character (and length)
-           "Zm9*",       // bad character
-           "Zm 9",       // whitespace
-           "Zm9\n",      // whitespace
-           "Zm9vY",      // length not a multiple of 4
-           "Zg=",        // length not a multiple of 4
-           "Z===",       // too much padding
-           "====",       // only padding
-           "Zg==Zm9v",   // padding in the middle
-           "Z=9v",       // misplaced '='
-           "Zm=v",       // '=' followed by data
-           "Zm9v-_==",   // base64url alphabet is not accepted
+           "Zm9v!",     // bad character (and length)
+           "Zm9*",      // bad character
+           "Zm 9",      // whitespace
+           "Zm9\n",     // whitespace
+           "Zm9vY",     // length not a multiple of 4
+           "Zg=",       // length not a multiple of 4
+           "Z===",      // too much padding
+           "====",      // only padding
+           "Zg==Zm9v",  // padding in the middle
+           "Z=9v",      // misplaced '='
+           "Zm=v",      // '=' followed by data
+           "Zm9v-_==",  // base64url alphabet is not accepted
        }) {
     CAPTURE(bad);
     auto r = base64_decode(bad);

@@ -69,8 +69,7 @@ TEST_CASE("split_target") {
 
 TEST_CASE("parse_query decodes names and values in order") {
   CHECK(parse_query("") == Params{});
-  CHECK(parse_query("a=1&b=&c&&d=x%20y+z&a=2") ==
-        Params{{"a", "1"}, {"b", ""}, {"c", ""}, {"d", "x y z"}, {"a", "2"}});
+  CHECK(parse_query("a=1&b=&c&&d=x%20y+z&a=2") == Params{{"a", "1"}, {"b", ""}, {"c", ""}, {"d", "x y z"}, {"a", "2"}});
   CHECK(parse_query("k%3Dey=v%26al=ue") == Params{{"k=ey", "v&al=ue"}});
   CHECK(parse_query("bad=%zz") == Params{{"bad", "%zz"}});
 }
@@ -109,8 +108,7 @@ TEST_CASE("parse_raw_request bodies") {
     CHECK(r->body == "hello, world0123456789");
   }
   SUBCASE("chunked wins over Content-Length") {
-    auto r = parse_raw_request(
-        "POST / HTTP/1.1\nContent-Length: 1\nTransfer-Encoding: Chunked\n\n3\nabc\n0\n\n");
+    auto r = parse_raw_request("POST / HTTP/1.1\nContent-Length: 1\nTransfer-Encoding: Chunked\n\n3\nabc\n0\n\n");
     REQUIRE_MESSAGE(r, test::error_of(r));
     CHECK(r->body == "abc");
   }

@@ -267,7 +267,7 @@ TEST_CASE("backoff grows exponentially with jitter and is capped") {
   CHECK(retry_delay(60, nullptr, policy, high.env()) == milliseconds(3998));
   CHECK(retry_delay(2000, nullptr, policy, high.env()) <= milliseconds(4000));
 
-  SUBCASE("the waits send sleeps grow") {
+  SUBCASE("the waits send() sleeps grow, up to the cap") {
     FakeTransport t;
     t.script = {answer(503)};
     World w;
@@ -276,8 +276,8 @@ TEST_CASE("backoff grows exponentially with jitter and is capped") {
     p.retries = 4;
     p.max_backoff = milliseconds(1500);
     REQUIRE(send(t, get("https://api.example.com/hook"), nullptr, p, {}, w.env()));
-    CHECK(w.sleeps == std::vector<milliseconds>{milliseconds(250), milliseconds(500), milliseconds(750),
-                                                milliseconds(750)});
+    CHECK(w.sleeps ==
+          std::vector<milliseconds>{milliseconds(250), milliseconds(500), milliseconds(750), milliseconds(750)});
   }
 }
 
@@ -471,8 +471,8 @@ TEST_CASE("redirect limits and odd redirects") {
 TEST_CASE("check_transport_security") {
   auto policy = with_credentials();
   SUBCASE("refuses credentials over http to a host outside loopback") {
-    for (const char* url : {"http://example.com/hook", "http://10.0.0.1:8080/", "http://128.0.0.1/",
-                            "http://127.0.0.1.example.com/"}) {
+    for (const char* url :
+         {"http://example.com/hook", "http://10.0.0.1:8080/", "http://128.0.0.1/", "http://127.0.0.1.example.com/"}) {
       CAPTURE(url);
       auto r = check_transport_security(url, policy);
       CHECK_FALSE(r);

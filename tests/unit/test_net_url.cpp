@@ -47,8 +47,8 @@ TEST_CASE("origin_of refuses what is not an absolute http(s) URL") {
 }
 
 TEST_CASE("is_loopback") {
-  for (const char* yes : {"localhost", "LOCALHOST", "app.localhost", "127.0.0.1", "127.5.5.5", "127.255.255.255",
-                          "::1", "[::1]"}) {
+  for (const char* yes :
+       {"localhost", "LOCALHOST", "app.localhost", "127.0.0.1", "127.5.5.5", "127.255.255.255", "::1", "[::1]"}) {
     CAPTURE(yes);
     CHECK(is_loopback(yes));
   }

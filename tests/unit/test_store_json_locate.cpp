@@ -46,11 +46,9 @@ TEST_CASE("locate finds nested keys and array elements") {
   CHECK(at(text, {std::string("authorizations"), std::size_t{0}}, 9) == "{\"name\": ");
   CHECK(at(text, {std::string("authorizations"), std::size_t{1}, std::string("name")}, 8) == "\"second\"");
   CHECK(at(text, {std::string("authorizations"), std::size_t{1}, std::string("type")}, 7) == "\"basic\"");
-  CHECK(at(text, {std::string("authorizations"), std::size_t{1}, std::string("nested"), std::size_t{1},
-                  std::size_t{1}},
+  CHECK(at(text, {std::string("authorizations"), std::size_t{1}, std::string("nested"), std::size_t{1}, std::size_t{1}},
            2) == "20");
-  CHECK(at(text, {std::string("authorizations"), std::size_t{1}, std::string("nested"), std::size_t{2}}, 3) ==
-        "\"s\"");
+  CHECK(at(text, {std::string("authorizations"), std::size_t{1}, std::string("nested"), std::size_t{2}}, 3) == "\"s\"");
   CHECK(at(text, {std::string("skip"), std::string("c")}, 6) == "\"x\\\"y\"");
   CHECK(at(text, {std::string("skip"), std::string("d")}, 2) == "{}");
 

@@ -150,7 +150,8 @@ TEST_CASE("JSON mapping round-trips") {
   p.fields["in"] = "query";
   p.secrets["value"] = SecretRef{SecretRef::Kind::env, "PARTNER_KEY"};
   auto j = to_json(p);
-  CHECK(j.dump() == R"({"name":"partner.api_v2","type":"api-key","in":"query","key":"X-API-Key","value":{"env":"PARTNER_KEY"}})");
+  CHECK(j.dump() ==
+        R"({"name":"partner.api_v2","type":"api-key","in":"query","key":"X-API-Key","value":{"env":"PARTNER_KEY"}})");
   auto back = profile_from_json(nlohmann::json::parse(j.dump()));
   REQUIRE(back);
   CHECK(back->name == p.name);

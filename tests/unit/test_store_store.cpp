@@ -90,6 +90,13 @@ TEST_CASE("parse_store: bad JSON gives path:line:col and never the store text") 
     CHECK_FALSE(test::contains(m, "TOPSECRET"));
     CHECK_FALSE(test::contains(m, "TOPS"));
   }
+  SUBCASE("what nlohmann expected is kept when it follows an excerpt") {
+    auto m = parse_error("{\"version\": 1 xSECRET}");
+    CHECK(m ==
+          "store /cfg/store.json:1:15: not valid JSON: syntax error while parsing object - invalid literal; "
+          "expected '}'");
+    CHECK(test::contains(parse_error("{\"version\": 1,}"), "unexpected '}'; expected string literal"));
+  }
   SUBCASE("empty and truncated input") {
     CHECK(parse_error("").starts_with("store /cfg/store.json:1:1: not valid JSON"));
     CHECK(parse_error("{\n  \"version\": 1,\n").starts_with("store /cfg/store.json:3:"));
@@ -97,9 +104,7 @@ TEST_CASE("parse_store: bad JSON gives path:line:col and never the store text") 
 }
 
 TEST_CASE("parse_store: schema errors point at the offending value") {
-  SUBCASE("not an object") {
-    CHECK(parse_error("[]") == "store /cfg/store.json:1:1: expected a JSON object");
-  }
+  SUBCASE("not an object") { CHECK(parse_error("[]") == "store /cfg/store.json:1:1: expected a JSON object"); }
   SUBCASE("no version") {
     CHECK(test::contains(parse_error("{\"authorizations\": []}"), ":1:1: no schema \"version\""));
   }
@@ -137,7 +142,8 @@ TEST_CASE("parse_store: schema errors point at the offending value") {
     CHECK_FALSE(test::contains(m, "TYPO-SECRET"));
   }
   SUBCASE("a missing required field points at the object") {
-    auto m = parse_error("{\"version\": 1, \"authorizations\": [\n  {\"name\": \"a\", \"type\": \"basic\", \"username\": \"u\"}]}");
+    auto m = parse_error(
+        "{\"version\": 1, \"authorizations\": [\n  {\"name\": \"a\", \"type\": \"basic\", \"username\": \"u\"}]}");
     CHECK(m.starts_with("store /cfg/store.json:2:3: authorizations[0]: "));
     CHECK(test::contains(m, "password"));
   }
