@@ -128,6 +128,8 @@ Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& o) {
   policy.follow_redirects = o.location;
   policy.allow_insecure_http = o.allow_insecure_http;
   policy.has_credentials = !std::holds_alternative<auth::NoAuth>(credentials);
+  if (const auto* key = std::get_if<auth::ApiKeyCredentials>(&credentials); key && key->in == auth::KeyLocation::query)
+    policy.signer_query_params.push_back(key->name);
   auth::SignContext context{util::Clock::now()};
   net::Signer signer = [&](auth::Request& r) { return auth::sign(credentials, r, context); };
 

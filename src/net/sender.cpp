@@ -14,6 +14,20 @@ using std::chrono::milliseconds;
 
 bool is_retryable_status(long status) { return status == 408 || status == 429 || (status >= 500 && status <= 599); }
 
+std::string remove_query_params(const std::string& url, const std::vector<std::string>& names) {
+  auto q = url.find('?');
+  if (q == std::string::npos || names.empty()) return url;
+  auto hash = url.find('#', q);
+  std::string_view query(url.data() + q + 1, (hash == std::string::npos ? url.size() : hash) - q - 1);
+  std::string kept;
+  for (auto part : util::split(query, '&')) {
+    std::string name = util::percent_decode(part.substr(0, part.find('=')), true);
+    if (std::find(names.begin(), names.end(), name) != names.end()) continue;
+    kept += (kept.empty() ? "" : "&") + std::string(part);
+  }
+  return url.substr(0, q) + (kept.empty() ? "" : "?" + kept) + (hash == std::string::npos ? "" : url.substr(hash));
+}
+
 Result<void> check_transport_security(const std::string& url, const SendPolicy& policy) {
   auto origin = origin_of(url);
   if (!origin) return std::unexpected(origin.error());
@@ -112,7 +126,7 @@ Result<Response> send(Transport& transport, const auth::Request& request, const 
       current.headers.remove("Content-Type");
       current.headers.remove("Content-Length");
     }
-    current.url = *next;
+    current.url = remove_query_params(*next, policy.signer_query_params);
   }
 }
 

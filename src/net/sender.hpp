@@ -5,6 +5,7 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "auth/http_message.hpp"
 #include "net/transport.hpp"
@@ -19,6 +20,9 @@ struct SendPolicy {
   int max_redirects = 10;
   bool allow_insecure_http = false;
   bool has_credentials = false;  // the signer adds something secret
+  // Query parameters the signer adds: removed from a redirect's Location before it is followed,
+  // so an echoed key neither goes to another origin nor arrives twice.
+  std::vector<std::string> signer_query_params;
   std::chrono::milliseconds max_backoff{30'000};
 };
 
@@ -48,5 +52,8 @@ std::chrono::milliseconds retry_delay(int attempt, const Response* response, con
                                       const SendEnvironment& env);
 
 bool is_retryable_status(long status);
+
+// The URL without the query parameters whose decoded names are in names.
+std::string remove_query_params(const std::string& url, const std::vector<std::string>& names);
 
 }  // namespace hookauth::net

@@ -507,3 +507,11 @@ TEST_CASE("check_transport_security") {
 }
 
 }  // namespace hookauth::net
+
+TEST_CASE("sender: remove_query_params drops the named parameters, keeps the rest and the fragment") {
+  using hookauth::net::remove_query_params;
+  CHECK(remove_query_params("http://h/p?api_key=s3&x=1#f", {"api_key"}) == "http://h/p?x=1#f");
+  CHECK(remove_query_params("http://h/p?api%5Fkey=s3", {"api_key"}) == "http://h/p");
+  CHECK(remove_query_params("http://h/p?x=1", {"api_key"}) == "http://h/p?x=1");
+  CHECK(remove_query_params("http://h/p", {"api_key"}) == "http://h/p");
+}
