@@ -29,21 +29,21 @@ Result<void> sign_api_key(const ApiKeyCredentials& c, Request& request) {
 Verdict verify_api_key(const ApiKeyCredentials& c, const Request& request) {
   if (c.in == KeyLocation::header) {
     auto value = request.headers.get(c.name);
-    if (!value) return {false, "no " + c.name + " header", ""};
+    if (!value) return {false, "no " + c.name + " header", {}};
     if (!crypto::constant_time_equal(util::trim(*value), c.value))
-      return {false, "wrong API key in header " + c.name, ""};
-    return {true, "", ""};
+      return {false, "wrong API key in header " + c.name, {}};
+    return {true, "", {}};
   }
   auto params = parse_query(split_target(request.url).query);
   const std::string* found = nullptr;
   for (const auto& [k, v] : params)
     if (k == c.name) {
-      if (found) return {false, "query parameter " + c.name + " given more than once", ""};
+      if (found) return {false, "query parameter " + c.name + " given more than once", {}};
       found = &v;
     }
-  if (!found) return {false, "no " + c.name + " query parameter", ""};
-  if (!crypto::constant_time_equal(*found, c.value)) return {false, "wrong API key in query parameter " + c.name, ""};
-  return {true, "", ""};
+  if (!found) return {false, "no " + c.name + " query parameter", {}};
+  if (!crypto::constant_time_equal(*found, c.value)) return {false, "wrong API key in query parameter " + c.name, {}};
+  return {true, "", {}};
 }
 
 }  // namespace hookauth::auth

@@ -1,5 +1,6 @@
 #include "auth/basic.hpp"
 
+#include "auth/challenge.hpp"
 #include "auth/crypto.hpp"
 #include "util/strings.hpp"
 
@@ -32,23 +33,23 @@ Result<void> sign_basic(const BasicCredentials& c, Request& request) {
 
 Verdict verify_basic(const BasicCredentials& c, const Request& request) {
   auto header = request.headers.get("Authorization");
-  if (!header) return {false, "no Authorization header", std::string(challenge)};
+  if (!header) return {false, "no Authorization header", {std::string(challenge)}};
   std::string_view value = util::trim(*header);
   auto space = value.find(' ');
   std::string_view scheme = value.substr(0, space);
   if (!util::iequals(scheme, "Basic"))
-    return {false, "Authorization scheme is '" + util::printable(scheme.substr(0, 20)) + "', expected Basic",
-            std::string(challenge)};
+    return {false, "Authorization has " + scheme_for_display(value) + ", expected 'Basic'",
+            {std::string(challenge)}};
   std::string_view token = space == std::string_view::npos ? "" : util::trim(value.substr(space + 1));
   auto decoded = crypto::base64_decode(token);
-  if (!decoded) return {false, "malformed Basic credentials: not valid base64", std::string(challenge)};
+  if (!decoded) return {false, "malformed Basic credentials: not valid base64", {std::string(challenge)}};
   auto colon = decoded->find(':');
-  if (colon == std::string::npos) return {false, "malformed Basic credentials: no ':'", std::string(challenge)};
+  if (colon == std::string::npos) return {false, "malformed Basic credentials: no ':'", {std::string(challenge)}};
   // Both halves are always compared, so timing tells nothing about which one was wrong.
   bool user_ok = crypto::constant_time_equal(std::string_view(*decoded).substr(0, colon), c.username);
   bool pass_ok = crypto::constant_time_equal(std::string_view(*decoded).substr(colon + 1), c.password);
-  if (!(user_ok & pass_ok)) return {false, "wrong username or password", std::string(challenge)};
-  return {true, "", ""};
+  if (!(user_ok & pass_ok)) return {false, "wrong username or password", {std::string(challenge)}};
+  return {true, "", {}};
 }
 
 }  // namespace hookauth::auth

@@ -156,6 +156,17 @@ Result<AuthChallenge> parse_credentials(std::string_view header_value) {
   return std::move(all->front());
 }
 
+std::string scheme_for_display(std::string_view authorization) {
+  static constexpr std::string_view known[] = {"Basic", "Bearer", "Digest", "AWS4-HMAC-SHA256", "Negotiate", "NTLM",
+                                               "HOBA", "Mutual", "SCRAM-SHA-1", "SCRAM-SHA-256", "DPoP", "Token"};
+  auto trimmed = util::trim(authorization);
+  auto space = trimmed.find(' ');
+  if (space == std::string_view::npos) return "no scheme";
+  for (auto k : known)
+    if (util::iequals(trimmed.substr(0, space), k)) return "'" + std::string(k) + "'";
+  return "an unknown scheme";
+}
+
 std::string quote(std::string_view value) {
   std::string out = "\"";
   for (char c : value) {

@@ -25,6 +25,10 @@ Result<std::vector<AuthChallenge>> parse_challenges(std::string_view header_valu
 // One set of credentials ("Digest username=\"u\", ..."): the first and only element of the above.
 Result<AuthChallenge> parse_credentials(std::string_view header_value);
 
+// The scheme of an Authorization value for a message: its name when it is a well-known scheme,
+// else "an unknown scheme". Never echoes the value, which may be a bare credential.
+std::string scheme_for_display(std::string_view authorization);
+
 // A quoted-string for a parameter value: backslash before '"' and '\'.
 std::string quote(std::string_view value);
 

@@ -2,6 +2,7 @@
 
 #include "auth/api_key.hpp"
 #include "auth/basic.hpp"
+#include "auth/digest.hpp"
 
 namespace hookauth::auth {
 
@@ -15,23 +16,31 @@ struct Overloaded : Fs... {
 std::string_view type_name(const Credentials& credentials) {
   return std::visit(Overloaded{[](const NoAuth&) { return std::string_view("none"); },
                                [](const BasicCredentials&) { return std::string_view("basic"); },
-                               [](const ApiKeyCredentials&) { return std::string_view("api-key"); }},
+                               [](const ApiKeyCredentials&) { return std::string_view("api-key"); },
+                               [](const DigestCredentials&) { return std::string_view("digest"); }},
                     credentials);
 }
 
-Result<void> sign(const Credentials& credentials, Request& request, const SignContext&) {
+bool DigestNonceBook::first_use(const std::string& nonce, std::uint32_t nc) {
+  std::lock_guard lock(mutex_);
+  return seen_.emplace(nonce, nc).second;
+}
+
+Result<void> sign(const Credentials& credentials, Request& request, const SignContext& context) {
   return std::visit(Overloaded{[](const NoAuth&) -> Result<void> { return {}; },
                                [&](const BasicCredentials& c) { return sign_basic(c, request); },
-                               [&](const ApiKeyCredentials& c) { return sign_api_key(c, request); }},
+                               [&](const ApiKeyCredentials& c) { return sign_api_key(c, request); },
+                               [&](const DigestCredentials& c) { return sign_digest(c, request, context); }},
                     credentials);
 }
 
-Verdict verify(const Credentials& credentials, const Request& request) {
+Verdict verify(const Credentials& credentials, const Request& request, const VerifyContext& context) {
   return std::visit(Overloaded{[](const NoAuth&) {
-                                 return Verdict{true, "", ""};
+                                 return Verdict{true, "", {}};
                                },
                                [&](const BasicCredentials& c) { return verify_basic(c, request); },
-                               [&](const ApiKeyCredentials& c) { return verify_api_key(c, request); }},
+                               [&](const ApiKeyCredentials& c) { return verify_api_key(c, request); },
+                               [&](const DigestCredentials& c) { return verify_digest(c, request, context); }},
                     credentials);
 }
 

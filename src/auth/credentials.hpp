@@ -2,9 +2,15 @@
 // The credentials of each authorization type, resolved (secrets are plain values here), and the
 // two operations every type has: sign a request, and verify a received one.
 
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
+#include <vector>
 
 #include "auth/http_message.hpp"
 #include "util/result.hpp"
@@ -27,17 +33,65 @@ struct ApiKeyCredentials {
   KeyLocation in = KeyLocation::header;
 };
 
-using Credentials = std::variant<NoAuth, BasicCredentials, ApiKeyCredentials>;
+// Digest (RFC 7616). The optional fields are values shared in advance: with realm and nonce the
+// first request carries an answer without waiting for a challenge.
+struct DigestCredentials {
+  std::string username;
+  std::string password;
+  std::string realm;
+  std::string nonce;
+  std::string opaque;
+  std::string cnonce;                   // fixed client nonce (reproducible output); empty: random
+  std::vector<std::string> algorithms;  // sending uses the first; a receiver offers them all
+  std::string qop;                      // "", "auth", "auth-int" or "none"; a receiver may list several
+  std::uint32_t nc = 0;                 // first nonce count for a shared nonce (0: 1)
+  bool userhash = false;
+};
+
+using Credentials = std::variant<NoAuth, BasicCredentials, ApiKeyCredentials, DigestCredentials>;
+
+struct DigestChallenge;
+struct DigestAnswer;
 
 // What signing may depend on besides the credentials: passed in, never read inside.
 struct SignContext {
   util::Clock::time_point now{};
+  // Digest: the challenge to answer (shared in advance, remembered, or just received), the
+  // client nonce and the nonce count to use; the answer's steps are written to digest_answer.
+  const DigestChallenge* digest_challenge = nullptr;
+  std::string cnonce;
+  std::uint32_t nc = 1;
+  DigestAnswer* digest_answer = nullptr;
+};
+
+// A receiver's Digest state: the key its nonces are made with, how long they live, and the
+// (nonce, nc) pairs already seen. Thread-safe; kept in memory by `verify serve`.
+class DigestNonceBook {
+ public:
+  DigestNonceBook(std::string key, std::chrono::seconds lifetime) : key_(std::move(key)), lifetime_(lifetime) {}
+  const std::string& key() const { return key_; }
+  std::chrono::seconds lifetime() const { return lifetime_; }
+  // True the first time a (nonce, nc) pair is presented, false on a replay.
+  bool first_use(const std::string& nonce, std::uint32_t nc);
+
+ private:
+  std::string key_;
+  std::chrono::seconds lifetime_;
+  std::mutex mutex_;
+  std::set<std::pair<std::string, std::uint32_t>> seen_;
+};
+
+// What verifying may depend on: the time, and for Digest the receiver's nonce book (none when
+// checking a captured request offline: nonce freshness and replay are then not checked).
+struct VerifyContext {
+  util::Clock::time_point now{};
+  DigestNonceBook* digest_nonces = nullptr;
 };
 
 struct Verdict {
   bool valid = false;
-  std::string reason;     // why not, for the operator; never contains a secret
-  std::string challenge;  // a WWW-Authenticate value to send with a 401, when the scheme has one
+  std::string reason;                   // why not, for the operator; never contains a secret
+  std::vector<std::string> challenges;  // WWW-Authenticate values to send with a 401
 };
 
 std::string_view type_name(const Credentials& credentials);
@@ -47,6 +101,6 @@ std::string_view type_name(const Credentials& credentials);
 Result<void> sign(const Credentials& credentials, Request& request, const SignContext& context);
 
 // Checks that a received request carries these credentials, in constant time.
-Verdict verify(const Credentials& credentials, const Request& request);
+Verdict verify(const Credentials& credentials, const Request& request, const VerifyContext& context = {});
 
 }  // namespace hookauth::auth

@@ -171,3 +171,35 @@ Result<DigestAnswer> answer_digest(const DigestSecrets& s, const DigestChallenge
 }
 
 }  // namespace hookauth::auth
+
+namespace hookauth::auth {
+
+std::optional<DigestChallenge> preshared_challenge(const DigestCredentials& c) {
+  if (c.realm.empty() || c.nonce.empty()) return std::nullopt;
+  DigestChallenge ch;
+  ch.realm = c.realm;
+  ch.nonce = c.nonce;
+  ch.opaque = c.opaque;
+  ch.has_opaque = !c.opaque.empty();
+  if (!c.algorithms.empty())
+    if (auto a = parse_digest_algorithm(c.algorithms.front())) ch.algorithm = *a;
+  if (!c.qop.empty() && c.qop != "none") ch.qops = {c.qop};
+  ch.userhash = c.userhash;
+  return ch;
+}
+
+Result<void> sign_digest(const DigestCredentials& c, Request& request, const SignContext& context) {
+  if (!context.digest_challenge) return {};
+  auto target = split_target(request.url);
+  std::string uri = target.path + (target.query.empty() ? "" : "?" + target.query);
+  std::string qop = c.qop == "none" ? "" : c.qop;
+  DigestSecrets secrets{c.username, c.password, qop, c.userhash};
+  std::string cnonce = c.cnonce.empty() ? context.cnonce : c.cnonce;
+  auto answer = answer_digest(secrets, *context.digest_challenge, {request.method, uri, request.body}, cnonce, context.nc);
+  if (!answer) return std::unexpected(answer.error());
+  request.headers.set("Authorization", answer->authorization);
+  if (context.digest_answer) *context.digest_answer = std::move(*answer);
+  return {};
+}
+
+}  // namespace hookauth::auth

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "auth/challenge.hpp"
+#include "auth/credentials.hpp"
 #include "auth/crypto.hpp"
 #include "util/result.hpp"
 
@@ -82,5 +83,24 @@ Result<DigestAnswer> answer_digest(const DigestSecrets& secrets, const DigestCha
 
 // Nonce count as sent: 8 lowercase hex digits.
 std::string format_nc(std::uint32_t nc);
+
+// The challenge a profile shares in advance (realm and nonce set), or nullopt.
+std::optional<DigestChallenge> preshared_challenge(const DigestCredentials& credentials);
+
+// Answers context.digest_challenge, when there is one, into request's Authorization header; with
+// none the request goes unsigned and waits for the receiver's challenge.
+Result<void> sign_digest(const DigestCredentials& credentials, Request& request, const SignContext& context);
+
+// The receiver's side (RFC 7616 section 3.3 and 3.4): checks every part of a Digest Authorization
+// against the profile and says which one does not match. With a nonce book the nonce must be one
+// this receiver issued and still fresh (an expired one gets a stale=true challenge), and a
+// (nonce, nc) pair is accepted once.
+Verdict verify_digest(const DigestCredentials& credentials, const Request& request, const VerifyContext& context);
+
+// A nonce that verify_digest can check without storing it: the issue time and an HMAC over it.
+std::string make_digest_nonce(const std::string& key, util::Clock::time_point now, std::string_view realm);
+
+// The realm a receiver uses when the profile names none.
+inline constexpr std::string_view default_digest_realm = "hookauth";
 
 }  // namespace hookauth::auth

@@ -107,18 +107,19 @@ Result<Request> parse_raw_request(std::string_view raw) {
   if (!line) return usage_error("request: no request line");
   auto parts = util::split(*line, ' ');
   if (parts.size() != 3 || parts[0].empty() || parts[1].empty() || !parts[2].starts_with("HTTP/"))
-    return usage_error("request line: expected 'METHOD TARGET HTTP/1.1', got '" + util::printable(*line) + "'");
+    return usage_error("request line: expected 'METHOD TARGET HTTP/1.1' (found " + std::to_string(parts.size()) +
+                       " space-separated parts)");
   Request req;
   req.method = std::string(parts[0]);
   req.url = std::string(parts[1]);
-  for (;;) {
+  for (int header_line = 1;; ++header_line) {
     auto h = take_line(rest);
     if (!h) return usage_error("request headers: no blank line ends them");
     if (h->empty()) break;
     auto colon = h->find(':');
     if (colon == std::string_view::npos || colon == 0 ||
         h->substr(0, colon).find_first_of(" \t") != std::string_view::npos)
-      return usage_error("request header: malformed line '" + util::printable(h->substr(0, 60)) + "'");
+      return usage_error("request header " + std::to_string(header_line) + ": expected 'Name: value'");
     req.headers.add(std::string(h->substr(0, colon)), std::string(util::trim(h->substr(colon + 1))));
   }
   auto te = req.headers.get("Transfer-Encoding");

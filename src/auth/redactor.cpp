@@ -89,7 +89,8 @@ Redactor redactor_for(const Credentials& credentials) {
                             r.add_header(c.name);
                           else
                             r.add_query_param(c.name);
-                        }},
+                        },
+                        [&](const DigestCredentials& c) { r.add_secret(c.password); }},
              credentials);
   return r;
 }

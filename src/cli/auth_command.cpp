@@ -35,7 +35,7 @@ Result<store::Profile> profile_from_flags(const AddOptions& o) {
   p.type = o.type;
   if (auto ok = store::check_name(p.name); !ok) return std::unexpected(ok.error());
   const store::TypeSpec* type = store::find_type(o.type);
-  if (!type) return usage_error("--type: unknown type '" + o.type + "' (none, basic, api-key)");
+  if (!type) return usage_error("--type: unknown type '" + o.type + "' (none, basic, api-key, digest)");
   bool stdin_used = false;
   for (const auto& [field, value] : o.values) {
     const store::FieldSpec* spec = type->field(field);
@@ -182,6 +182,11 @@ void setup_auth_commands(CLI::App& app, const GlobalOptions& global, Action& act
       std::string n(f.name);
       if (!seen.insert(n).second) continue;
       std::string help = std::string(f.help) + " (" + std::string(t.name) + ")";
+      if (f.flag) {
+        add->add_flag_function(
+            "--" + n, [add_opts, n](std::int64_t) { add_opts->values[n] = "true"; }, help);
+        continue;
+      }
       auto* opt = add->add_option_function<std::string>(
           "--" + n, [add_opts, n](const std::string& v) { add_opts->values[n] = v; }, help);
       opt->type_name(f.secret ? "SECRET" : "TEXT");

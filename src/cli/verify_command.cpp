@@ -72,7 +72,10 @@ Result<ExitCode> run_check(const GlobalOptions& g, const CheckOptions& o) {
   }
   auto request = auth::parse_raw_request(raw);
   if (!request) return std::unexpected(request.error());
-  auth::Verdict v = auth::verify(loaded->credentials, *request);
+  auth::VerifyContext context;
+  context.now = util::Clock::now();
+  auth::Verdict v = auth::verify(loaded->credentials, *request, context);
+  v.reason = auth::redactor_for(loaded->credentials).text(v.reason);
   if (o.json) {
     nlohmann::ordered_json out{{"valid", v.valid}, {"auth", o.auth}, {"type", loaded->type}};
     out["reason"] = v.valid ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(v.reason);
@@ -111,11 +114,15 @@ class SignalWatcher {
     sigaddset(&set_, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set_, nullptr);
     thread_ = std::thread([this, &listener] {
-      timespec wait{0, 200'000'000};
+      timespec wait{0, 100'000'000};
+      bool stopping = false;
       while (!done_) {
-        if (sigtimedwait(&set_, nullptr, &wait) > 0) {
+        if (stopping) {
+          // A stop that came before serve() was listening is not lost: ask again until it ends.
           listener.stop();
-          return;
+          nanosleep(&wait, nullptr);
+        } else if (sigtimedwait(&set_, nullptr, &wait) > 0) {
+          stopping = true;
         }
       }
     });
@@ -147,6 +154,8 @@ Result<ExitCode> run_serve(const GlobalOptions& g, const ServeOptions& o) {
   std::ostream& log = o.log.empty() ? std::cout : log_file;
   auto listener = net::Listener::bind(where->first, where->second);
   if (!listener) return std::unexpected(listener.error());
+  // Signals are taken by the watcher from here on, before anyone can know the port.
+  SignalWatcher watcher(**listener);
   std::string host = where->first.find(':') != std::string::npos ? "[" + where->first + "]" : where->first;
   std::cerr << "listening on http://" << host << ":" << (*listener)->port() << std::endl;
 
@@ -157,23 +166,20 @@ Result<ExitCode> run_serve(const GlobalOptions& g, const ServeOptions& o) {
     net::Reply reply;
     reply.status = v.valid ? 200 : 401;
     reply.body = v.valid ? "valid\n" : "invalid: " + v.reason + "\n";
-    if (!v.valid && !v.challenge.empty()) reply.headers.add("WWW-Authenticate", v.challenge);
+    for (const auto& c : v.challenges) reply.headers.add("WWW-Authenticate", c);
     nlohmann::ordered_json line{{"time", util::format_rfc3339(util::Clock::now())},
                                 {"peer", peer},
                                 {"method", request.method},
                                 {"target", redactor.url(request.url)},
                                 {"verdict", v.valid ? "valid" : "invalid"},
                                 {"status", reply.status}};
-    line["reason"] = v.valid ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(v.reason);
+    line["reason"] = v.valid ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(redactor.text(v.reason));
     std::lock_guard lock(log_mutex);
     print_json(log, line, false);
     log.flush();
     return reply;
   };
-  {
-    SignalWatcher watcher(**listener);
-    (*listener)->serve(handler, o.count);
-  }
+  (*listener)->serve(handler, o.count);
   if (!g.quiet) std::cerr << "stopped" << std::endl;
   return ExitCode::ok;
 }

@@ -12,7 +12,9 @@
 
 #include "auth/credentials.hpp"
 #include "auth/redactor.hpp"
+#include "auth/crypto.hpp"
 #include "cli/context.hpp"
+#include "cli/digest_signer.hpp"
 #include "cli/output.hpp"
 #include "cli/terminal.hpp"
 #include "net/sender.hpp"
@@ -109,9 +111,11 @@ nlohmann::ordered_json response_json(const net::Response& resp, const auth::Reda
 
 Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& o) {
   auth::Credentials credentials = auth::NoAuth{};
+  std::optional<store::Store> st;
   if (!o.auth.empty()) {
-    auto st = open_store(g);
-    if (!st) return std::unexpected(st.error());
+    auto opened = open_store(g);
+    if (!opened) return std::unexpected(opened.error());
+    st = std::move(*opened);
     auto profile = load_profile(*st, o.auth);
     if (!profile) return std::unexpected(profile.error());
     auto c = store::to_credentials(*profile);
@@ -130,15 +134,40 @@ Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& o) {
   policy.has_credentials = !std::holds_alternative<auth::NoAuth>(credentials);
   if (const auto* key = std::get_if<auth::ApiKeyCredentials>(&credentials); key && key->in == auth::KeyLocation::query)
     policy.signer_query_params.push_back(key->name);
-  auth::SignContext context{util::Clock::now()};
-  net::Signer signer = [&](auth::Request& r) { return auth::sign(credentials, r, context); };
+  auto trace = [&](const std::string& line) { std::cerr << "* " << line << "\n"; };
+  auto origin = net::origin_of(request->url);
+  if (!origin) return std::unexpected(origin.error());
+  net::Signer signer;
+  if (const auto* digest = std::get_if<auth::DigestCredentials>(&credentials)) {
+    DigestSignerOptions dopt;
+    dopt.profile = o.auth;
+    dopt.origin = origin->scheme + "://" + origin->host + ":" + origin->port;
+    dopt.dry_run = o.dry_run;
+    dopt.reveal = o.reveal;
+    if (o.verbose) dopt.trace = trace;
+    dopt.make_cnonce = []() -> Result<std::string> {
+      auto bytes = auth::crypto::random_bytes(16);
+      if (!bytes) return std::unexpected(bytes.error());
+      return auth::crypto::hex_encode(*bytes);
+    };
+    signer = make_digest_signer(*digest, store::StateFile::beside(st->path()), dopt);
+  } else {
+    signer.sign = [&credentials](auth::Request& r) {
+      auth::SignContext context;
+      context.now = util::Clock::now();
+      return auth::sign(credentials, r, context);
+    };
+  }
 
   if (o.dry_run) {
     if (auto ok = net::check_transport_security(request->url, policy); !ok) return std::unexpected(ok.error());
     auto host = net::host_header(request->url);
     if (!host) return std::unexpected(host.error());
     auth::Request signed_request = *request;
-    if (auto ok = signer(signed_request); !ok) return std::unexpected(ok.error());
+    if (auto ok = signer.sign(signed_request); !ok) return std::unexpected(ok.error());
+    if (!signed_request.headers.has("Authorization") && signer.on_challenge && !g.quiet)
+      std::cerr << "hookauth: no Authorization until the receiver's Digest challenge (a profile with --realm and "
+                   "--nonce signs the first request)\n";
     std::cout << format_request(signed_request, *host, redactor);
     return ExitCode::ok;
   }

@@ -1,5 +1,7 @@
 #include "net/listener.hpp"
 
+#include <sys/socket.h>
+
 #include <httplib.h>
 
 namespace hookauth::net {
@@ -12,6 +14,12 @@ class HttplibListener final : public Listener {
     server_.set_keep_alive_timeout(5);
     server_.set_read_timeout(10);
     server_.set_payload_max_length(64 * 1024 * 1024);
+    // SO_REUSEADDR only: cpp-httplib's default SO_REUSEPORT would let a second listener share a
+    // port that is in use instead of failing.
+    server_.set_socket_options([](socket_t sock) {
+      int yes = 1;
+      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
   }
 
   bool bind(const std::string& host, int port) {
@@ -26,7 +34,7 @@ class HttplibListener final : public Listener {
   int port() const override { return port_; }
 
   void serve(RequestHandler handler, std::size_t max_requests) override {
-    auto route = [this, handler, max_requests](const httplib::Request& in, httplib::Response& out) {
+    auto answer = [this, handler, max_requests](const httplib::Request& in, httplib::Response& out, std::string body) {
       auth::Request req;
       req.method = in.method;
       req.url = in.target.empty() ? in.path : in.target;
@@ -35,7 +43,7 @@ class HttplibListener final : public Listener {
         if (k == "REMOTE_ADDR" || k == "REMOTE_PORT" || k == "LOCAL_ADDR" || k == "LOCAL_PORT") continue;
         req.headers.add(k, v);
       }
-      req.body = in.body;
+      req.body = std::move(body);
       Reply reply = handler(req, in.remote_addr + ":" + std::to_string(in.remote_port));
       out.status = reply.status;
       for (const auto& [k, v] : reply.headers.items) out.set_header(k, v);
@@ -45,22 +53,37 @@ class HttplibListener final : public Listener {
         stop();
       }
     };
+    auto without_body = [answer](const httplib::Request& in, httplib::Response& out) { answer(in, out, in.body); };
+    // Bodies are read raw, whatever their Content-Type: cpp-httplib would otherwise parse (and cap
+    // at 8 KiB) form bodies, and a verifier needs the exact bytes.
+    auto with_body = [answer](const httplib::Request& in, httplib::Response& out, const httplib::ContentReader& read) {
+      std::string body;
+      read([&body](const char* data, size_t n) {
+        body.append(data, n);
+        return true;
+      });
+      answer(in, out, std::move(body));
+    };
     const std::string any = ".*";
-    server_.Get(any, route);
-    server_.Post(any, route);
-    server_.Put(any, route);
-    server_.Patch(any, route);
-    server_.Delete(any, route);
-    server_.Options(any, route);
-    server_.listen_after_bind();
+    server_.Get(any, without_body);
+    server_.Options(any, without_body);
+    server_.Post(any, with_body);
+    server_.Put(any, with_body);
+    server_.Patch(any, with_body);
+    server_.Delete(any, with_body);
+    if (!stopping_) server_.listen_after_bind();
   }
 
-  void stop() override { server_.stop(); }
+  void stop() override {
+    stopping_ = true;
+    server_.stop();
+  }
 
  private:
   httplib::Server server_;
   int port_ = 0;
   std::atomic<std::size_t> served_{0};
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace

@@ -59,16 +59,27 @@ bool is_redirect(long status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
-// One request to one URL, with retries.
+// One request to one URL, with retries, and with the signer's answers to challenges.
 Result<Response> send_with_retries(Transport& transport, const auth::Request& request, const Signer* sign,
                                    const SendPolicy& policy, const TransportOptions& options,
                                    const SendEnvironment& env) {
+  int challenges_answered = 0;
   for (int attempt = 0;; ++attempt) {
     auth::Request r = request;
-    if (sign) {
-      if (auto ok = (*sign)(r); !ok) return std::unexpected(ok.error());
+    if (sign && sign->sign) {
+      if (auto ok = sign->sign(r); !ok) return std::unexpected(ok.error());
     }
     auto response = transport.perform(r, options);
+    // A challenge answered is not a retry: at most two (a fresh one, then a stale one).
+    if (response && response->status == 401 && sign && sign->on_challenge && challenges_answered < 2) {
+      auto again = sign->on_challenge(*response);
+      if (!again) return std::unexpected(again.error());
+      if (*again) {
+        ++challenges_answered;
+        --attempt;
+        continue;
+      }
+    }
     bool last = attempt >= policy.retries;
     if (response && (!is_retryable_status(response->status) || last)) return response;
     if (!response && (last || response.error().code != ExitCode::network)) return response;
@@ -101,7 +112,7 @@ Result<Response> send(Transport& transport, const auth::Request& request, const 
   bool credentials_follow = true;
   for (int hops = 0;; ++hops) {
     auto response =
-        send_with_retries(transport, current, credentials_follow && sign ? &sign : nullptr, policy, options, env);
+        send_with_retries(transport, current, credentials_follow ? &sign : nullptr, policy, options, env);
     if (!response || !policy.follow_redirects || !is_redirect(response->status)) return response;
     auto location = response->headers.get("Location");
     if (!location) return response;

@@ -35,8 +35,13 @@ struct SendEnvironment {
   std::function<void(const std::string&)> note;
 };
 
-// Adds the credentials to a request about to go to the original origin.
-using Signer = std::function<Result<void>(auth::Request&)>;
+// Adds the credentials to a request about to go to the original origin, and answers challenges.
+struct Signer {
+  std::function<Result<void>(auth::Request&)> sign;
+  // Given a 401 from the original origin: true when the signer has taken its challenge and the
+  // request should go again (the next sign() answers it); false to give the 401 to the caller.
+  std::function<Result<bool>(const Response&)> on_challenge;
+};
 
 // Refuses credentials over plain http to a host outside loopback unless the policy allows it.
 Result<void> check_transport_security(const std::string& url, const SendPolicy& policy);

@@ -2,7 +2,12 @@
 
 #include <algorithm>
 
+#include <charconv>
+
 #include <nlohmann/json.hpp>
+
+#include "auth/digest.hpp"
+#include "util/strings.hpp"
 
 namespace hookauth::store {
 
@@ -11,6 +16,35 @@ const FieldSpec* TypeSpec::field(std::string_view n) const {
     if (f.name == n) return &f;
   return nullptr;
 }
+
+namespace {
+
+Result<void> check_algorithms(std::string_view v) {
+  for (auto part : util::split(v, ',')) {
+    std::string a(util::trim(part));
+    if (!auth::parse_digest_algorithm(a))
+      return usage_error("'" + a + "' is not MD5, MD5-sess, SHA-256, SHA-256-sess, SHA-512-256 or SHA-512-256-sess");
+  }
+  return {};
+}
+
+Result<void> check_qops(std::string_view v) {
+  for (auto part : util::split(v, ',')) {
+    std::string q = util::to_lower(util::trim(part));
+    if (q != "auth" && q != "auth-int" && q != "none") return usage_error("'" + q + "' is not auth, auth-int or none");
+  }
+  return {};
+}
+
+Result<void> check_nc(std::string_view v) {
+  unsigned long n = 0;
+  auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), n, 16);
+  if (v.empty() || v.size() > 8 || ec != std::errc() || ptr != v.data() + v.size() || n == 0)
+    return usage_error("'" + std::string(v) + "' is not a nonce count of 1 to 8 hex digits (00000001 to ffffffff)");
+  return {};
+}
+
+}  // namespace
 
 const std::vector<TypeSpec>& profile_types() {
   static const std::vector<TypeSpec> types = {
@@ -27,6 +61,22 @@ const std::vector<TypeSpec>& profile_types() {
            {"key", false, true, "", {}, "the header or query parameter name"},
            {"value", true, true, "", {}, "the key itself"},
            {"in", false, false, "header", {"header", "query"}, "where the key goes"},
+       }},
+      {"digest",
+       "Digest",
+       {
+           {"username", false, true, "", {}, "the user-id (RFC 7617; no ':')"},
+           {"password", true, true, "", {}, "the password"},
+           {"realm", false, false, "", {}, "the realm (shared in advance, or the receiver's)"},
+           {"nonce", false, false, "", {}, "a nonce shared in advance: the first request is signed"},
+           {"algorithm", false, false, "", {}, "MD5, SHA-256, SHA-512-256 (-sess); a receiver offers a comma list",
+            false, check_algorithms},
+           {"qop", false, false, "", {}, "auth, auth-int or none; a receiver may offer a comma list", false,
+            check_qops},
+           {"nc", false, false, "", {}, "the first nonce count for a shared nonce (hex)", false, check_nc},
+           {"cnonce", false, false, "", {}, "a fixed client nonce (reproducible output)"},
+           {"opaque", false, false, "", {}, "the opaque value shared with the nonce"},
+           {"userhash", false, false, "false", {"true", "false"}, "send the username hashed (RFC 7616 3.4.4)", true},
        }},
   };
   return types;
@@ -60,7 +110,7 @@ Result<void> check_name(std::string_view name) {
 Result<void> validate(const Profile& p) {
   if (auto ok = check_name(p.name); !ok) return ok;
   const TypeSpec* type = find_type(p.type);
-  if (!type) return usage_error("type: unknown type '" + p.type + "' (none, basic, api-key)");
+  if (!type) return usage_error("type: unknown type '" + p.type + "' (none, basic, api-key, digest)");
   for (const auto& [k, v] : p.fields) {
     const FieldSpec* f = type->field(k);
     if (!f || f->secret) return usage_error("--" + k + " does not apply to type " + p.type);
@@ -70,6 +120,8 @@ Result<void> validate(const Profile& p) {
       return usage_error(k + ": '" + v + "' is not one of " + list);
     }
     if (f->required && v.empty()) return usage_error(k + ": must not be empty");
+    if (f->check && !v.empty())
+      if (auto ok = f->check(v); !ok) return usage_error("--" + k + ": " + ok.error().message);
   }
   for (const auto& [k, v] : p.secrets) {
     const FieldSpec* f = type->field(k);
@@ -141,6 +193,23 @@ Result<auth::Credentials> to_credentials(const Profile& p) {
     if (!value) return std::unexpected(value.error());
     auto in = p.field("in") == "query" ? auth::KeyLocation::query : auth::KeyLocation::header;
     return auth::ApiKeyCredentials{p.field("key"), std::move(*value), in};
+  }
+  if (p.type == "digest") {
+    auto password = secret(p, "password");
+    if (!password) return std::unexpected(password.error());
+    auth::DigestCredentials d;
+    d.username = p.field("username");
+    d.password = std::move(*password);
+    d.realm = p.field("realm");
+    d.nonce = p.field("nonce");
+    d.opaque = p.field("opaque");
+    d.cnonce = p.field("cnonce");
+    for (auto a : util::split(p.field("algorithm"), ','))
+      if (!util::trim(a).empty()) d.algorithms.emplace_back(util::trim(a));
+    d.qop = util::to_lower(p.field("qop"));
+    if (auto nc = p.field("nc"); !nc.empty()) d.nc = static_cast<std::uint32_t>(std::stoul(nc, nullptr, 16));
+    d.userhash = p.field("userhash") == "true";
+    return d;
   }
   return usage_error(p.name + ": unknown type '" + p.type + "'");
 }

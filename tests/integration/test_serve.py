@@ -142,17 +142,25 @@ class CurlAgainstServe(harness.HookauthTest):
         self.assertEqual(s.stderr_lines[-1], "stopped")
 
     def test_signal_right_after_listening_line_stops_cleanly(self):
-        # A supervisor may stop the server as soon as it has announced itself.
+        # A supervisor may stop the server as soon as it has announced itself: the signal is sent the
+        # moment the 'listening on' line is read, with no thread in between, many times over.
         outcomes = []
-        for sig in (signal.SIGTERM, signal.SIGINT) * 4:
-            s = self.serve("basic")
-            s.signal(sig)
+        for sig in (signal.SIGTERM, signal.SIGINT) * 6:
+            p = subprocess.Popen([harness.binary(), "verify", "serve", "--auth", "basic", "--listen", "127.0.0.1:0"],
+                                 env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.PIPE)
+            self.addCleanup(lambda p=p: p.poll() is None and p.kill())
+            first = p.stderr.readline()
+            p.send_signal(sig)
             try:
-                rc = s.wait(timeout=5)
-            except AssertionError:
-                rc = "still running"
-            outcomes.append((sig.name, rc, s.stderr_lines[-1] if s.proc.poll() is not None else None))
-            s.stop()
+                _, rest = p.communicate(timeout=3)
+                outcome = (sig.name, p.returncode, rest.decode().strip())
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.communicate()
+                outcome = (sig.name, "still running 3 s after the signal", "")
+            self.assertTrue(first.startswith(b"listening on http://127.0.0.1:"), first)
+            outcomes.append(outcome)
         self.assertEqual([o for o in outcomes if o[1:] != (0, "stopped")], [], outcomes)
 
     def test_log_file(self):

@@ -11,10 +11,12 @@ the wire, or feed the raw request to `hookauth verify --request`.
 --port 0 picks a free port; the first line on stderr is always `listening on http://HOST:PORT`.
 --out FILE is rewritten (atomically) after each request with a JSON array of the captured requests;
 GET /_captured answers the same array without being captured itself.
-Replies follow the sequence given by --reply (a JSON object: {"status": 302, "headers": {"Location":
-"/next"}, "body": "text"}) or --status (comma-separated codes); the last one repeats. --retry-after N
-adds `Retry-After: N` to every 408, 429 and 5xx reply. --echo makes each reply's body a JSON copy of
-the request it answers and adds `X-Echo-*` headers repeating every request header.
+Replies follow the sequence given by every --reply (a JSON object such as {"status": 302, "headers":
+{"Location": "http://127.0.0.1:{port}/next"}, "body": "text", "delay": 0.5}, where "{port}" in a header
+value becomes this server's port and delay is seconds to wait before answering), then by --status
+(comma-separated codes); the last one repeats (default: 200).
+--retry-after N adds `Retry-After: N` to every 408, 429 and 5xx reply. --echo makes each reply's body a
+JSON copy of the request it answers, and adds `X-Echo-*` headers repeating every request header.
 SIGTERM and SIGINT stop it with exit status 0.
 """
 
@@ -26,6 +28,7 @@ import os
 import signal
 import sys
 import threading
+import time
 
 
 class Tee:
@@ -54,7 +57,9 @@ class State:
         self.lock = threading.Lock()
         self.requests = []
         self.out = args.out
-        self.replies = args.reply or [{"status": s} for s in args.status]
+        self.replies = (args.reply or []) + [{"status": s} for s in (args.status or [])]
+        if not self.replies:
+            self.replies = [{"status": 200}]
         self.retry_after = args.retry_after
         self.echo = args.echo
 
@@ -118,8 +123,11 @@ def make_handler(state):
                 "local_port": self.server.server_address[1],
             }
             reply = state.record(entry)
+            if reply.get("delay"):
+                time.sleep(float(reply["delay"]))
             status = int(reply.get("status", 200))
-            headers = dict(reply.get("headers", {}))
+            port = str(self.server.server_address[1])
+            headers = {k: str(v).replace("{port}", port) for k, v in reply.get("headers", {}).items()}
             if state.retry_after is not None and (status in (408, 429) or 500 <= status <= 599):
                 headers.setdefault("Retry-After", str(state.retry_after))
             if state.echo:
@@ -151,8 +159,8 @@ def main():
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--out", help="JSON file rewritten with the captured requests after each one")
-    parser.add_argument("--status", type=lambda s: [int(x) for x in s.split(",")], default=[200],
-                        help="the status codes to answer in turn; the last repeats")
+    parser.add_argument("--status", type=lambda s: [int(x) for x in s.split(",")],
+                        help="status codes to answer in turn, after the --reply ones; the last repeats")
     parser.add_argument("--reply", type=json.loads, action="append",
                         help='one reply as JSON: {"status": 302, "headers": {...}, "body": "..."}; repeatable')
     parser.add_argument("--retry-after", help="Retry-After value on 408, 429 and 5xx replies")

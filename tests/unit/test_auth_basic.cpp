@@ -67,13 +67,23 @@ TEST_CASE("verify_basic") {
     auto v = verify_basic(aladdin, Request{});
     CHECK_FALSE(v.valid);
     CHECK(test::contains(v.reason, "no Authorization"));
-    CHECK(v.challenge.starts_with("Basic realm="));
+    REQUIRE(v.challenges.size() == 1);
+    CHECK(v.challenges[0].starts_with("Basic realm="));
   }
   SUBCASE("wrong scheme") {
     auto v = verify_basic(aladdin, with_authorization("Bearer QWxhZGRpbjpvcGVuIHNlc2FtZQ=="));
     CHECK_FALSE(v.valid);
     CHECK(test::contains(v.reason, "Bearer"));
-    CHECK(test::contains(v.reason, "expected Basic"));
+    CHECK(test::contains(v.reason, "expected 'Basic'"));
+  }
+  SUBCASE("a bare credential without a scheme is never echoed") {
+    auto v = verify_basic(aladdin, with_authorization("QWxhZGRpbjpvcGVuIHNlc2FtZQ=="));
+    CHECK_FALSE(v.valid);
+    CHECK(test::contains(v.reason, "no scheme"));
+    CHECK_FALSE(test::contains(v.reason, "QWxh"));
+    auto u = verify_basic(aladdin, with_authorization("s3cr3tv4lue extra"));
+    CHECK(test::contains(u.reason, "unknown scheme"));
+    CHECK_FALSE(test::contains(u.reason, "s3cr3t"));
   }
   SUBCASE("bad base64") {
     auto v = verify_basic(aladdin, with_authorization("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ"));

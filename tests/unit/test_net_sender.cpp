@@ -69,16 +69,18 @@ const std::string basic_value = "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==";
 struct CountingSigner {
   int calls = 0;
   Signer basic() {
-    return [this](auth::Request& r) {
-      ++calls;
-      return auth::sign_basic(basic_credentials, r);
-    };
+    return Signer{[this](auth::Request& r) {
+                    ++calls;
+                    return auth::sign_basic(basic_credentials, r);
+                  },
+                  {}};
   }
   Signer api_key(auth::KeyLocation in) {
-    return [this, in](auth::Request& r) {
-      ++calls;
-      return auth::sign_api_key({"api_key", "k3y-s3cret", in}, r);
-    };
+    return Signer{[this, in](auth::Request& r) {
+                    ++calls;
+                    return auth::sign_api_key({"api_key", "k3y-s3cret", in}, r);
+                  },
+                  {}};
   }
 };
 
@@ -131,7 +133,7 @@ TEST_CASE("send gives up after policy.retries and returns the last answer") {
   World w;
   SendPolicy policy;
   policy.retries = 2;
-  auto r = send(t, get("https://api.example.com/hook"), nullptr, policy, {}, w.env());
+  auto r = send(t, get("https://api.example.com/hook"), Signer{}, policy, {}, w.env());
   REQUIRE(r);
   CHECK(r->status == 503);
   CHECK(t.requests.size() == 3);
@@ -141,7 +143,7 @@ TEST_CASE("send gives up after policy.retries and returns the last answer") {
     FakeTransport once;
     once.script = {answer(503)};
     World w0;
-    auto r0 = send(once, get("https://api.example.com/hook"), nullptr, SendPolicy{}, {}, w0.env());
+    auto r0 = send(once, get("https://api.example.com/hook"), Signer{}, SendPolicy{}, {}, w0.env());
     REQUIRE(r0);
     CHECK(once.requests.size() == 1);
     CHECK(w0.sleeps.empty());
@@ -156,7 +158,7 @@ TEST_CASE("send does not retry a 4xx other than 408 and 429") {
     World w;
     SendPolicy policy;
     policy.retries = 5;
-    auto r = send(t, get("https://api.example.com/hook"), nullptr, policy, {}, w.env());
+    auto r = send(t, get("https://api.example.com/hook"), Signer{}, policy, {}, w.env());
     REQUIRE(r);
     CHECK(r->status == status);
     CHECK(t.requests.size() == 1);
@@ -177,7 +179,7 @@ TEST_CASE("send retries network errors, not other errors") {
     World w;
     SendPolicy policy;
     policy.retries = 2;
-    auto r = send(t, get("https://api.example.com/hook"), nullptr, policy, {}, w.env());
+    auto r = send(t, get("https://api.example.com/hook"), Signer{}, policy, {}, w.env());
     REQUIRE(r);
     CHECK(r->status == 204);
     CHECK(t.requests.size() == 3);
@@ -191,7 +193,7 @@ TEST_CASE("send retries network errors, not other errors") {
     World w;
     SendPolicy policy;
     policy.retries = 1;
-    auto r = send(t, get("https://api.example.com/hook"), nullptr, policy, {}, w.env());
+    auto r = send(t, get("https://api.example.com/hook"), Signer{}, policy, {}, w.env());
     REQUIRE_FALSE(r);
     CHECK(r.error().code == ExitCode::network);
     CHECK(t.requests.size() == 2);
@@ -202,7 +204,7 @@ TEST_CASE("send retries network errors, not other errors") {
     World w;
     SendPolicy policy;
     policy.retries = 3;
-    auto r = send(t, get("https://api.example.com/hook"), nullptr, policy, {}, w.env());
+    auto r = send(t, get("https://api.example.com/hook"), Signer{}, policy, {}, w.env());
     REQUIRE_FALSE(r);
     CHECK(r.error().message == "bad option");
     CHECK(t.requests.size() == 1);
@@ -211,7 +213,7 @@ TEST_CASE("send retries network errors, not other errors") {
     FakeTransport t;
     t.script = {answer(200)};
     World w;
-    Signer bad = [](auth::Request& r) { return auth::sign_basic({"a:b", "p"}, r); };
+    Signer bad{[](auth::Request& r) { return auth::sign_basic({"a:b", "p"}, r); }, {}};
     auto r = send(t, get("https://api.example.com/hook"), bad, with_credentials(), {}, w.env());
     CHECK_FALSE(r);
     CHECK(t.requests.empty());
@@ -226,7 +228,7 @@ TEST_CASE("Retry-After is honoured") {
     t.script = {answer(503, {{"Retry-After", retry_after}}), answer(200)};
     World w;
     w.unit = 0.0;
-    auto r = send(t, get("https://api.example.com/hook"), nullptr, policy, {}, w.env());
+    auto r = send(t, get("https://api.example.com/hook"), Signer{}, policy, {}, w.env());
     REQUIRE(r);
     CHECK(t.requests.size() == 2);
     REQUIRE(w.sleeps.size() == 1);
@@ -275,7 +277,7 @@ TEST_CASE("backoff grows exponentially with jitter and is capped") {
     SendPolicy p;
     p.retries = 4;
     p.max_backoff = milliseconds(1500);
-    REQUIRE(send(t, get("https://api.example.com/hook"), nullptr, p, {}, w.env()));
+    REQUIRE(send(t, get("https://api.example.com/hook"), Signer{}, p, {}, w.env()));
     CHECK(w.sleeps ==
           std::vector<milliseconds>{milliseconds(250), milliseconds(500), milliseconds(750), milliseconds(750)});
   }
@@ -388,7 +390,7 @@ TEST_CASE("redirects change the method as RFC 9110 section 15.4 says") {
     request.headers.add("Content-Length", "11");
     SendPolicy policy;
     policy.follow_redirects = true;
-    auto r = send(t, request, nullptr, policy, {}, w.env());
+    auto r = send(t, request, Signer{}, policy, {}, w.env());
     REQUIRE(r);
     REQUIRE(t.requests.size() == 2);
     return t.requests[1];
@@ -427,7 +429,7 @@ TEST_CASE("redirect limits and odd redirects") {
     SendPolicy policy;
     policy.follow_redirects = true;
     policy.max_redirects = 2;
-    auto r = send(t, get("https://api.example.com/hook"), nullptr, policy, {}, w.env());
+    auto r = send(t, get("https://api.example.com/hook"), Signer{}, policy, {}, w.env());
     REQUIRE_FALSE(r);
     CHECK(test::contains(r.error().message, "more than 2 redirects"));
     CHECK(t.requests.size() == 3);
@@ -438,7 +440,7 @@ TEST_CASE("redirect limits and odd redirects") {
     World w;
     SendPolicy policy;
     policy.follow_redirects = true;
-    auto r = send(t, get("https://api.example.com/hook"), nullptr, policy, {}, w.env());
+    auto r = send(t, get("https://api.example.com/hook"), Signer{}, policy, {}, w.env());
     REQUIRE(r);
     CHECK(r->status == 302);
     CHECK(t.requests.size() == 1);
@@ -449,7 +451,7 @@ TEST_CASE("redirect limits and odd redirects") {
     World w;
     SendPolicy policy;
     policy.follow_redirects = true;
-    auto r = send(t, get("https://api.example.com/hook"), nullptr, policy, {}, w.env());
+    auto r = send(t, get("https://api.example.com/hook"), Signer{}, policy, {}, w.env());
     CHECK_FALSE(r);
     CHECK(t.requests.size() == 1);
   }
@@ -460,7 +462,7 @@ TEST_CASE("redirect limits and odd redirects") {
       World w;
       SendPolicy policy;
       policy.follow_redirects = true;
-      auto r = send(t, get("https://api.example.com/hook"), nullptr, policy, {}, w.env());
+      auto r = send(t, get("https://api.example.com/hook"), Signer{}, policy, {}, w.env());
       REQUIRE(r);
       CHECK(r->status == status);
       CHECK(t.requests.size() == 1);

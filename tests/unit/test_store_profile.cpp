@@ -28,15 +28,18 @@ Profile api_key_profile() {
 }
 }  // namespace
 
-TEST_CASE("the type table lists none, basic and api-key") {
-  REQUIRE(profile_types().size() == 3);
+TEST_CASE("the type table lists none, basic, api-key and digest") {
+  REQUIRE(profile_types().size() == 4);
   CHECK(profile_types()[0].name == "none");
   REQUIRE(find_type("basic") != nullptr);
   CHECK(find_type("basic")->field("password")->secret);
   CHECK_FALSE(find_type("basic")->field("username")->secret);
   REQUIRE(find_type("api-key") != nullptr);
   CHECK(find_type("api-key")->field("in")->default_value == "header");
-  CHECK(find_type("digest") == nullptr);
+  REQUIRE(find_type("digest") != nullptr);
+  CHECK(find_type("digest")->field("password")->secret);
+  CHECK(find_type("digest")->field("userhash")->flag);
+  CHECK(find_type("kerberos") == nullptr);
   CHECK(find_type("Basic") == nullptr);
 }
 
@@ -66,10 +69,10 @@ TEST_CASE("validate") {
   }
   SUBCASE("unknown type") {
     auto p = basic_profile();
-    p.type = "digest";
+    p.type = "kerberos";
     auto r = validate(p);
     CHECK_FALSE(r);
-    CHECK(test::contains(test::error_of(r), "unknown type 'digest'"));
+    CHECK(test::contains(test::error_of(r), "unknown type 'kerberos'"));
   }
   SUBCASE("bad name") {
     auto p = basic_profile();
@@ -175,7 +178,7 @@ TEST_CASE("profile_from_json errors name the member, never a secret") {
   CHECK(err(R"({"name":5,"type":"basic"})").key == "name");
   CHECK(err(R"({"name":"bad name","type":"none"})").key == "name");
   CHECK(err(R"({"name":"a"})").key == "type");
-  CHECK(err(R"({"name":"a","type":"digest"})").key == "type");
+  CHECK(err(R"({"name":"a","type":"kerberos"})").key == "type");
   CHECK(err(R"({"name":"a","type":"basic","username":7,"password":"p"})").key == "username");
 
   auto foreign = err(R"({"name":"a","type":"basic","username":"u","password":"p","pasword":"TYPO-SECRET"})");

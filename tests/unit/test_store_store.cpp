@@ -128,10 +128,10 @@ TEST_CASE("parse_store: schema errors point at the offending value") {
         "  \"version\": 1,\n"
         "  \"authorizations\": [\n"
         "    {\"name\": \"a\", \"type\": \"none\"},\n"
-        "    {\"name\": \"b\", \"type\": \"digest\"}\n"
+        "    {\"name\": \"b\", \"type\": \"kerberos\"}\n"
         "  ]\n"
         "}\n");
-    CHECK(m == "store /cfg/store.json:5:27: authorizations[1].type: unknown type 'digest'");
+    CHECK(m == "store /cfg/store.json:5:27: authorizations[1].type: unknown type 'kerberos'");
   }
   SUBCASE("a foreign member names itself, never the value") {
     auto m = parse_error(

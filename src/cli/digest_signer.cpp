@@ -1,0 +1,119 @@
+#include "cli/digest_signer.hpp"
+
+#include "util/strings.hpp"
+
+namespace hookauth::cli {
+
+namespace {
+
+struct DigestSignerState {
+  auth::DigestCredentials credentials;
+  store::StateFile state;
+  DigestSignerOptions options;
+  std::string key;
+  std::optional<store::DigestSession> session;  // what the next attempt answers
+  bool fresh_challenge_taken = false;
+
+  // Picks the session for the next attempt: the one in hand (with its next count), a remembered
+  // one, or the profile's shared nonce.
+  Result<void> next_session() {
+    if (session) {
+      if (!options.dry_run) {
+        auto r = store::reserve_digest_session(state, key);
+        if (!r) return std::unexpected(r.error());
+        if (*r && (*r)->challenge.nonce == session->challenge.nonce) {
+          session = **r;
+          return {};
+        }
+        // Another process moved to another nonce; ours stays valid with the next count we own.
+        ++session->nc;
+        return store::remember_digest_session(state, key, *session);
+      }
+      ++session->nc;
+      return {};
+    }
+    auto remembered = options.dry_run ? store::peek_digest_session(state, key) : store::reserve_digest_session(state, key);
+    if (!remembered) return std::unexpected(remembered.error());
+    if (*remembered) {
+      session = **remembered;
+      return {};
+    }
+    if (auto shared = auth::preshared_challenge(credentials)) {
+      session = store::DigestSession{*shared, credentials.nc == 0 ? 1u : credentials.nc};
+      if (!options.dry_run) return store::remember_digest_session(state, key, *session);
+    }
+    return {};
+  }
+
+  void trace_answer(const auth::DigestAnswer& a) {
+    if (!options.trace) return;
+    const auto& c = session->challenge;
+    auto line = [&](const std::string& s) { options.trace("digest: " + s); };
+    line("algorithm=" + auth::digest_algorithm_name(c.algorithm) + " realm=" + auth::quote(c.realm) +
+         " nonce=" + auth::quote(c.nonce) + (a.qop.empty() ? " (no qop: RFC 2069)" : " qop=" + a.qop + " nc=" + a.nc +
+                                                                                    " cnonce=" + auth::quote(a.cnonce)));
+    if (options.reveal) {
+      line("A1 = " + credentials.username + ":" + c.realm + ":" + credentials.password +
+           (c.algorithm.sess ? " (then H(A1):nonce:cnonce)" : ""));
+      line("HA1 = " + a.ha1);
+    } else {
+      line("A1 = " + a.a1_redacted);
+      line("HA1 = [redacted] (password-equivalent; --reveal shows it)");
+    }
+    line("A2 = " + a.a2);
+    line("HA2 = " + a.ha2);
+    std::string kd = a.kd_input;
+    if (!options.reveal && kd.starts_with(a.ha1)) kd = "HA1" + kd.substr(a.ha1.size());
+    line("response = H(" + kd + ") = " + a.response);
+  }
+
+  Result<void> sign(auth::Request& request) {
+    if (auto ok = next_session(); !ok) return ok;
+    if (!session) return {};  // no challenge yet: the receiver's 401 brings one
+    auth::SignContext context;
+    context.digest_challenge = &session->challenge;
+    context.nc = session->nc;
+    if (credentials.cnonce.empty()) {
+      auto cnonce = options.make_cnonce();
+      if (!cnonce) return std::unexpected(cnonce.error());
+      context.cnonce = *cnonce;
+    }
+    auth::DigestAnswer answer;
+    context.digest_answer = &answer;
+    if (auto ok = auth::sign_digest(credentials, request, context); !ok) return ok;
+    trace_answer(answer);
+    return {};
+  }
+
+  Result<bool> on_challenge(const net::Response& response) {
+    std::vector<std::string> values;
+    for (const auto& [k, v] : response.headers.items)
+      if (util::iequals(k, "WWW-Authenticate")) values.push_back(v);
+    auto challenge = auth::pick_digest_challenge(values);
+    if (!challenge) return std::unexpected(challenge.error());
+    // A fresh challenge already answered and refused without stale=true: the password is wrong.
+    if (fresh_challenge_taken && !challenge->stale) return false;
+    if (options.trace)
+      options.trace(std::string("digest: ") + (challenge->stale ? "stale nonce, answering the new one"
+                                                                : session ? "the remembered nonce was refused, answering a fresh challenge"
+                                                                          : "answering the receiver's challenge"));
+    fresh_challenge_taken = true;
+    session = store::DigestSession{*challenge, 0};  // next_session() makes it 1
+    if (!options.dry_run) {
+      if (auto ok = store::remember_digest_session(state, key, *session); !ok) return std::unexpected(ok.error());
+    }
+    return true;
+  }
+};
+
+}  // namespace
+
+net::Signer make_digest_signer(const auth::DigestCredentials& credentials, const store::StateFile& state,
+                               const DigestSignerOptions& options) {
+  auto s = std::make_shared<DigestSignerState>(DigestSignerState{
+      credentials, state, options, store::digest_session_key(options.profile, options.origin), std::nullopt, false});
+  return net::Signer{[s](auth::Request& r) { return s->sign(r); },
+                     [s](const net::Response& r) { return s->on_challenge(r); }};
+}
+
+}  // namespace hookauth::cli

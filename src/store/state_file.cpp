@@ -1,0 +1,114 @@
+#include "store/state_file.hpp"
+
+#include "store/store_file.hpp"
+
+namespace hookauth::store {
+
+namespace fs = std::filesystem;
+
+StateFile StateFile::beside(const fs::path& store_path) {
+  return StateFile(store_path.parent_path() / "state.json");
+}
+
+Result<nlohmann::json> StateFile::read() const {
+  std::error_code ec;
+  if (!fs::exists(path_, ec)) return nlohmann::json::object();
+  auto text = read_whole_file(path_);
+  if (!text) return std::unexpected(text.error());
+  auto j = nlohmann::json::parse(*text, nullptr, false);
+  if (j.is_discarded() || !j.is_object())
+    return usage_error("state file " + path_.string() + " is not a JSON object (it is a cache: remove it)");
+  return j;
+}
+
+Result<void> StateFile::update(const std::function<Result<void>(nlohmann::json&)>& change) const {
+  if (auto ok = ensure_private_parent(path_); !ok) return ok;
+  auto lock = FileLock::acquire(path_.string() + ".lock");
+  if (!lock) return std::unexpected(lock.error());
+  remove_stale_temporaries(path_);
+  auto j = read();
+  if (!j) return std::unexpected(j.error());
+  if (auto ok = change(*j); !ok) return ok;
+  return atomic_replace(path_, j->dump(2) + "\n");
+}
+
+std::string digest_session_key(const std::string& profile, const std::string& origin) {
+  return profile + " " + origin;
+}
+
+namespace {
+
+nlohmann::json to_json(const DigestSession& s) {
+  const auto& c = s.challenge;
+  return {{"realm", c.realm},
+          {"nonce", c.nonce},
+          {"opaque", c.opaque},
+          {"has_opaque", c.has_opaque},
+          {"algorithm", auth::digest_algorithm_name(c.algorithm)},
+          {"qops", c.qops},
+          {"userhash", c.userhash},
+          {"nc", s.nc}};
+}
+
+std::optional<DigestSession> from_json(const nlohmann::json& j) {
+  try {
+    DigestSession s;
+    auto& c = s.challenge;
+    c.realm = j.at("realm").get<std::string>();
+    c.nonce = j.at("nonce").get<std::string>();
+    c.opaque = j.at("opaque").get<std::string>();
+    c.has_opaque = j.at("has_opaque").get<bool>();
+    auto alg = auth::parse_digest_algorithm(j.at("algorithm").get<std::string>());
+    if (!alg) return std::nullopt;
+    c.algorithm = *alg;
+    c.qops = j.at("qops").get<std::vector<std::string>>();
+    c.userhash = j.at("userhash").get<bool>();
+    s.nc = j.at("nc").get<std::uint32_t>();
+    return s;
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;  // an entry from another version: forget it
+  }
+}
+
+}  // namespace
+
+Result<std::optional<DigestSession>> reserve_digest_session(const StateFile& state, const std::string& key) {
+  std::optional<DigestSession> out;
+  auto ok = state.update([&](nlohmann::json& j) -> Result<void> {
+    auto& sessions = j["digest"];
+    if (!sessions.is_object()) sessions = nlohmann::json::object();
+    if (!sessions.contains(key)) return {};
+    auto s = from_json(sessions[key]);
+    if (!s || s->nc == 0xffffffffu) {
+      sessions.erase(key);
+      return {};
+    }
+    ++s->nc;
+    sessions[key] = to_json(*s);
+    out = std::move(s);
+    return {};
+  });
+  if (!ok) return std::unexpected(ok.error());
+  return out;
+}
+
+Result<std::optional<DigestSession>> peek_digest_session(const StateFile& state, const std::string& key) {
+  auto j = state.read();
+  if (!j) return std::unexpected(j.error());
+  if (!j->contains("digest") || !(*j)["digest"].contains(key)) return std::optional<DigestSession>();
+  auto s = from_json((*j)["digest"][key]);
+  if (!s || s->nc == 0xffffffffu) return std::optional<DigestSession>();
+  ++s->nc;
+  return s;
+}
+
+Result<void> remember_digest_session(const StateFile& state, const std::string& key, const DigestSession& session) {
+  return state.update([&](nlohmann::json& j) -> Result<void> {
+    auto& sessions = j["digest"];
+    if (!sessions.is_object()) sessions = nlohmann::json::object();
+    sessions[key] = to_json(session);
+    return {};
+  });
+}
+
+}  // namespace hookauth::store

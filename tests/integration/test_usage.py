@@ -1,0 +1,118 @@
+"""Bad command lines: exit 2 and exactly one stderr line 'hookauth: error: ...' that holds no secret."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+
+SECRET = "Usage-S3cret-77qz"
+
+
+class BadInput(harness.HookauthTest):
+    def setUp(self):
+        super().setUp()
+        self.add_basic("known", "u", SECRET)
+        with open(self.store, "rb") as f:
+            self.store_before = f.read()
+
+    def check(self, *args, expect=None, input=None):
+        r = self.hookauth(*args, input=input)
+        line = self.assert_one_error_line(r, 2)
+        self.assertNotIn(SECRET, r.err + r.out, r)
+        self.assertNotIn(SECRET[:8], r.err, r)
+        self.assertEqual(r.out, "", r)
+        if expect:
+            self.assertIn(expect, line)
+        with open(self.store, "rb") as f:
+            self.assertEqual(f.read(), self.store_before, "a failed command changed the store")
+        return line
+
+    def test_auth_add(self):
+        base = ["auth", "add", "new"]
+        cases = [
+            (["--type", "basic", "--username", "u", "--password", SECRET, "--bogus"], "--bogus"),
+            (["--username", "u", "--password", SECRET], "--type"),
+            (["--type", "weird", "--password", SECRET], "weird"),
+            (["--type", "basic", "--username", "u", "--password", SECRET, "--key", "k"], "--key"),
+            (["--type", "basic", "--username", "u", "--password", SECRET, "--in", "query"], "--in"),
+            (["--type", "api-key", "--key", "k", "--value", SECRET, "--password", SECRET], "--password"),
+            (["--type", "api-key", "--key", "k", "--value", SECRET, "--in", "body"], "body"),
+            (["--type", "api-key", "--value", SECRET], "--key"),
+            (["--type", "api-key", "--key", "k"], "--value"),
+            (["--type", "basic", "--username", "u"], "--password"),
+            (["--type", "basic", "--password", SECRET], "--username"),
+            (["--type", "none", "--password", SECRET], "--password"),
+            (["--type", "basic", "--username", "u", "--password", SECRET, "--password", SECRET + "2"], "--password"),
+            (["--type", "basic", "--username", "u", "--password", SECRET, "extra"], "extra"),
+            (["--type", "basic", "--username", "u", "--password", "env:"], "env:"),
+            (["--type", "basic", "--username", "u", "--password", "file:"], "file:"),
+            (["--type"], "--type"),
+        ]
+        for extra, expect in cases:
+            with self.subTest(args=extra):
+                self.check(*(base + extra), expect=expect)
+
+    def test_auth_add_bad_name_and_duplicate(self):
+        self.check("auth", "add", "a b", "--type", "basic", "--username", "u", "--password", SECRET, expect="a b")
+        self.check("auth", "add", "known", "--type", "basic", "--username", "u", "--password", SECRET,
+                   expect="--force")
+        self.check("auth", "add", "--type", "basic", "--username", "u", "--password", SECRET, expect="name")
+
+    def test_missing_or_unknown_authorization_name(self):
+        self.check("webhook", "send", "http://127.0.0.1:9/", "--auth", expect="--auth")
+        self.check("webhook", "send", "--auth", "http://127.0.0.1:9/", expect="url")
+        self.check("webhook", "send", "--auth", "absent", "http://127.0.0.1:9/", expect="absent")
+        self.check("verify", "--auth", expect="--auth")
+        self.check("verify", "--request", "-", expect="--auth", input=b"GET / HTTP/1.1\r\n\r\n")
+        self.check("verify", "--auth", "absent", expect="absent", input=b"GET / HTTP/1.1\r\n\r\n")
+        self.check("verify", "serve", "--auth", expect="--auth")
+        self.check("verify", "serve", "--listen", "127.0.0.1:0", expect="--auth")
+        self.check("verify", "serve", "--auth", "absent", "--listen", "127.0.0.1:0", expect="absent")
+        self.check("auth", "show", "absent", expect="absent")
+        self.check("auth", "remove", "absent", expect="absent")
+        self.check("auth", "show", expect="name")
+
+    def test_webhook_send_flags(self):
+        url = "http://127.0.0.1:9/"
+        cases = [
+            (["--auth", "known", url, "--bogus"], "--bogus"),
+            (["--auth", "known", url, "-H", "NoColon"], "-H"),
+            (["--auth", "known", url, "-H", ": empty name"], "-H"),
+            (["--auth", "known", url, "-H", "Bad Name: v"], "-H"),
+            (["--auth", "known", url, "--retries", "many"], "--retries"),
+            (["--auth", "known", url, "--retries", "-1"], "--retries"),
+            (["--auth", "known", url, "--timeout", "-1"], "--timeout"),
+            (["--auth", "known", url, "-d", "@" + os.path.join("/nonexistent", "body.json")], "body.json"),
+            (["--auth", "known", "ftp://127.0.0.1/"], "ftp"),
+            (["--auth", "known", "/relative/only"], None),
+            (["--auth", "known"], "url"),
+        ]
+        for extra, expect in cases:
+            with self.subTest(args=extra):
+                self.check("webhook", "send", *extra, expect=expect)
+
+    def test_commands_and_subcommands(self):
+        self.check(expect=None)
+        self.check("bogus")
+        self.check("auth")
+        self.check("webhook")
+        self.check("auth", "list", "--bogus", expect="--bogus")
+        self.check("--store")
+
+    def test_help_and_version(self):
+        r = self.hookauth("--help")
+        self.assertEqual(r.rc, 0, r)
+        for word in ("auth", "webhook", "verify"):
+            self.assertIn(word, r.out)
+        r = self.hookauth("--version")
+        self.assertEqual(r.rc, 0, r)
+        self.assertTrue(r.out.startswith("hookauth "), r)
+        r = self.hookauth("webhook", "send", "--help")
+        self.assertEqual(r.rc, 0, r)
+        for flag in ("--auth", "--dry-run", "--reveal", "--retries", "--allow-insecure-http", "-L"):
+            self.assertIn(flag, r.out)
+
+
+if __name__ == "__main__":
+    harness.main()
