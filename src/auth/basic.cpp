@@ -38,8 +38,7 @@ Verdict verify_basic(const BasicCredentials& c, const Request& request) {
   auto space = value.find(' ');
   std::string_view scheme = value.substr(0, space);
   if (!util::iequals(scheme, "Basic"))
-    return {false, "Authorization has " + scheme_for_display(value) + ", expected 'Basic'",
-            {std::string(challenge)}};
+    return {false, "Authorization has " + scheme_for_display(value) + ", expected 'Basic'", {std::string(challenge)}};
   std::string_view token = space == std::string_view::npos ? "" : util::trim(value.substr(space + 1));
   auto decoded = crypto::base64_decode(token);
   if (!decoded) return {false, "malformed Basic credentials: not valid base64", {std::string(challenge)}};

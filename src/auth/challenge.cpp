@@ -157,8 +157,9 @@ Result<AuthChallenge> parse_credentials(std::string_view header_value) {
 }
 
 std::string scheme_for_display(std::string_view authorization) {
-  static constexpr std::string_view known[] = {"Basic", "Bearer", "Digest", "AWS4-HMAC-SHA256", "Negotiate", "NTLM",
-                                               "HOBA", "Mutual", "SCRAM-SHA-1", "SCRAM-SHA-256", "DPoP", "Token"};
+  static constexpr std::string_view known[] = {"Basic",       "Bearer",        "Digest", "AWS4-HMAC-SHA256",
+                                               "Negotiate",   "NTLM",          "HOBA",   "Mutual",
+                                               "SCRAM-SHA-1", "SCRAM-SHA-256", "DPoP",   "Token"};
   auto trimmed = util::trim(authorization);
   auto space = trimmed.find(' ');
   if (space == std::string_view::npos) return "no scheme";

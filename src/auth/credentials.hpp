@@ -2,6 +2,8 @@
 // The credentials of each authorization type, resolved (secrets are plain values here), and the
 // two operations every type has: sign a request, and verify a received one.
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -73,12 +75,15 @@ class DigestNonceBook {
   std::chrono::seconds lifetime() const { return lifetime_; }
   // True the first time a (nonce, nc) pair is presented, false on a replay.
   bool first_use(const std::string& nonce, std::uint32_t nc);
+  // A number no other challenge of this receiver has had, so no two clients share a nonce.
+  std::uint64_t next_serial() { return serial_.fetch_add(1) + 1; }
 
  private:
   std::string key_;
   std::chrono::seconds lifetime_;
   std::mutex mutex_;
   std::set<std::pair<std::string, std::uint32_t>> seen_;
+  std::atomic<std::uint64_t> serial_{0};
 };
 
 // What verifying may depend on: the time, and for Digest the receiver's nonce book (none when

@@ -195,7 +195,8 @@ Result<void> sign_digest(const DigestCredentials& c, Request& request, const Sig
   std::string qop = c.qop == "none" ? "" : c.qop;
   DigestSecrets secrets{c.username, c.password, qop, c.userhash};
   std::string cnonce = c.cnonce.empty() ? context.cnonce : c.cnonce;
-  auto answer = answer_digest(secrets, *context.digest_challenge, {request.method, uri, request.body}, cnonce, context.nc);
+  auto answer =
+      answer_digest(secrets, *context.digest_challenge, {request.method, uri, request.body}, cnonce, context.nc);
   if (!answer) return std::unexpected(answer.error());
   request.headers.set("Authorization", answer->authorization);
   if (context.digest_answer) *context.digest_answer = std::move(*answer);

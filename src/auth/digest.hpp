@@ -97,8 +97,10 @@ Result<void> sign_digest(const DigestCredentials& credentials, Request& request,
 // (nonce, nc) pair is accepted once.
 Verdict verify_digest(const DigestCredentials& credentials, const Request& request, const VerifyContext& context);
 
-// A nonce that verify_digest can check without storing it: the issue time and an HMAC over it.
-std::string make_digest_nonce(const std::string& key, util::Clock::time_point now, std::string_view realm);
+// A nonce that verify_digest can check without storing it: the issue time, a serial number that
+// makes it unique, and an HMAC over both and the realm.
+std::string make_digest_nonce(const std::string& key, util::Clock::time_point now, std::uint64_t serial,
+                              std::string_view realm);
 
 // The realm a receiver uses when the profile names none.
 inline constexpr std::string_view default_digest_realm = "hookauth";

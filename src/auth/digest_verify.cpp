@@ -33,7 +33,7 @@ std::vector<std::string> offered_qops(const DigestCredentials& c) {
 std::vector<std::string> challenges(const DigestCredentials& c, const VerifyContext& ctx, bool stale) {
   if (!ctx.digest_nonces) return {};
   std::string realm = realm_of(c);
-  std::string nonce = make_digest_nonce(ctx.digest_nonces->key(), ctx.now, realm);
+  std::string nonce = make_digest_nonce(ctx.digest_nonces->key(), ctx.now, ctx.digest_nonces->next_serial(), realm);
   std::string qops;
   for (const auto& q : offered_qops(c)) qops += (qops.empty() ? "" : ", ") + q;
   std::string opaque = crypto::hex_encode(crypto::sha256(ctx.digest_nonces->key() + realm)).substr(0, 32);
@@ -55,12 +55,17 @@ struct NonceCheck {
 };
 
 NonceCheck check_nonce(const std::string& nonce, const std::string& realm, const VerifyContext& ctx) {
-  auto dot = nonce.find('.');
-  if (dot == std::string::npos) return {};
+  auto parts = util::split(nonce, '.');
+  if (parts.size() != 3) return {};
   long long issued_at = 0;
-  auto [ptr, ec] = std::from_chars(nonce.data(), nonce.data() + dot, issued_at, 16);
-  if (ec != std::errc() || ptr != nonce.data() + dot) return {};
-  auto expected = make_digest_nonce(ctx.digest_nonces->key(), util::Clock::time_point(std::chrono::seconds(issued_at)), realm);
+  std::uint64_t serial = 0;
+  auto [p1, e1] = std::from_chars(parts[0].data(), parts[0].data() + parts[0].size(), issued_at, 16);
+  auto [p2, e2] = std::from_chars(parts[1].data(), parts[1].data() + parts[1].size(), serial, 16);
+  if (e1 != std::errc() || p1 != parts[0].data() + parts[0].size() || e2 != std::errc() ||
+      p2 != parts[1].data() + parts[1].size())
+    return {};
+  auto expected = make_digest_nonce(ctx.digest_nonces->key(), util::Clock::time_point(std::chrono::seconds(issued_at)),
+                                    serial, realm);
   if (!crypto::constant_time_equal(expected, nonce)) return {};
   auto now = std::chrono::duration_cast<std::chrono::seconds>(ctx.now.time_since_epoch()).count();
   bool expired = now - issued_at > ctx.digest_nonces->lifetime().count() || issued_at - now > 60;
@@ -76,16 +81,20 @@ std::optional<std::string> decode_ext_value(const std::string& v) {
 
 }  // namespace
 
-std::string make_digest_nonce(const std::string& key, util::Clock::time_point now, std::string_view realm) {
-  char ts[32];
+std::string make_digest_nonce(const std::string& key, util::Clock::time_point now, std::uint64_t serial,
+                              std::string_view realm) {
+  char ts[32], sn[32];
   auto secs = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
   auto [end, ec] = std::to_chars(ts, ts + sizeof ts, secs, 16);
-  std::string stamp(ts, end);
+  auto [send, ec2] = std::to_chars(sn, sn + sizeof sn, serial, 16);
+  std::string stamp = std::string(ts, end) + "." + std::string(sn, send);
   return stamp + "." + crypto::base64_encode(crypto::hmac_sha256(key, stamp + ":" + std::string(realm)));
 }
 
 Verdict verify_digest(const DigestCredentials& c, const Request& request, const VerifyContext& ctx) {
-  auto no = [&](std::string reason, bool stale = false) { return Verdict{false, std::move(reason), challenges(c, ctx, stale)}; };
+  auto no = [&](std::string reason, bool stale = false) {
+    return Verdict{false, std::move(reason), challenges(c, ctx, stale)};
+  };
   auto header = request.headers.get("Authorization");
   if (!header) return no("no Authorization header");
   auto parsed = parse_credentials(*header);
@@ -129,7 +138,8 @@ Verdict verify_digest(const DigestCredentials& c, const Request& request, const 
   std::string origin_form = target.path + (target.query.empty() ? "" : "?" + target.query);
   std::string uri = get("uri");
   if (uri != request.url && uri != origin_form)
-    return no("uri \"" + util::printable(uri) + "\" is not the request target \"" + util::printable(origin_form) + "\"");
+    return no("uri \"" + util::printable(uri) + "\" is not the request target \"" + util::printable(origin_form) +
+              "\"");
 
   std::string qop = util::to_lower(get("qop"));
   auto qops = offered_qops(c);
@@ -138,7 +148,8 @@ Verdict verify_digest(const DigestCredentials& c, const Request& request, const 
     if (!qops.empty() && c.qop != "") return no("no qop, but the receiver requires one of its offered qops");
     if (!qops.empty() && ctx.digest_nonces) return no("no qop, but the receiver offered qop " + qops.front());
   } else {
-    if (std::find(qops.begin(), qops.end(), qop) == qops.end()) return no("qop " + util::printable(qop) + " was not offered");
+    if (std::find(qops.begin(), qops.end(), qop) == qops.end())
+      return no("qop " + util::printable(qop) + " was not offered");
     std::string nc_text = get("nc");
     auto [ptr, ec] = std::from_chars(nc_text.data(), nc_text.data() + nc_text.size(), nc, 16);
     if (nc_text.size() != 8 || ec != std::errc() || ptr != nc_text.data() + nc_text.size())

@@ -32,7 +32,8 @@ struct DigestSignerState {
       ++session->nc;
       return {};
     }
-    auto remembered = options.dry_run ? store::peek_digest_session(state, key) : store::reserve_digest_session(state, key);
+    auto remembered =
+        options.dry_run ? store::peek_digest_session(state, key) : store::reserve_digest_session(state, key);
     if (!remembered) return std::unexpected(remembered.error());
     if (*remembered) {
       session = **remembered;
@@ -49,9 +50,10 @@ struct DigestSignerState {
     if (!options.trace) return;
     const auto& c = session->challenge;
     auto line = [&](const std::string& s) { options.trace("digest: " + s); };
-    line("algorithm=" + auth::digest_algorithm_name(c.algorithm) + " realm=" + auth::quote(c.realm) +
-         " nonce=" + auth::quote(c.nonce) + (a.qop.empty() ? " (no qop: RFC 2069)" : " qop=" + a.qop + " nc=" + a.nc +
-                                                                                    " cnonce=" + auth::quote(a.cnonce)));
+    line(
+        "algorithm=" + auth::digest_algorithm_name(c.algorithm) + " realm=" + auth::quote(c.realm) +
+        " nonce=" + auth::quote(c.nonce) +
+        (a.qop.empty() ? " (no qop: RFC 2069)" : " qop=" + a.qop + " nc=" + a.nc + " cnonce=" + auth::quote(a.cnonce)));
     if (options.reveal) {
       line("A1 = " + credentials.username + ":" + c.realm + ":" + credentials.password +
            (c.algorithm.sess ? " (then H(A1):nonce:cnonce)" : ""));
@@ -95,8 +97,9 @@ struct DigestSignerState {
     if (fresh_challenge_taken && !challenge->stale) return false;
     if (options.trace)
       options.trace(std::string("digest: ") + (challenge->stale ? "stale nonce, answering the new one"
-                                                                : session ? "the remembered nonce was refused, answering a fresh challenge"
-                                                                          : "answering the receiver's challenge"));
+                                               : session
+                                                   ? "the remembered nonce was refused, answering a fresh challenge"
+                                                   : "answering the receiver's challenge"));
     fresh_challenge_taken = true;
     session = store::DigestSession{*challenge, 0};  // next_session() makes it 1
     if (!options.dry_run) {

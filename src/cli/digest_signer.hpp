@@ -15,7 +15,7 @@ namespace hookauth::cli {
 
 struct DigestSignerOptions {
   std::string profile;
-  std::string origin;  // scheme://host:port of the URL
+  std::string origin;    // scheme://host:port of the URL
   bool dry_run = false;  // read the state, never write it
   bool reveal = false;
   // Where -v lines go (nothing when empty); the random source for client nonces.

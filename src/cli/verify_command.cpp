@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "auth/credentials.hpp"
+#include "auth/crypto.hpp"
 #include "auth/redactor.hpp"
 #include "cli/context.hpp"
 #include "cli/output.hpp"
@@ -37,6 +38,7 @@ struct ServeOptions {
   std::string listen = "127.0.0.1:8080";
   std::string log;
   std::size_t count = 0;
+  int nonce_lifetime = 300;
 };
 
 struct Loaded {
@@ -160,9 +162,16 @@ Result<ExitCode> run_serve(const GlobalOptions& g, const ServeOptions& o) {
   std::cerr << "listening on http://" << host << ":" << (*listener)->port() << std::endl;
 
   auth::Redactor redactor = auth::redactor_for(loaded->credentials);
+  // Digest nonces are an HMAC under a key that lives as long as this process.
+  auto key = auth::crypto::random_bytes(32);
+  if (!key) return std::unexpected(key.error());
+  auth::DigestNonceBook nonces(*key, std::chrono::seconds(o.nonce_lifetime));
   std::mutex log_mutex;
   auto handler = [&](const auth::Request& request, const std::string& peer) {
-    auth::Verdict v = auth::verify(loaded->credentials, request);
+    auth::VerifyContext context;
+    context.now = util::Clock::now();
+    context.digest_nonces = &nonces;
+    auth::Verdict v = auth::verify(loaded->credentials, request, context);
     net::Reply reply;
     reply.status = v.valid ? 200 : 401;
     reply.body = v.valid ? "valid\n" : "invalid: " + v.reason + "\n";
@@ -203,6 +212,10 @@ void setup_verify_commands(CLI::App& app, const GlobalOptions& global, Action& a
       ->capture_default_str();
   srv->add_option("--log", serve->log, "append the JSON log lines to FILE instead of stdout")->type_name("FILE");
   srv->add_option("--count", serve->count, "exit after answering N requests")->type_name("N");
+  srv->add_option("--nonce-lifetime", serve->nonce_lifetime,
+                  "Digest: seconds a nonce is accepted before a stale=true challenge (default 300)")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(1, 86400));
 
   verify->callback([&global, &action, check, serve, srv] {
     if (srv->parsed()) {

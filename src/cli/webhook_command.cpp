@@ -11,8 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include "auth/credentials.hpp"
-#include "auth/redactor.hpp"
 #include "auth/crypto.hpp"
+#include "auth/redactor.hpp"
 #include "cli/context.hpp"
 #include "cli/digest_signer.hpp"
 #include "cli/output.hpp"
@@ -74,7 +74,8 @@ Result<auth::Request> build_request(const SendOptions& o) {
   for (const auto& h : o.headers) {
     auto colon = h.find(':');
     // The value may be a secret: errors name the header, never its value.
-    if (colon == std::string::npos || colon == 0) return usage_error("-H: expected 'Name: value' (no header name and ':')");
+    if (colon == std::string::npos || colon == 0)
+      return usage_error("-H: expected 'Name: value' (no header name and ':')");
     std::string name(util::trim(std::string_view(h).substr(0, colon)));
     std::string value(util::trim(std::string_view(h).substr(colon + 1)));
     if (name.find_first_of(" \t\r\n") != std::string::npos)

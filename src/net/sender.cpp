@@ -111,8 +111,7 @@ Result<Response> send(Transport& transport, const auth::Request& request, const 
   auth::Request current = request;
   bool credentials_follow = true;
   for (int hops = 0;; ++hops) {
-    auto response =
-        send_with_retries(transport, current, credentials_follow ? &sign : nullptr, policy, options, env);
+    auto response = send_with_retries(transport, current, credentials_follow ? &sign : nullptr, policy, options, env);
     if (!response || !policy.follow_redirects || !is_redirect(response->status)) return response;
     auto location = response->headers.get("Location");
     if (!location) return response;

@@ -23,7 +23,7 @@ struct FieldSpec {
   std::string_view default_value;
   std::vector<std::string_view> choices;  // empty: any text
   std::string_view help;
-  bool flag = false;                                 // a switch (--NAME) stored as "true"
+  bool flag = false;                                  // a switch (--NAME) stored as "true"
   Result<void> (*check)(std::string_view) = nullptr;  // a value check beyond choices; errors say what is wrong
 };
 

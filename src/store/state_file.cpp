@@ -6,9 +6,7 @@ namespace hookauth::store {
 
 namespace fs = std::filesystem;
 
-StateFile StateFile::beside(const fs::path& store_path) {
-  return StateFile(store_path.parent_path() / "state.json");
-}
+StateFile StateFile::beside(const fs::path& store_path) { return StateFile(store_path.parent_path() / "state.json"); }
 
 Result<nlohmann::json> StateFile::read() const {
   std::error_code ec;
@@ -32,9 +30,7 @@ Result<void> StateFile::update(const std::function<Result<void>(nlohmann::json&)
   return atomic_replace(path_, j->dump(2) + "\n");
 }
 
-std::string digest_session_key(const std::string& profile, const std::string& origin) {
-  return profile + " " + origin;
-}
+std::string digest_session_key(const std::string& profile, const std::string& origin) { return profile + " " + origin; }
 
 namespace {
 
