@@ -9,7 +9,10 @@ _hookauth_flags() {
     case $1 in
         "") echo "--store -q --quiet --version -h --help" ;;
         auth | webhook) echo "-h --help" ;;
-        "auth add") echo "--type --force --username --password --key --value --in -h --help" ;;
+        "auth add")
+            echo "--type --force --username --password --key --value --in --realm --nonce --algorithm" \
+                "--qop --nc --cnonce --opaque --userhash -h --help"
+            ;;
         "auth list") echo "--json -h --help" ;;
         "auth show") echo "--json --reveal -h --help" ;;
         "auth remove") echo "-h --help" ;;
@@ -19,7 +22,7 @@ _hookauth_flags() {
                 "-L --location --allow-insecure-http -h --help"
             ;;
         verify) echo "--auth --request --json -h --help" ;;
-        "verify serve") echo "--auth --listen --log --count -h --help" ;;
+        "verify serve") echo "--auth --listen --log --count --nonce-lifetime -h --help" ;;
     esac
 }
 
@@ -28,7 +31,10 @@ _hookauth_takes_value() {
     [[ $2 == --store ]] && return 0
     case $1 in
         "auth add")
-            case $2 in --type | --username | --password | --key | --value | --in) return 0 ;; esac
+            case $2 in
+                --type | --username | --password | --key | --value | --in | --realm | --nonce | --algorithm | \
+                    --qop | --nc | --cnonce | --opaque) return 0 ;;
+            esac
             ;;
         "webhook send")
             case $2 in
@@ -40,7 +46,7 @@ _hookauth_takes_value() {
             case $2 in --auth | --request) return 0 ;; esac
             ;;
         "verify serve")
-            case $2 in --auth | --listen | --log | --count) return 0 ;; esac
+            case $2 in --auth | --listen | --log | --count | --nonce-lifetime) return 0 ;; esac
             ;;
     esac
     return 1
@@ -57,6 +63,13 @@ _hookauth_names() {
     out=$("$bin" ${store:+--store "$store"} auth list --json 2>/dev/null </dev/null) || return 0
     # Names are letters, digits, '.', '_' and '-', so no JSON unescaping is needed.
     printf '%s\n' "$out" | sed -n 's/^ *"name": "\([A-Za-z0-9._-]*\)",\{0,1\}$/\1/p'
+}
+
+# COMPREPLY: the words of $1 that complete the last comma-separated item of $cur.
+_hookauth_list_item() {
+    local head=""
+    [[ $cur == *,* ]] && head=${cur%,*},
+    COMPREPLY=($(compgen -P "$head" -W "$1" -- "${cur##*,}"))
 }
 
 _hookauth_files() {
@@ -131,8 +144,15 @@ _hookauth() {
                 "verify serve:--log")
                 _hookauth_files
                 ;;
-            "auth add:--type") COMPREPLY=($(compgen -W "none basic api-key" -- "$cur")) ;;
+            "auth add:--type") COMPREPLY=($(compgen -W "none basic api-key digest" -- "$cur")) ;;
             "auth add:--in") COMPREPLY=($(compgen -W "header query" -- "$cur")) ;;
+            # Comma lists: complete the item after the last comma, keeping the ones before it.
+            "auth add:--algorithm")
+                _hookauth_list_item "MD5 MD5-sess SHA-256 SHA-256-sess SHA-512-256 SHA-512-256-sess"
+                ;;
+            "auth add:--qop")
+                if [[ $cur == *,* ]]; then _hookauth_list_item "auth auth-int"; else _hookauth_list_item "auth auth-int none"; fi
+                ;;
             *:--auth) COMPREPLY=($(compgen -W "$(_hookauth_names "${words[0]}" "$store")" -- "$cur")) ;;
             "webhook send:-X" | "webhook send:--request")
                 COMPREPLY=($(compgen -W "GET POST PUT PATCH DELETE HEAD" -- "$cur"))
@@ -162,6 +182,10 @@ _hookauth() {
                 none) flags="--type --force -h --help" ;;
                 basic) flags="--type --force --username --password -h --help" ;;
                 api-key) flags="--type --force --key --value --in -h --help" ;;
+                digest)
+                    flags="--type --force --username --password --realm --nonce --algorithm --qop --nc"
+                    flags+=" --cnonce --opaque --userhash -h --help"
+                    ;;
             esac
         fi
         COMPREPLY=($(compgen -W "$flags" -- "$cur"))

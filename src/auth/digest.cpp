@@ -1,5 +1,6 @@
 #include "auth/digest.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "util/strings.hpp"
@@ -113,14 +114,16 @@ Result<DigestAnswer> answer_digest(const DigestSecrets& s, const DigestChallenge
       return false;
     };
     if (!s.qop.empty()) {
-      if (!offered(s.qop))
-        return fail(
-            ExitCode::auth_flow, "the profile wants qop " + s.qop + " but the receiver offers " + [&] {
-              std::string l;
-              for (const auto& q : c.qops) l += (l.empty() ? "" : ", ") + q;
-              return l;
-            }());
-      a.qop = s.qop;
+      // The profile's qop, or the first of its comma list that the receiver offers.
+      for (auto want : util::split(s.qop, ',')) {
+        std::string w = util::to_lower(util::trim(want));
+        if (a.qop.empty() && offered(w)) a.qop = w;
+      }
+      if (a.qop.empty()) {
+        std::string l;
+        for (const auto& q : c.qops) l += (l.empty() ? "" : ", ") + q;
+        return fail(ExitCode::auth_flow, "the profile wants qop " + s.qop + " but the receiver offers " + l);
+      }
     } else if (offered("auth")) {
       a.qop = "auth";
     } else if (offered("auth-int")) {
@@ -174,6 +177,18 @@ Result<DigestAnswer> answer_digest(const DigestSecrets& s, const DigestChallenge
 
 namespace hookauth::auth {
 
+namespace {
+// The profile's qops in its order: one, or the comma list a receiver offers; "none" is no qop.
+std::vector<std::string> profile_qops(const std::string& qop) {
+  std::vector<std::string> out;
+  for (auto part : util::split(qop, ',')) {
+    auto q = util::to_lower(util::trim(part));
+    if (!q.empty() && q != "none") out.push_back(q);
+  }
+  return out;
+}
+}  // namespace
+
 std::optional<DigestChallenge> preshared_challenge(const DigestCredentials& c) {
   if (c.realm.empty() || c.nonce.empty()) return std::nullopt;
   DigestChallenge ch;
@@ -183,7 +198,7 @@ std::optional<DigestChallenge> preshared_challenge(const DigestCredentials& c) {
   ch.has_opaque = !c.opaque.empty();
   if (!c.algorithms.empty())
     if (auto a = parse_digest_algorithm(c.algorithms.front())) ch.algorithm = *a;
-  if (!c.qop.empty() && c.qop != "none") ch.qops = {c.qop};
+  ch.qops = profile_qops(c.qop);
   ch.userhash = c.userhash;
   return ch;
 }
@@ -192,7 +207,16 @@ Result<void> sign_digest(const DigestCredentials& c, Request& request, const Sig
   if (!context.digest_challenge) return {};
   auto target = split_target(request.url);
   std::string uri = target.path + (target.query.empty() ? "" : "?" + target.query);
-  std::string qop = c.qop == "none" ? "" : c.qop;
+  // A profile that lists several qops (to offer them as a receiver) answers with the first of its
+  // list that the challenge offers; when none is, answer_digest names the first as the one wanted.
+  const auto& offered = context.digest_challenge->qops;
+  auto wanted = profile_qops(c.qop);
+  std::string qop = wanted.empty() ? "" : wanted.front();
+  for (const auto& w : wanted)
+    if (std::find(offered.begin(), offered.end(), w) != offered.end()) {
+      qop = w;
+      break;
+    }
   DigestSecrets secrets{c.username, c.password, qop, c.userhash};
   std::string cnonce = c.cnonce.empty() ? context.cnonce : c.cnonce;
   auto answer =

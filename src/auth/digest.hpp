@@ -72,7 +72,7 @@ struct DigestRequest {
 struct DigestSecrets {
   std::string username;
   std::string password;
-  std::string qop;  // the profile's wish: "" (auth when offered), "auth" or "auth-int"
+  std::string qop;  // the profile's wish: "" (auth when offered), "auth", "auth-int", or a list in order of preference
   bool userhash = false;
 };
 

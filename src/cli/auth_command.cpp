@@ -94,6 +94,10 @@ Result<ExitCode> run_add(const GlobalOptions& g, const AddOptions& o) {
 std::string summary(const store::Profile& p) {
   if (p.type == "basic") return "user " + p.field("username");
   if (p.type == "api-key") return p.field("key") + " in " + p.field("in");
+  if (p.type == "digest") {
+    std::string algorithm = p.field("algorithm").empty() ? "as offered" : p.field("algorithm");
+    return "user " + p.field("username") + ", " + algorithm + (p.field("nonce").empty() ? "" : ", shared nonce");
+  }
   return "";
 }
 

@@ -29,6 +29,8 @@ Result<void> check_algorithms(std::string_view v) {
 }
 
 Result<void> check_qops(std::string_view v) {
+  if (util::split(v, ',').size() > 1 && util::to_lower(v).find("none") != std::string::npos)
+    return usage_error("'none' cannot be listed with other qops");
   for (auto part : util::split(v, ',')) {
     std::string q = util::to_lower(util::trim(part));
     if (q != "auth" && q != "auth-int" && q != "none") return usage_error("'" + q + "' is not auth, auth-int or none");
@@ -216,7 +218,8 @@ Result<auth::Credentials> to_credentials(const Profile& p) {
     d.nonce = p.field("nonce");
     d.opaque = p.field("opaque");
     d.cnonce = p.field("cnonce");
-    for (auto a : util::split(p.field("algorithm"), ','))
+    std::string algorithms = p.field("algorithm");  // split() views into it: it must outlive the loop
+    for (auto a : util::split(algorithms, ','))
       if (!util::trim(a).empty()) d.algorithms.emplace_back(util::trim(a));
     d.qop = util::to_lower(p.field("qop"));
     if (auto nc = p.field("nc"); !nc.empty()) d.nc = static_cast<std::uint32_t>(std::stoul(nc, nullptr, 16));

@@ -242,7 +242,7 @@ class CompletionTest(unittest.TestCase):
         self.assertEqual(self.complete("hookauth", "verify", ""), ["serve"])
 
     def test_type_values(self):
-        self.assertEqual(self.complete("hookauth", "auth", "add", "x", "--type", ""), ["api-key", "basic", "none"])
+        self.assertEqual(self.complete("hookauth", "auth", "add", "x", "--type", ""), ["api-key", "basic", "digest", "none"])
         self.assertEqual(self.complete("hookauth", "auth", "add", "x", "--type", "b"), ["basic"])
 
     def test_in_values(self):

@@ -163,3 +163,43 @@ TEST_CASE("digest: unusable challenges give an auth-flow error naming the proble
     CHECK(r.error().message.find(c.reason) != std::string::npos);
   }
 }
+
+TEST_CASE("sign_digest: a profile that lists several qops answers with the first one offered") {
+  DigestCredentials creds;
+  creds.username = "u";
+  creds.password = "p";
+  creds.qop = "auth-int, auth";
+  auto signed_with = [&](const char* challenge_text) -> std::string {
+    auto c = parse_challenges(challenge_text);
+    REQUIRE(c);
+    auto d = read_digest_challenge(c->front());
+    REQUIRE(d);
+    Request r;
+    r.method = "POST";
+    r.url = "http://127.0.0.1:8080/hook";
+    r.body = "{}";
+    SignContext ctx;
+    ctx.digest_challenge = &*d;
+    ctx.cnonce = "cn";
+    auto ok = sign_digest(creds, r, ctx);
+    if (!ok) return "error: " + ok.error().message;
+    return *r.headers.get("Authorization");
+  };
+  CHECK(signed_with(R"(Digest realm="r", nonce="n", qop="auth, auth-int")").find("qop=auth-int,") != std::string::npos);
+  CHECK(signed_with(R"(Digest realm="r", nonce="n", qop="auth")").find("qop=auth,") != std::string::npos);
+  CHECK(signed_with(R"(Digest realm="r", nonce="n", qop="auth-conf")") ==
+        "error: the profile wants qop auth-int but the receiver offers auth-conf");
+
+  creds.qop = "none";
+  CHECK(signed_with(R"(Digest realm="r", nonce="n", qop="auth-int")").find("qop=auth-int,") != std::string::npos);
+
+  // The challenge shared in advance offers the profile's qops.
+  creds.qop = "auth-int,auth";
+  creds.realm = "r";
+  creds.nonce = "shared";
+  auto pre = preshared_challenge(creds);
+  REQUIRE(pre);
+  CHECK(pre->qops == std::vector<std::string>{"auth-int", "auth"});
+  creds.qop = "none";
+  CHECK(preshared_challenge(creds)->qops.empty());
+}

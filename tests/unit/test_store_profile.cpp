@@ -18,6 +18,15 @@ Profile basic_profile() {
   return p;
 }
 
+Profile digest_profile() {
+  Profile p;
+  p.name = "partner-d";
+  p.type = "digest";
+  p.fields["username"] = "Mufasa";
+  p.secrets["password"] = SecretRef{SecretRef::Kind::literal, "Circle of Life"};
+  return p;
+}
+
 Profile api_key_profile() {
   Profile p;
   p.name = "partner.api_v2";
@@ -238,6 +247,127 @@ TEST_CASE("to_credentials resolves secrets and builds the credentials") {
     auto c = to_credentials(p);
     CHECK_FALSE(c);
     CHECK(test::contains(test::error_of(c), "ci: password"));
+  }
+}
+
+TEST_CASE("validate: the digest fields") {
+  CHECK(validate(digest_profile()));
+  auto with = [](const char* field, const char* value) {
+    auto p = digest_profile();
+    p.fields[field] = value;
+    return validate(p);
+  };
+  SUBCASE("--algorithm: one name or a comma list of known ones, any case") {
+    for (const char* ok : {"MD5", "MD5-sess", "SHA-256", "sha-256-sess", "SHA-512-256", "SHA-512-256-sess",
+                           "SHA-512-256, SHA-256,MD5"}) {
+      CAPTURE(ok);
+      CHECK(with("algorithm", ok));
+    }
+    for (const char* bad : {"SHA-1", "SHA-512", "MD5,SHA1", "md5-session"}) {
+      CAPTURE(bad);
+      auto r = with("algorithm", bad);
+      CHECK_FALSE(r);
+      CHECK(test::contains(test::error_of(r), "--algorithm: '"));
+      CHECK(test::contains(test::error_of(r), "is not MD5, MD5-sess, SHA-256"));
+    }
+    CHECK(test::contains(test::error_of(with("algorithm", "MD5,SHA1")), "'SHA1'"));
+  }
+  SUBCASE("--qop: auth, auth-int or none, or a list") {
+    for (const char* ok : {"auth", "auth-int", "none", "auth,auth-int", "Auth-Int, auth"}) {
+      CAPTURE(ok);
+      CHECK(with("qop", ok));
+    }
+    CHECK(test::contains(test::error_of(with("qop", "auth,none")), "'none' cannot be listed with other qops"));
+    for (const char* bad : {"auth-conf", "auth;auth-int", "authint"}) {
+      CAPTURE(bad);
+      auto r = with("qop", bad);
+      CHECK_FALSE(r);
+      CHECK(test::contains(test::error_of(r), "--qop: '"));
+      CHECK(test::contains(test::error_of(r), "is not auth, auth-int or none"));
+    }
+  }
+  SUBCASE("--nc: 1 to 8 hex digits, not 0") {
+    for (const char* ok : {"1", "00000001", "ffffffff", "FFFFFFFF", "a0"}) {
+      CAPTURE(ok);
+      CHECK(with("nc", ok));
+    }
+    for (const char* bad : {"0", "00000000", "000000001", "100000000", "g", "0x1", "-1", "+1", "1 ", " 1"}) {
+      CAPTURE(bad);
+      auto r = with("nc", bad);
+      CHECK_FALSE(r);
+      CHECK(test::contains(test::error_of(r), "--nc: '"));
+      CHECK(test::contains(test::error_of(r), "is not a nonce count of 1 to 8 hex digits"));
+    }
+  }
+  SUBCASE("--userhash is true or false") {
+    CHECK(with("userhash", "true"));
+    CHECK(with("userhash", "false"));
+    CHECK_FALSE(with("userhash", "yes"));
+  }
+  SUBCASE("digest needs --username and --password") {
+    auto p = digest_profile();
+    p.secrets.clear();
+    CHECK(test::contains(test::error_of(validate(p)), "type digest needs --password"));
+    p = digest_profile();
+    p.fields.clear();
+    CHECK(test::contains(test::error_of(validate(p)), "type digest needs --username"));
+  }
+  SUBCASE("the checks also run on what the store holds") {
+    auto r = profile_from_json(
+        nlohmann::json::parse(R"({"name":"d","type":"digest","username":"u","password":"p","nc":"000000000"})"));
+    REQUIRE_FALSE(r);
+    CHECK(test::contains(r.error().message, "--nc"));
+  }
+}
+
+TEST_CASE("to_credentials for digest") {
+  SUBCASE("the defaults") {
+    auto c = to_credentials(digest_profile());
+    REQUIRE(c);
+    auto* d = std::get_if<auth::DigestCredentials>(&*c);
+    REQUIRE(d != nullptr);
+    CHECK(d->username == "Mufasa");
+    CHECK(d->password == "Circle of Life");
+    CHECK(d->realm.empty());
+    CHECK(d->nonce.empty());
+    CHECK(d->algorithms.empty());
+    CHECK(d->qop.empty());
+    CHECK(d->nc == 0);
+    CHECK_FALSE(d->userhash);
+  }
+  SUBCASE("every field") {
+    auto p = digest_profile();
+    p.fields["realm"] = "hooks@example.org";
+    p.fields["nonce"] = "shared-nonce";
+    p.fields["opaque"] = "op";
+    p.fields["cnonce"] = "0a4f113b";
+    p.fields["algorithm"] = " SHA-512-256 ,SHA-256,, MD5 ";
+    p.fields["qop"] = "Auth-Int";
+    p.fields["nc"] = "0000001F";
+    p.fields["userhash"] = "true";
+    auto c = to_credentials(p);
+    REQUIRE(c);
+    auto& d = std::get<auth::DigestCredentials>(*c);
+    CHECK(d.realm == "hooks@example.org");
+    CHECK(d.nonce == "shared-nonce");
+    CHECK(d.opaque == "op");
+    CHECK(d.cnonce == "0a4f113b");
+    CHECK(d.algorithms == std::vector<std::string>{"SHA-512-256", "SHA-256", "MD5"});
+    CHECK(d.qop == "auth-int");
+    CHECK(d.nc == 0x1f);
+    CHECK(d.userhash);
+  }
+  SUBCASE("nc is hex up to ffffffff") {
+    auto p = digest_profile();
+    p.fields["nc"] = "ffffffff";
+    CHECK(std::get<auth::DigestCredentials>(*to_credentials(p)).nc == 0xffffffffu);
+    p.fields["nc"] = "10";
+    CHECK(std::get<auth::DigestCredentials>(*to_credentials(p)).nc == 16);
+  }
+  SUBCASE("userhash false") {
+    auto p = digest_profile();
+    p.fields["userhash"] = "false";
+    CHECK_FALSE(std::get<auth::DigestCredentials>(*to_credentials(p)).userhash);
   }
 }
 

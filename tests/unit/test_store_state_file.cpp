@@ -1,0 +1,218 @@
+#include "store/state_file.hpp"
+
+#include <sys/stat.h>
+
+#include <doctest/doctest.h>
+
+#include "test_support.hpp"
+
+namespace hookauth::store {
+
+namespace {
+
+DigestSession session(std::string nonce, std::uint32_t nc) {
+  DigestSession s;
+  s.challenge.realm = "hooks@example.org";
+  s.challenge.nonce = std::move(nonce);
+  s.challenge.opaque = "op";
+  s.challenge.has_opaque = true;
+  s.challenge.algorithm = {auth::crypto::Hash::sha256, true};
+  s.challenge.qops = {"auth", "auth-int"};
+  s.challenge.userhash = true;
+  s.nc = nc;
+  return s;
+}
+
+const std::string key = digest_session_key("partner-a", "https://hooks.example.org:443");
+
+}  // namespace
+
+TEST_CASE("StateFile: beside the store, and an empty object when missing") {
+  test::TempDir dir;
+  CHECK(StateFile::beside(dir / "store.json").path() == dir / "state.json");
+  StateFile state(dir / "state.json");
+  auto j = state.read();
+  REQUIRE(j);
+  CHECK(*j == nlohmann::json::object());
+  CHECK_FALSE(std::filesystem::exists(state.path()));
+  CHECK(digest_session_key("p", "http://127.0.0.1:8080") == "p http://127.0.0.1:8080");
+}
+
+TEST_CASE("StateFile::update creates a 0600 file, with 0700 directories, under a lock") {
+  test::TempDir dir;
+  mode_t old = ::umask(0);
+  StateFile state(dir / "sub" / "state.json");
+  auto ok = state.update([](nlohmann::json& j) -> Result<void> {
+    j["answer"] = 42;
+    return {};
+  });
+  ::umask(old);
+  REQUIRE(ok);
+  CHECK(test::mode_of(state.path()) == 0600);
+  CHECK(test::mode_of(dir / "sub") == 0700);
+  CHECK(std::filesystem::exists(dir / "sub" / "state.json.lock"));
+  CHECK(state.read()->at("answer") == 42);
+
+  // A change that fails writes nothing.
+  auto failed = state.update([](nlohmann::json& j) -> Result<void> {
+    j["answer"] = 7;
+    return usage_error("no");
+  });
+  CHECK_FALSE(failed);
+  CHECK(state.read()->at("answer") == 42);
+}
+
+TEST_CASE("StateFile: a corrupt file is an error naming its path, and is not overwritten") {
+  test::TempDir dir;
+  StateFile state(dir / "state.json");
+  for (const char* text : {"{not json", "[1, 2]", "\"text\"", ""}) {
+    CAPTURE(text);
+    test::write_file(state.path(), text);
+    auto j = state.read();
+    CHECK_FALSE(j);
+    CHECK(test::contains(test::error_of(j), state.path().string()));
+    CHECK(test::contains(test::error_of(j), "remove it"));
+    CHECK_FALSE(reserve_digest_session(state, key));
+    CHECK_FALSE(peek_digest_session(state, key));
+    CHECK_FALSE(remember_digest_session(state, key, session("n", 1)));
+    CHECK(test::read_file(state.path()) == text);
+  }
+}
+
+TEST_CASE("Digest sessions: none, then remembered, reserved and peeked") {
+  test::TempDir dir;
+  StateFile state(dir / "state.json");
+
+  auto none = reserve_digest_session(state, key);
+  REQUIRE(none);
+  CHECK_FALSE(*none);
+  auto none_peeked = peek_digest_session(state, key);
+  REQUIRE(none_peeked);
+  CHECK_FALSE(*none_peeked);
+
+  REQUIRE(remember_digest_session(state, key, session("nonce-1", 1)));
+  CHECK(test::mode_of(state.path()) == 0600);
+
+  // peek shows the next count and writes nothing.
+  auto before = test::read_file(state.path());
+  auto peeked = peek_digest_session(state, key);
+  REQUIRE(peeked);
+  REQUIRE(*peeked);
+  CHECK((*peeked)->nc == 2);
+  CHECK(test::read_file(state.path()) == before);
+  CHECK((*peek_digest_session(state, key))->nc == 2);
+
+  // reserve takes the next count and writes it back: the next reserve gets the one after.
+  auto r1 = reserve_digest_session(state, key);
+  REQUIRE(r1);
+  REQUIRE(*r1);
+  CHECK((*r1)->nc == 2);
+  const auto& c = (*r1)->challenge;
+  CHECK(c.realm == "hooks@example.org");
+  CHECK(c.nonce == "nonce-1");
+  CHECK(c.opaque == "op");
+  CHECK(c.has_opaque);
+  CHECK(c.algorithm == auth::DigestAlgorithm{auth::crypto::Hash::sha256, true});
+  CHECK(c.qops == std::vector<std::string>{"auth", "auth-int"});
+  CHECK(c.userhash);
+  CHECK(state.read()->at("digest").at(key).at("nc") == 2);
+  CHECK((*reserve_digest_session(state, key))->nc == 3);
+  CHECK((*peek_digest_session(state, key))->nc == 4);
+
+  // Another state file object on the same path (another process) sees the same counts.
+  StateFile other(dir / "state.json");
+  CHECK((*reserve_digest_session(other, key))->nc == 4);
+  CHECK((*reserve_digest_session(state, key))->nc == 5);
+
+  // Sessions are kept apart by key; remembering a new challenge replaces the old one.
+  auto key_b = digest_session_key("partner-a", "https://other.example.org:443");
+  CHECK_FALSE(*reserve_digest_session(state, key_b));
+  REQUIRE(remember_digest_session(state, key, session("nonce-2", 1)));
+  auto r2 = reserve_digest_session(state, key);
+  REQUIRE(*r2);
+  CHECK((*r2)->challenge.nonce == "nonce-2");
+  CHECK((*r2)->nc == 2);
+}
+
+TEST_CASE("Digest sessions: a count at ffffffff drops the session") {
+  test::TempDir dir;
+  StateFile state(dir / "state.json");
+  REQUIRE(remember_digest_session(state, key, session("n", 0xfffffffeu)));
+  auto last = reserve_digest_session(state, key);
+  REQUIRE(*last);
+  CHECK((*last)->nc == 0xffffffffu);
+
+  auto peeked = peek_digest_session(state, key);
+  REQUIRE(peeked);
+  CHECK_FALSE(*peeked);
+  CHECK(state.read()->at("digest").contains(key));  // peek never writes
+
+  auto dropped = reserve_digest_session(state, key);
+  REQUIRE(dropped);
+  CHECK_FALSE(*dropped);
+  CHECK_FALSE(state.read()->at("digest").contains(key));
+}
+
+TEST_CASE("Digest sessions: entries of the wrong shape are forgotten") {
+  test::TempDir dir;
+  StateFile state(dir / "state.json");
+  nlohmann::json good = nlohmann::json::parse(R"({"realm":"r","nonce":"n","opaque":"","has_opaque":false,)"
+                                              R"("algorithm":"MD5","qops":["auth"],"userhash":false,"nc":1})");
+  std::vector<nlohmann::json> bad = {
+      nlohmann::json::array(),
+      "a string",
+      nlohmann::json::object(),
+      [&] {
+        auto j = good;
+        j["nc"] = "00000001";
+        return j;
+      }(),
+      [&] {
+        auto j = good;
+        j["algorithm"] = "SHA-1";
+        return j;
+      }(),
+      [&] {
+        auto j = good;
+        j.erase("nonce");
+        return j;
+      }(),
+      [&] {
+        auto j = good;
+        j["qops"] = "auth";
+        return j;
+      }(),
+  };
+  for (const auto& entry : bad) {
+    CAPTURE(entry.dump());
+    test::write_file(state.path(), nlohmann::json{{"digest", {{key, entry}, {"keep", good}}}, {"other", 1}}.dump());
+    auto peeked = peek_digest_session(state, key);
+    REQUIRE(peeked);
+    CHECK_FALSE(*peeked);
+    auto r = reserve_digest_session(state, key);
+    REQUIRE(r);
+    CHECK_FALSE(*r);
+    auto j = state.read();
+    REQUIRE(j);
+    CHECK_FALSE(j->at("digest").contains(key));
+    CHECK(j->at("digest").at("keep") == good);  // other entries and members stay
+    CHECK(j->at("other") == 1);
+  }
+
+  SUBCASE("a digest member that is not an object is replaced") {
+    for (const char* text : {R"({"digest": [1]})", R"({"digest": "x"})", R"({"digest": null})"}) {
+      CAPTURE(text);
+      test::write_file(state.path(), text);
+      auto peeked = peek_digest_session(state, key);
+      REQUIRE(peeked);
+      CHECK_FALSE(*peeked);
+      auto r = reserve_digest_session(state, key);
+      REQUIRE(r);
+      CHECK_FALSE(*r);
+      REQUIRE(remember_digest_session(state, key, session("n", 1)));
+      CHECK((*reserve_digest_session(state, key))->nc == 2);
+    }
+  }
+}
+
+}  // namespace hookauth::store
