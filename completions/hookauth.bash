@@ -7,7 +7,7 @@
 # The flags of each (sub)command, keyed by the command path.
 _hookauth_flags() {
     case $1 in
-        "") echo "--store -q --quiet --version -h --help" ;;
+        "") echo "--store -q --quiet --at --version -h --help" ;;
         auth | webhook) echo "-h --help" ;;
         "auth add")
             echo "--type --force --username --password --key --value --in --realm --nonce --algorithm" \
@@ -28,7 +28,7 @@ _hookauth_flags() {
 
 # Succeeds when flag $2 of command $1 takes a value (the next word).
 _hookauth_takes_value() {
-    [[ $2 == --store ]] && return 0
+    [[ $2 == --store || $2 == --at ]] && return 0
     case $1 in
         "auth add")
             case $2 in

@@ -11,6 +11,11 @@
 
 namespace hookauth::cli {
 
+util::Clock::time_point GlobalOptions::now() const {
+  if (auto t = util::parse_time(at)) return *t;
+  return util::Clock::now();
+}
+
 Result<store::Store> open_store(const GlobalOptions& global) {
   auto path = store::store_path(global.store, std::getenv("HOOKAUTH_STORE"), std::getenv("XDG_CONFIG_HOME"),
                                 std::getenv("HOME"));
@@ -46,6 +51,11 @@ int run(int argc, char** argv) {
                  "$XDG_CONFIG_HOME/hookauth/store.json)")
       ->type_name("PATH");
   app.add_flag("-q,--quiet", global.quiet, "print no notes on stderr");
+  app.add_option("--at", global.at, "sign and verify as if it were TIME (20150830T123600Z or RFC 3339)")
+      ->type_name("TIME")
+      ->check([](const std::string& v) {
+        return util::parse_time(v) ? std::string() : "--at: '" + v + "' is neither 20150830T123600Z nor RFC 3339";
+      });
   Action action;
   setup_auth_commands(app, global, action);
   setup_webhook_commands(app, global, action);

@@ -6,6 +6,7 @@
 
 #include "store/store.hpp"
 #include "util/result.hpp"
+#include "util/time.hpp"
 
 namespace CLI {
 class App;
@@ -16,6 +17,10 @@ namespace hookauth::cli {
 struct GlobalOptions {
   std::string store;   // --store
   bool quiet = false;  // --quiet
+  std::string at;      // --at: a fixed clock for reproducible signatures and checks
+
+  // The time to sign and verify with: --at, else the system clock.
+  util::Clock::time_point now() const;
 };
 
 // Parsing picks one action; it runs after parsing has finished, never inside CLI11.

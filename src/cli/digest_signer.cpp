@@ -18,18 +18,17 @@ struct DigestSignerState {
   // one, or the profile's shared nonce.
   Result<void> next_session() {
     if (session) {
-      if (!options.dry_run) {
-        auto r = store::reserve_digest_session(state, key);
-        if (!r) return std::unexpected(r.error());
-        if (*r && (*r)->challenge.nonce == session->challenge.nonce) {
-          session = **r;
-          return {};
-        }
-        // Another process moved to another nonce; ours stays valid with the next count we own.
+      if (options.dry_run) {
         ++session->nc;
-        return store::remember_digest_session(state, key, *session);
+        return {};
       }
-      ++session->nc;
+      auto nc = store::reserve_digest_count(state, key, session->challenge.nonce);
+      if (!nc) return std::unexpected(nc.error());
+      if (!*nc) {
+        session.reset();  // counts exhausted: the receiver's next challenge starts a new nonce
+        return {};
+      }
+      session->nc = **nc;
       return {};
     }
     auto remembered =
@@ -40,8 +39,14 @@ struct DigestSignerState {
       return {};
     }
     if (auto shared = auth::preshared_challenge(credentials)) {
-      session = store::DigestSession{*shared, credentials.nc == 0 ? 1u : credentials.nc};
-      if (!options.dry_run) return store::remember_digest_session(state, key, *session);
+      std::uint32_t first = credentials.nc == 0 ? 1u : credentials.nc;
+      session = store::DigestSession{*shared, first};
+      if (options.dry_run) return {};
+      if (auto ok = store::remember_digest_session(state, key, {*shared, first - 1}); !ok) return ok;
+      auto nc = store::reserve_digest_count(state, key, shared->nonce);
+      if (!nc) return std::unexpected(nc.error());
+      if (!*nc) return fail(ExitCode::usage, "the shared nonce's counts are used up (nc ffffffff): share a new nonce");
+      session->nc = **nc;
     }
     return {};
   }
@@ -95,6 +100,11 @@ struct DigestSignerState {
     if (!challenge) return std::unexpected(challenge.error());
     // A fresh challenge already answered and refused without stale=true: the password is wrong.
     if (fresh_challenge_taken && !challenge->stale) return false;
+    // One this profile cannot answer is an error now, and is never remembered.
+    auth::DigestSecrets probe{credentials.username, credentials.password,
+                              credentials.qop == "none" ? "" : credentials.qop, credentials.userhash};
+    if (auto ok = auth::answer_digest(probe, *challenge, {"GET", "/", ""}, "0", 1); !ok)
+      return std::unexpected(ok.error());
     if (options.trace)
       options.trace(std::string("digest: ") + (challenge->stale ? "stale nonce, answering the new one"
                                                : session

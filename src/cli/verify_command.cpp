@@ -75,7 +75,7 @@ Result<ExitCode> run_check(const GlobalOptions& g, const CheckOptions& o) {
   auto request = auth::parse_raw_request(raw);
   if (!request) return std::unexpected(request.error());
   auth::VerifyContext context;
-  context.now = util::Clock::now();
+  context.now = g.now();
   auth::Verdict v = auth::verify(loaded->credentials, *request, context);
   v.reason = auth::redactor_for(loaded->credentials).text(v.reason);
   if (o.json) {
@@ -169,7 +169,7 @@ Result<ExitCode> run_serve(const GlobalOptions& g, const ServeOptions& o) {
   std::mutex log_mutex;
   auto handler = [&](const auth::Request& request, const std::string& peer) {
     auth::VerifyContext context;
-    context.now = util::Clock::now();
+    context.now = g.now();
     context.digest_nonces = &nonces;
     auth::Verdict v = auth::verify(loaded->credentials, request, context);
     net::Reply reply;

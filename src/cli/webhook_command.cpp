@@ -153,9 +153,9 @@ Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& o) {
     };
     signer = make_digest_signer(*digest, store::StateFile::beside(st->path()), dopt);
   } else {
-    signer.sign = [&credentials](auth::Request& r) {
+    signer.sign = [&credentials, &g](auth::Request& r) {
       auth::SignContext context;
-      context.now = util::Clock::now();
+      context.now = g.now();
       return auth::sign(credentials, r, context);
     };
   }
@@ -198,7 +198,7 @@ Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& o) {
   net::SendEnvironment env;
   env.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
   env.random_unit = [&] { return std::uniform_real_distribution<double>(0, 1)(rng); };
-  env.now = [] { return util::Clock::now(); };
+  env.now = [&g] { return g.now(); };
   env.note = [&](const std::string& s) {
     if (!g.quiet) std::cerr << "hookauth: " << redactor.text(s) << "\n";
   };

@@ -1,5 +1,7 @@
 #include "store/state_file.hpp"
 
+#include <algorithm>
+
 #include "store/store_file.hpp"
 
 namespace hookauth::store {
@@ -98,13 +100,82 @@ Result<std::optional<DigestSession>> peek_digest_session(const StateFile& state,
   return s;
 }
 
+namespace {
+
+// Earlier nonces of a key and their last counts: [[nonce, nc], ...], newest last.
+constexpr std::size_t kept_counts = 16;
+
+nlohmann::json& counts_of(nlohmann::json& j, const std::string& key) {
+  auto& all = j["digest_counts"];
+  if (!all.is_object()) all = nlohmann::json::object();
+  auto& list = all[key];
+  if (!list.is_array()) list = nlohmann::json::array();
+  return list;
+}
+
+// The last count used with nonce among the earlier ones, 0 when none; removes it from the list.
+std::uint32_t take_count(nlohmann::json& list, const std::string& nonce) {
+  for (auto it = list.begin(); it != list.end(); ++it) {
+    if (it->is_array() && it->size() == 2 && (*it)[0] == nonce && (*it)[1].is_number_unsigned()) {
+      auto nc = (*it)[1].get<std::uint32_t>();
+      list.erase(it);
+      return nc;
+    }
+  }
+  return 0;
+}
+
+void keep_count(nlohmann::json& list, const std::string& nonce, std::uint32_t nc) {
+  list.push_back(nlohmann::json::array({nonce, nc}));
+  while (list.size() > kept_counts) list.erase(list.begin());
+}
+
+}  // namespace
+
 Result<void> remember_digest_session(const StateFile& state, const std::string& key, const DigestSession& session) {
   return state.update([&](nlohmann::json& j) -> Result<void> {
     auto& sessions = j["digest"];
     if (!sessions.is_object()) sessions = nlohmann::json::object();
-    sessions[key] = to_json(session);
+    auto& list = counts_of(j, key);
+    DigestSession next = session;
+    if (sessions.contains(key)) {
+      if (auto old = from_json(sessions[key]); old) {
+        if (old->challenge.nonce == session.challenge.nonce)
+          next.nc = std::max(next.nc, old->nc);
+        else
+          keep_count(list, old->challenge.nonce, old->nc);
+      }
+    }
+    next.nc = std::max(next.nc, take_count(list, session.challenge.nonce));
+    sessions[key] = to_json(next);
     return {};
   });
+}
+
+Result<std::optional<std::uint32_t>> reserve_digest_count(const StateFile& state, const std::string& key,
+                                                          const std::string& nonce) {
+  std::optional<std::uint32_t> out;
+  auto ok = state.update([&](nlohmann::json& j) -> Result<void> {
+    auto& sessions = j["digest"];
+    if (!sessions.is_object()) sessions = nlohmann::json::object();
+    if (sessions.contains(key)) {
+      auto current = from_json(sessions[key]);
+      if (current && current->challenge.nonce == nonce) {
+        if (current->nc == 0xffffffffu) return {};
+        out = ++current->nc;
+        sessions[key] = to_json(*current);
+        return {};
+      }
+    }
+    auto& list = counts_of(j, key);
+    std::uint32_t last = take_count(list, nonce);
+    if (last == 0xffffffffu) return {};
+    out = last + 1;
+    keep_count(list, nonce, *out);
+    return {};
+  });
+  if (!ok) return std::unexpected(ok.error());
+  return out;
 }
 
 }  // namespace hookauth::store

@@ -46,7 +46,13 @@ std::string digest_session_key(const std::string& profile, const std::string& or
 Result<std::optional<DigestSession>> reserve_digest_session(const StateFile& state, const std::string& key);
 // The next session without taking its count (for --dry-run).
 Result<std::optional<DigestSession>> peek_digest_session(const StateFile& state, const std::string& key);
-// Remembers a new challenge whose count nc has just been used.
+// Remembers a challenge (whose count nc has just been used, 0 for none) as the one the next send
+// answers. The counts of earlier nonces are kept, so a process still answering one of them never
+// repeats a count another process used.
 Result<void> remember_digest_session(const StateFile& state, const std::string& key, const DigestSession& session);
+// Takes the next count for one particular nonce of this key, whichever is current; nullopt when
+// it would pass ffffffff.
+Result<std::optional<std::uint32_t>> reserve_digest_count(const StateFile& state, const std::string& key,
+                                                          const std::string& nonce);
 
 }  // namespace hookauth::store

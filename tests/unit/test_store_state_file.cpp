@@ -215,4 +215,33 @@ TEST_CASE("Digest sessions: entries of the wrong shape are forgotten") {
   }
 }
 
+TEST_CASE("Digest sessions: a count is never handed out twice when another process moves to a new nonce") {
+  test::TempDir dir;
+  StateFile state(dir.path() / "state.json");
+  // Process A takes a fresh challenge N1 and remembers it before answering.
+  REQUIRE(remember_digest_session(state, key, session("N1", 0)));
+  // Process C starts and answers the remembered N1 with count 1.
+  auto c = reserve_digest_session(state, key);
+  REQUIRE(c);
+  REQUIRE(*c);
+  CHECK((*c)->challenge.nonce == "N1");
+  CHECK((*c)->nc == 1);
+  // Process B takes a fresh challenge N2, which becomes the remembered one.
+  REQUIRE(remember_digest_session(state, key, session("N2", 0)));
+  // A now answers its N1: count 2, not 1 again.
+  auto a = reserve_digest_count(state, key, "N1");
+  REQUIRE(a);
+  REQUIRE(*a);
+  CHECK(**a == 2);
+  CHECK(**reserve_digest_count(state, key, "N1") == 3);
+  // N2 goes on from its own count, and N1's count survives N2 being current.
+  CHECK((*reserve_digest_session(state, key))->nc == 1);
+  CHECK(**reserve_digest_count(state, key, "N2") == 2);
+  // Going back to N1 as the current one keeps its count.
+  REQUIRE(remember_digest_session(state, key, session("N1", 0)));
+  CHECK((*reserve_digest_session(state, key))->nc == 4);
+  // A nonce never seen starts at 1.
+  CHECK(**reserve_digest_count(state, key, "N3") == 1);
+}
+
 }  // namespace hookauth::store
