@@ -3,6 +3,7 @@
 #include "auth/api_key.hpp"
 #include "auth/basic.hpp"
 #include "auth/digest.hpp"
+#include "auth/sigv4.hpp"
 
 namespace hookauth::auth {
 
@@ -17,7 +18,8 @@ std::string_view type_name(const Credentials& credentials) {
   return std::visit(Overloaded{[](const NoAuth&) { return std::string_view("none"); },
                                [](const BasicCredentials&) { return std::string_view("basic"); },
                                [](const ApiKeyCredentials&) { return std::string_view("api-key"); },
-                               [](const DigestCredentials&) { return std::string_view("digest"); }},
+                               [](const DigestCredentials&) { return std::string_view("digest"); },
+                               [](const AwsCredentials&) { return std::string_view("aws-sigv4"); }},
                     credentials);
 }
 
@@ -30,7 +32,8 @@ Result<void> sign(const Credentials& credentials, Request& request, const SignCo
   return std::visit(Overloaded{[](const NoAuth&) -> Result<void> { return {}; },
                                [&](const BasicCredentials& c) { return sign_basic(c, request); },
                                [&](const ApiKeyCredentials& c) { return sign_api_key(c, request); },
-                               [&](const DigestCredentials& c) { return sign_digest(c, request, context); }},
+                               [&](const DigestCredentials& c) { return sign_digest(c, request, context); },
+                               [&](const AwsCredentials& c) { return sign_sigv4(c, request, context); }},
                     credentials);
 }
 
@@ -40,7 +43,8 @@ Verdict verify(const Credentials& credentials, const Request& request, const Ver
                                },
                                [&](const BasicCredentials& c) { return verify_basic(c, request); },
                                [&](const ApiKeyCredentials& c) { return verify_api_key(c, request); },
-                               [&](const DigestCredentials& c) { return verify_digest(c, request, context); }},
+                               [&](const DigestCredentials& c) { return verify_digest(c, request, context); },
+                               [&](const AwsCredentials& c) { return verify_sigv4(c, request, context); }},
                     credentials);
 }
 

@@ -50,10 +50,24 @@ struct DigestCredentials {
   bool userhash = false;
 };
 
-using Credentials = std::variant<NoAuth, BasicCredentials, ApiKeyCredentials, DigestCredentials>;
+// AWS Signature Version 4.
+struct AwsCredentials {
+  std::string access_key;
+  std::string secret_key;
+  std::string session_token;  // sent as X-Amz-Security-Token and signed, when not empty
+  std::string region;
+  std::string service;
+  bool unsigned_payload = false;          // UNSIGNED-PAYLOAD instead of the body's SHA-256
+  bool content_sha256 = false;            // also send x-amz-content-sha256 (S3 needs it)
+  std::vector<std::string> sign_headers;  // more headers to sign, lowercase
+};
+
+using Credentials = std::variant<NoAuth, BasicCredentials, ApiKeyCredentials, DigestCredentials, AwsCredentials>;
 
 struct DigestChallenge;
 struct DigestAnswer;
+class SigV4KeyCache;
+struct SigV4Steps;
 
 // What signing may depend on besides the credentials: passed in, never read inside.
 struct SignContext {
@@ -64,6 +78,9 @@ struct SignContext {
   std::string cnonce;
   std::uint32_t nc = 1;
   DigestAnswer* digest_answer = nullptr;
+  // SigV4: derived keys to reuse, and where to write each stage (both optional).
+  SigV4KeyCache* sigv4_keys = nullptr;
+  SigV4Steps* sigv4_steps = nullptr;
 };
 
 // A receiver's Digest state: the key its nonces are made with, how long they live, and the
@@ -91,6 +108,9 @@ class DigestNonceBook {
 struct VerifyContext {
   util::Clock::time_point now{};
   DigestNonceBook* digest_nonces = nullptr;
+  // SigV4: how far X-Amz-Date may be from now; where the verifier's own stages go.
+  std::chrono::seconds max_skew{300};
+  SigV4Steps* sigv4_steps = nullptr;
 };
 
 struct Verdict {

@@ -90,7 +90,13 @@ Redactor redactor_for(const Credentials& credentials) {
                           else
                             r.add_query_param(c.name);
                         },
-                        [&](const DigestCredentials& c) { r.add_secret(c.password); }},
+                        [&](const DigestCredentials& c) { r.add_secret(c.password); },
+                        [&](const AwsCredentials& c) {
+                          r.add_secret(c.secret_key);
+                          r.add_secret(c.session_token);
+                          r.add_header("x-amz-security-token");
+                          r.add_query_param("X-Amz-Security-Token");
+                        }},
              credentials);
   return r;
 }
