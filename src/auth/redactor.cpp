@@ -96,6 +96,7 @@ Redactor redactor_for(const Credentials& credentials) {
                           r.add_secret(c.session_token);
                           r.add_header("x-amz-security-token");
                           r.add_query_param("X-Amz-Security-Token");
+                          r.add_query_param("X-Amz-Signature");  // a presigned URL is a credential until it expires
                         }},
              credentials);
   return r;

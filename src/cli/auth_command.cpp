@@ -35,7 +35,7 @@ Result<store::Profile> profile_from_flags(const AddOptions& o) {
   p.type = o.type;
   if (auto ok = store::check_name(p.name); !ok) return std::unexpected(ok.error());
   const store::TypeSpec* type = store::find_type(o.type);
-  if (!type) return usage_error("--type: unknown type '" + o.type + "' (none, basic, api-key, digest)");
+  if (!type) return usage_error("--type: unknown type '" + o.type + "' (none, basic, api-key, digest, aws-sigv4)");
   bool stdin_used = false;
   for (const auto& [field, value] : o.values) {
     const store::FieldSpec* spec = type->field(field);
@@ -94,6 +94,7 @@ Result<ExitCode> run_add(const GlobalOptions& g, const AddOptions& o) {
 std::string summary(const store::Profile& p) {
   if (p.type == "basic") return "user " + p.field("username");
   if (p.type == "api-key") return p.field("key") + " in " + p.field("in");
+  if (p.type == "aws-sigv4") return p.field("access-key") + ", " + p.field("region") + "/" + p.field("service");
   if (p.type == "digest") {
     std::string algorithm = p.field("algorithm").empty() ? "as offered" : p.field("algorithm");
     return "user " + p.field("username") + ", " + algorithm + (p.field("nonce").empty() ? "" : ", shared nonce");
@@ -167,6 +168,35 @@ Result<ExitCode> run_remove(const GlobalOptions& g, const std::string& name) {
   return ExitCode::ok;
 }
 
+struct PresignOptions {
+  std::string name;
+  std::string url;
+  std::string method = "GET";
+  std::int64_t expires = 3600;
+  bool verbose = false;
+};
+
+Result<ExitCode> run_presign(const GlobalOptions& g, const PresignOptions& o) {
+  auto st = open_store(g);
+  if (!st) return std::unexpected(st.error());
+  auto p = load_profile(*st, o.name);
+  if (!p) return std::unexpected(p.error());
+  if (p->type != "aws-sigv4") return usage_error("auth presign: '" + o.name + "' is " + p->type + ", not aws-sigv4");
+  auto c = store::to_credentials(*p);
+  if (!c) return std::unexpected(c.error());
+  auth::Request r;
+  r.method = o.method;
+  r.url = o.url;
+  if (r.url.find("://") == std::string::npos)
+    return usage_error("auth presign: '" + o.url + "' is not an absolute URL");
+  auth::SigV4Steps steps;
+  if (auto ok = auth::presign_sigv4(std::get<auth::AwsCredentials>(*c), r, g.now(), o.expires, &steps, nullptr); !ok)
+    return std::unexpected(ok.error());
+  if (o.verbose) print_sigv4_steps(steps, [](const std::string& l) { std::cerr << "* " << l << "\n"; });
+  std::cout << r.url << "\n";
+  return ExitCode::ok;
+}
+
 }  // namespace
 
 void setup_auth_commands(CLI::App& app, const GlobalOptions& global, Action& action) {
@@ -191,8 +221,20 @@ void setup_auth_commands(CLI::App& app, const GlobalOptions& global, Action& act
             "--" + n, [add_opts, n](std::int64_t) { add_opts->values[n] = "true"; }, help);
         continue;
       }
-      auto* opt = add->add_option_function<std::string>(
-          "--" + n, [add_opts, n](const std::string& v) { add_opts->values[n] = v; }, help);
+      CLI::Option* opt = nullptr;
+      if (f.list) {
+        opt = add->add_option_function<std::vector<std::string>>(
+            "--" + n,
+            [add_opts, n](const std::vector<std::string>& v) {
+              std::string joined;
+              for (const auto& x : v) joined += (joined.empty() ? "" : ",") + x;
+              add_opts->values[n] = joined;
+            },
+            help);
+      } else {
+        opt = add->add_option_function<std::string>(
+            "--" + n, [add_opts, n](const std::string& v) { add_opts->values[n] = v; }, help);
+      }
       opt->type_name(f.secret ? "SECRET" : "TEXT");
       if (!f.choices.empty()) {
         std::vector<std::string> choices(f.choices.begin(), f.choices.end());
@@ -215,6 +257,20 @@ void setup_auth_commands(CLI::App& app, const GlobalOptions& global, Action& act
   show->add_flag("--reveal", show_opts->reveal, "show literal secrets");
   show->callback(
       [&global, &action, show_opts] { action = [&global, show_opts] { return run_show(global, *show_opts); }; });
+
+  auto presign_opts = std::make_shared<PresignOptions>();
+  auto* presign = auth->add_subcommand("presign", "print a presigned URL (aws-sigv4)");
+  presign->add_option("name", presign_opts->name, "the aws-sigv4 authorization")->required();
+  presign->add_option("url", presign_opts->url, "the URL to presign")->required();
+  presign->add_option("-X,--request", presign_opts->method, "the method the URL is for (default GET)")
+      ->type_name("METHOD");
+  presign->add_option("--expires", presign_opts->expires, "seconds the URL stays valid (default 3600, at most 604800)")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(1, 604800));
+  presign->add_flag("-v,--verbose", presign_opts->verbose, "print the canonical request and string to sign on stderr");
+  presign->callback([&global, &action, presign_opts] {
+    action = [&global, presign_opts] { return run_presign(global, *presign_opts); };
+  });
 
   auto remove_name = std::make_shared<std::string>();
   auto* remove = auth->add_subcommand("remove", "remove an authorization");

@@ -31,6 +31,8 @@ struct CheckOptions {
   std::string auth;
   std::string request = "-";
   bool json = false;
+  bool verbose = false;
+  int max_skew = 300;
 };
 
 struct ServeOptions {
@@ -39,6 +41,8 @@ struct ServeOptions {
   std::string log;
   std::size_t count = 0;
   int nonce_lifetime = 300;
+  int max_skew = 300;
+  bool verbose = false;
 };
 
 struct Loaded {
@@ -76,7 +80,12 @@ Result<ExitCode> run_check(const GlobalOptions& g, const CheckOptions& o) {
   if (!request) return std::unexpected(request.error());
   auth::VerifyContext context;
   context.now = g.now();
+  context.max_skew = std::chrono::seconds(o.max_skew);
+  auth::SigV4Steps steps;
+  context.sigv4_steps = &steps;
   auth::Verdict v = auth::verify(loaded->credentials, *request, context);
+  if (o.verbose && !steps.canonical_request.empty())
+    print_sigv4_steps(steps, [](const std::string& l) { std::cerr << "* " << l << "\n"; });
   v.reason = auth::redactor_for(loaded->credentials).text(v.reason);
   if (o.json) {
     nlohmann::ordered_json out{{"valid", v.valid}, {"auth", o.auth}, {"type", loaded->type}};
@@ -171,7 +180,15 @@ Result<ExitCode> run_serve(const GlobalOptions& g, const ServeOptions& o) {
     auth::VerifyContext context;
     context.now = g.now();
     context.digest_nonces = &nonces;
+    context.max_skew = std::chrono::seconds(o.max_skew);
+    auth::SigV4Steps steps;
+    context.sigv4_steps = &steps;
     auth::Verdict v = auth::verify(loaded->credentials, request, context);
+    if (o.verbose && !steps.canonical_request.empty()) {
+      std::lock_guard lock(log_mutex);
+      std::cerr << "* " << request.method << " " << redactor.url(request.url) << "\n";
+      print_sigv4_steps(steps, [](const std::string& l) { std::cerr << "* " << l << "\n"; });
+    }
     net::Reply reply;
     reply.status = v.valid ? 200 : 401;
     reply.body = v.valid ? "valid\n" : "invalid: " + v.reason + "\n";
@@ -203,6 +220,12 @@ void setup_verify_commands(CLI::App& app, const GlobalOptions& global, Action& a
   verify->add_option("--request", check->request, "a captured raw HTTP/1.1 request (default: - for stdin)")
       ->type_name("FILE|-");
   verify->add_flag("--json", check->json, "print a JSON object");
+  verify->add_flag("-v,--verbose", check->verbose,
+                   "aws-sigv4: print the verifier's canonical request and string to sign");
+  verify
+      ->add_option("--max-skew", check->max_skew, "aws-sigv4: seconds X-Amz-Date may be off (default 300, at most 900)")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(0, 900));
 
   auto serve = std::make_shared<ServeOptions>();
   auto* srv = verify->add_subcommand("serve", "answer every request with 200 when valid, 401 when not");
@@ -212,6 +235,10 @@ void setup_verify_commands(CLI::App& app, const GlobalOptions& global, Action& a
       ->capture_default_str();
   srv->add_option("--log", serve->log, "append the JSON log lines to FILE instead of stdout")->type_name("FILE");
   srv->add_option("--count", serve->count, "exit after answering N requests")->type_name("N");
+  srv->add_flag("-v,--verbose", serve->verbose, "aws-sigv4: print the verifier's canonical request and string to sign");
+  srv->add_option("--max-skew", serve->max_skew, "aws-sigv4: seconds X-Amz-Date may be off (default 300, at most 900)")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(0, 900));
   srv->add_option("--nonce-lifetime", serve->nonce_lifetime,
                   "Digest: seconds a nonce is accepted before a stale=true challenge (default 300)")
       ->type_name("SECONDS")

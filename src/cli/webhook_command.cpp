@@ -13,6 +13,7 @@
 #include "auth/credentials.hpp"
 #include "auth/crypto.hpp"
 #include "auth/redactor.hpp"
+#include "auth/sigv4.hpp"
 #include "cli/context.hpp"
 #include "cli/digest_signer.hpp"
 #include "cli/output.hpp"
@@ -47,6 +48,8 @@ struct SendOptions {
   bool insecure = false;
   bool location = false;
   bool allow_insecure_http = false;
+  bool presign = false;
+  std::int64_t expires = 3600;
 };
 
 // -d DATA, -d @FILE, -d @- (exact bytes, as curl's --data-binary).
@@ -61,9 +64,27 @@ Result<std::string> read_data(const std::string& data) {
   return ss.str();
 }
 
+// Percent-encodes the bytes a URL cannot carry as they are (spaces, non-ASCII, quotes, ...), as a
+// browser does, so what is signed is exactly what is sent.
+std::string encode_url(std::string_view url) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : url) {
+    auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7f || std::string_view("\"<>\\^`{|}").find(c) != std::string_view::npos) {
+      out.push_back('%');
+      out.push_back(hex[u >> 4]);
+      out.push_back(hex[u & 15]);
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
 Result<auth::Request> build_request(const SendOptions& o) {
   auth::Request r;
-  r.url = o.url;
+  r.url = encode_url(o.url);
   r.headers.add("User-Agent", "hookauth/" HOOKAUTH_VERSION);
   r.headers.add("Accept", "*/*");
   if (o.has_data) {
@@ -110,6 +131,18 @@ nlohmann::ordered_json response_json(const net::Response& resp, const auth::Reda
            {{"dns", t.dns}, {"connect", t.connect}, {"tls", t.tls}, {"first_byte", t.first_byte}, {"total", t.total}}}};
 }
 
+}  // namespace
+
+void print_sigv4_steps(const auth::SigV4Steps& steps, const std::function<void(const std::string&)>& trace) {
+  trace("sigv4: canonical request:");
+  for (auto line : util::split(steps.canonical_request, '\n')) trace("sigv4:   " + std::string(line));
+  trace("sigv4: string to sign:");
+  for (auto line : util::split(steps.string_to_sign, '\n')) trace("sigv4:   " + std::string(line));
+  trace("sigv4: signature = " + steps.signature);
+}
+
+namespace {
+
 Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& o) {
   auth::Credentials credentials = auth::NoAuth{};
   std::optional<store::Store> st;
@@ -135,7 +168,8 @@ Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& o) {
   policy.has_credentials = !std::holds_alternative<auth::NoAuth>(credentials);
   if (const auto* key = std::get_if<auth::ApiKeyCredentials>(&credentials); key && key->in == auth::KeyLocation::query)
     policy.signer_query_params.push_back(key->name);
-  auto trace = [&](const std::string& line) { std::cerr << "* " << line << "\n"; };
+  std::function<void(const std::string&)> trace = [](const std::string& line) { std::cerr << "* " << line << "\n"; };
+  auth::SigV4KeyCache keys;
   auto origin = net::origin_of(request->url);
   if (!origin) return std::unexpected(origin.error());
   net::Signer signer;
@@ -153,10 +187,18 @@ Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& o) {
     };
     signer = make_digest_signer(*digest, store::StateFile::beside(st->path()), dopt);
   } else {
-    signer.sign = [&credentials, &g](auth::Request& r) {
+    const auto* aws = std::get_if<auth::AwsCredentials>(&credentials);
+    if (o.presign && !aws) return usage_error("--presign: only an aws-sigv4 authorization presigns URLs");
+    signer.sign = [&credentials, &g, &o, &keys, aws, trace](auth::Request& r) -> Result<void> {
+      auth::SigV4Steps steps;
       auth::SignContext context;
       context.now = g.now();
-      return auth::sign(credentials, r, context);
+      context.sigv4_keys = &keys;
+      context.sigv4_steps = &steps;
+      auto ok = o.presign ? auth::presign_sigv4(*aws, r, context.now, o.expires, &steps, &keys)
+                          : auth::sign(credentials, r, context);
+      if (ok && aws && o.verbose) print_sigv4_steps(steps, trace);
+      return ok;
     };
   }
 
@@ -259,6 +301,11 @@ void setup_webhook_commands(CLI::App& app, const GlobalOptions& global, Action& 
   send->add_flag("-L,--location", o->location, "follow redirects (credentials stay with their origin)");
   send->add_flag("--allow-insecure-http", o->allow_insecure_http,
                  "allow credentials over plain http to a host that is not loopback");
+  send->add_flag("--presign", o->presign, "aws-sigv4: sign in the query string instead of the Authorization header");
+  send->add_option("--expires", o->expires,
+                   "with --presign: seconds the URL stays valid (default 3600, at most 604800)")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(1, 604800));
   send->callback([&global, &action, o] { action = [&global, o] { return run_send(global, *o); }; });
 }
 

@@ -46,6 +46,15 @@ Result<void> check_nc(std::string_view v) {
   return {};
 }
 
+Result<void> check_header_name(std::string_view v) {
+  for (auto part : util::split(v, ',')) {
+    if (part.empty()) return usage_error("a header name must not be empty");
+    for (char c : part)
+      if (c <= ' ' || c == ':' || c == 0x7f) return usage_error("'" + std::string(part) + "' is not a header name");
+  }
+  return {};
+}
+
 }  // namespace
 
 const std::vector<TypeSpec>& profile_types() {
@@ -92,6 +101,26 @@ const std::vector<TypeSpec>& profile_types() {
            {"opaque", false, false, "", {}, "the opaque value shared with the nonce"},
            {"userhash", false, false, "false", {"true", "false"}, "send the username hashed (RFC 7616 3.4.4)", true},
        }},
+      {"aws-sigv4",
+       "AWS Signature",
+       {
+           {"access-key", false, true, "", {}, "the access key id"},
+           {"secret-key", true, true, "", {}, "the secret access key"},
+           {"session-token", true, false, "", {}, "a session token, sent as X-Amz-Security-Token and signed"},
+           {"region", false, true, "", {}, "the region, e.g. us-east-1"},
+           {"service", false, true, "", {}, "the service, e.g. execute-api, lambda, s3"},
+           {"payload", false, false, "signed", {"signed", "unsigned"}, "sign the body's SHA-256, or UNSIGNED-PAYLOAD"},
+           {"content-sha256", false, false, "false", {"true", "false"}, "also send x-amz-content-sha256 (S3)", true},
+           {"sign-header",
+            false,
+            false,
+            "",
+            {},
+            "one more header to sign (repeatable)",
+            false,
+            check_header_name,
+            true},
+       }},
   };
   return types;
 }
@@ -124,7 +153,7 @@ Result<void> check_name(std::string_view name) {
 Result<void> validate(const Profile& p) {
   if (auto ok = check_name(p.name); !ok) return ok;
   const TypeSpec* type = find_type(p.type);
-  if (!type) return usage_error("type: unknown type '" + p.type + "' (none, basic, api-key, digest)");
+  if (!type) return usage_error("type: unknown type '" + p.type + "' (none, basic, api-key, digest, aws-sigv4)");
   for (const auto& [k, v] : p.fields) {
     const FieldSpec* f = type->field(k);
     if (!f || f->secret) return usage_error("--" + k + " does not apply to type " + p.type);
@@ -225,6 +254,26 @@ Result<auth::Credentials> to_credentials(const Profile& p) {
     if (auto nc = p.field("nc"); !nc.empty()) d.nc = static_cast<std::uint32_t>(std::stoul(nc, nullptr, 16));
     d.userhash = p.field("userhash") == "true";
     return d;
+  }
+  if (p.type == "aws-sigv4") {
+    auto secret_key = secret(p, "secret-key");
+    if (!secret_key) return std::unexpected(secret_key.error());
+    auth::AwsCredentials a;
+    a.access_key = p.field("access-key");
+    a.secret_key = std::move(*secret_key);
+    if (p.secrets.contains("session-token")) {
+      auto token = secret(p, "session-token");
+      if (!token) return std::unexpected(token.error());
+      a.session_token = std::move(*token);
+    }
+    a.region = p.field("region");
+    a.service = p.field("service");
+    a.unsigned_payload = p.field("payload") == "unsigned";
+    a.content_sha256 = p.field("content-sha256") == "true";
+    std::string headers = p.field("sign-header");
+    for (auto h : util::split(headers, ','))
+      if (!h.empty()) a.sign_headers.push_back(util::to_lower(h));
+    return a;
   }
   return usage_error(p.name + ": unknown type '" + p.type + "'");
 }

@@ -25,6 +25,7 @@ struct FieldSpec {
   std::string_view help;
   bool flag = false;                                  // a switch (--NAME) stored as "true"
   Result<void> (*check)(std::string_view) = nullptr;  // a value check beyond choices; errors say what is wrong
+  bool list = false;                                  // repeatable: the values joined by commas
 };
 
 struct TypeSpec {
