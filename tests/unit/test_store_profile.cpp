@@ -37,8 +37,12 @@ Profile api_key_profile() {
 }
 }  // namespace
 
-TEST_CASE("the type table lists none, basic, api-key and digest") {
-  REQUIRE(profile_types().size() == 4);
+TEST_CASE("the type table lists none, basic, api-key, digest and aws-sigv4") {
+  REQUIRE(profile_types().size() == 5);
+  REQUIRE(find_type("aws-sigv4") != nullptr);
+  CHECK(find_type("aws-sigv4")->field("secret-key")->secret);
+  CHECK(find_type("aws-sigv4")->field("session-token")->secret);
+  CHECK(find_type("aws-sigv4")->field("sign-header")->list);
   CHECK(profile_types()[0].name == "none");
   REQUIRE(find_type("basic") != nullptr);
   CHECK(find_type("basic")->field("password")->secret);
