@@ -26,20 +26,13 @@ std::string SigV4KeyCache::key(const std::string& secret, const std::string& dat
 }
 
 std::string aws_uri_encode(std::string_view s, bool keep_slash) {
+  if (!keep_slash) return util::percent_encode(s);  // the same unreserved set as RFC 3986
   std::string out;
-  out.reserve(s.size() + 8);
-  static constexpr char hex[] = "0123456789ABCDEF";
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                      c == '_' || c == '.' || c == '~';
-    if (unreserved || (keep_slash && c == '/')) {
-      out.push_back(c);
-    } else {
-      out.push_back('%');
-      out.push_back(hex[u >> 4]);
-      out.push_back(hex[u & 15]);
-    }
+  bool first = true;
+  for (auto segment : util::split(s, '/')) {
+    if (!first) out.push_back('/');
+    first = false;
+    out += util::percent_encode(segment);
   }
   return out;
 }

@@ -22,14 +22,12 @@ Result<nlohmann::json> StateFile::read() const {
 }
 
 Result<void> StateFile::update(const std::function<Result<void>(nlohmann::json&)>& change) const {
-  if (auto ok = ensure_private_parent(path_); !ok) return ok;
-  auto lock = FileLock::acquire(path_.string() + ".lock");
-  if (!lock) return std::unexpected(lock.error());
-  remove_stale_temporaries(path_);
-  auto j = read();
-  if (!j) return std::unexpected(j.error());
-  if (auto ok = change(*j); !ok) return ok;
-  return atomic_replace(path_, j->dump(2) + "\n");
+  return locked_rewrite(path_, [&]() -> Result<std::string> {
+    auto j = read();
+    if (!j) return std::unexpected(j.error());
+    if (auto ok = change(*j); !ok) return std::unexpected(ok.error());
+    return j->dump(2) + "\n";
+  });
 }
 
 std::string digest_session_key(const std::string& profile, const std::string& origin) { return profile + " " + origin; }

@@ -135,14 +135,12 @@ Result<StoreData> Store::load() const {
 }
 
 Result<void> Store::update(const std::function<Result<void>(StoreData&)>& change) const {
-  if (auto ok = ensure_private_parent(path_); !ok) return ok;
-  auto lock = FileLock::acquire(path_.string() + ".lock");
-  if (!lock) return std::unexpected(lock.error());
-  remove_stale_temporaries(path_);
-  auto data = load();
-  if (!data) return std::unexpected(data.error());
-  if (auto ok = change(*data); !ok) return ok;
-  return atomic_replace(path_, serialize_store(*data));
+  return locked_rewrite(path_, [&]() -> Result<std::string> {
+    auto data = load();
+    if (!data) return std::unexpected(data.error());
+    if (auto ok = change(*data); !ok) return std::unexpected(ok.error());
+    return serialize_store(*data);
+  });
 }
 
 }  // namespace hookauth::store

@@ -93,6 +93,16 @@ void remove_stale_temporaries(const fs::path& path) {
   }
 }
 
+Result<void> locked_rewrite(const fs::path& path, const std::function<Result<std::string>()>& produce) {
+  if (auto ok = ensure_private_parent(path); !ok) return ok;
+  auto lock = FileLock::acquire(path.string() + ".lock");
+  if (!lock) return std::unexpected(lock.error());
+  remove_stale_temporaries(path);
+  auto content = produce();
+  if (!content) return std::unexpected(content.error());
+  return atomic_replace(path, *content);
+}
+
 Result<void> check_private(const fs::path& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return usage_error("cannot stat " + path.string() + ": " + errno_text());

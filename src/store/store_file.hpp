@@ -3,6 +3,7 @@
 // private directories, and the permission check.
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -34,6 +35,12 @@ Result<void> atomic_replace(const std::filesystem::path& path, std::string_view 
 // Removes the temporary files that writers killed before their rename left beside path. Only
 // safe while holding the store's lock: then no live writer has one.
 void remove_stale_temporaries(const std::filesystem::path& path);
+
+// The read-modify-write every changing command does: creates the private parent directories,
+// takes the exclusive lock PATH.lock, clears temporaries of killed writers, then lets produce
+// read the file and return its new content (or an error, which leaves the file as it was), and
+// replaces the file atomically.
+Result<void> locked_rewrite(const std::filesystem::path& path, const std::function<Result<std::string>()>& produce);
 
 // Refuses a file that group or others may read or write, saying how to fix it.
 Result<void> check_private(const std::filesystem::path& path);
