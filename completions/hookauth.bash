@@ -11,18 +11,20 @@ _hookauth_flags() {
         auth | webhook) echo "-h --help" ;;
         "auth add")
             echo "--type --force --username --password --key --value --in --realm --nonce --algorithm" \
-                "--qop --nc --cnonce --opaque --userhash -h --help"
+                "--qop --nc --cnonce --opaque --userhash --access-key --secret-key --session-token" \
+                "--region --service --payload --content-sha256 --sign-header -h --help"
             ;;
         "auth list") echo "--json -h --help" ;;
         "auth show") echo "--json --reveal -h --help" ;;
+        "auth presign") echo "-X --request --expires -v --verbose -h --help" ;;
         "auth remove") echo "-h --help" ;;
         "webhook send")
             echo "--auth -X --request -H --header -d --data -i --include --json -v --verbose" \
                 "--dry-run --reveal --timeout --retries --cacert -k --insecure --cert --key" \
-                "-L --location --allow-insecure-http -h --help"
+                "-L --location --allow-insecure-http --presign --expires -h --help"
             ;;
-        verify) echo "--auth --request --json -h --help" ;;
-        "verify serve") echo "--auth --listen --log --count --nonce-lifetime -h --help" ;;
+        verify) echo "--auth --request --json -v --verbose --max-skew -h --help" ;;
+        "verify serve") echo "--auth --listen --log --count -v --verbose --max-skew --nonce-lifetime -h --help" ;;
     esac
 }
 
@@ -33,20 +35,24 @@ _hookauth_takes_value() {
         "auth add")
             case $2 in
                 --type | --username | --password | --key | --value | --in | --realm | --nonce | --algorithm | \
-                    --qop | --nc | --cnonce | --opaque) return 0 ;;
+                    --qop | --nc | --cnonce | --opaque | --access-key | --secret-key | --session-token | \
+                    --region | --service | --payload | --sign-header) return 0 ;;
             esac
+            ;;
+        "auth presign")
+            case $2 in -X | --request | --expires) return 0 ;; esac
             ;;
         "webhook send")
             case $2 in
                 --auth | -X | --request | -H | --header | -d | --data | --timeout | --retries | --cacert | \
-                    --cert | --key) return 0 ;;
+                    --cert | --key | --expires) return 0 ;;
             esac
             ;;
         verify)
-            case $2 in --auth | --request) return 0 ;; esac
+            case $2 in --auth | --request | --max-skew) return 0 ;; esac
             ;;
         "verify serve")
-            case $2 in --auth | --listen | --log | --count | --nonce-lifetime) return 0 ;; esac
+            case $2 in --auth | --listen | --log | --count | --max-skew | --nonce-lifetime) return 0 ;; esac
             ;;
     esac
     return 1
@@ -123,7 +129,7 @@ _hookauth() {
             *)
                 case "$cmd:$w" in
                     :auth | :webhook | :verify) cmd=$w ;;
-                    auth:add | auth:list | auth:show | auth:remove) cmd="auth $w" ;;
+                    auth:add | auth:list | auth:show | auth:presign | auth:remove) cmd="auth $w" ;;
                     auth:rm) cmd="auth remove" ;;
                     webhook:send) cmd="webhook send" ;;
                     verify:serve) cmd="verify serve" ;;
@@ -144,8 +150,9 @@ _hookauth() {
                 "verify serve:--log")
                 _hookauth_files
                 ;;
-            "auth add:--type") COMPREPLY=($(compgen -W "none basic api-key digest" -- "$cur")) ;;
+            "auth add:--type") COMPREPLY=($(compgen -W "none basic api-key digest aws-sigv4" -- "$cur")) ;;
             "auth add:--in") COMPREPLY=($(compgen -W "header query" -- "$cur")) ;;
+            "auth add:--payload") COMPREPLY=($(compgen -W "signed unsigned" -- "$cur")) ;;
             # Comma lists: complete the item after the last comma, keeping the ones before it.
             "auth add:--algorithm")
                 _hookauth_list_item "MD5 MD5-sess SHA-256 SHA-256-sess SHA-512-256 SHA-512-256-sess"
@@ -154,7 +161,7 @@ _hookauth() {
                 if [[ $cur == *,* ]]; then _hookauth_list_item "auth auth-int"; else _hookauth_list_item "auth auth-int none"; fi
                 ;;
             *:--auth) COMPREPLY=($(compgen -W "$(_hookauth_names "${words[0]}" "$store")" -- "$cur")) ;;
-            "webhook send:-X" | "webhook send:--request")
+            "webhook send:-X" | "webhook send:--request" | "auth presign:-X" | "auth presign:--request")
                 COMPREPLY=($(compgen -W "GET POST PUT PATCH DELETE HEAD" -- "$cur"))
                 ;;
             "webhook send:-d" | "webhook send:--data")
@@ -186,6 +193,10 @@ _hookauth() {
                     flags="--type --force --username --password --realm --nonce --algorithm --qop --nc"
                     flags+=" --cnonce --opaque --userhash -h --help"
                     ;;
+                aws-sigv4)
+                    flags="--type --force --access-key --secret-key --session-token --region --service --payload"
+                    flags+=" --content-sha256 --sign-header -h --help"
+                    ;;
             esac
         fi
         COMPREPLY=($(compgen -W "$flags" -- "$cur"))
@@ -194,10 +205,10 @@ _hookauth() {
 
     case $cmd in
         "") COMPREPLY=($(compgen -W "auth webhook verify" -- "$cur")) ;;
-        auth) COMPREPLY=($(compgen -W "add list show remove rm" -- "$cur")) ;;
+        auth) COMPREPLY=($(compgen -W "add list show presign remove rm" -- "$cur")) ;;
         webhook) COMPREPLY=($(compgen -W "send" -- "$cur")) ;;
         verify) COMPREPLY=($(compgen -W "serve" -- "$cur")) ;;
-        "auth show" | "auth remove")
+        "auth show" | "auth remove" | "auth presign")
             ((npos == 0)) && COMPREPLY=($(compgen -W "$(_hookauth_names "${words[0]}" "$store")" -- "$cur"))
             ;;
     esac

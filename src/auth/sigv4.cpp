@@ -65,6 +65,10 @@ std::string date_part(const std::string& amz) { return amz.substr(0, 8); }
 
 std::string hex_sha256(std::string_view s) { return crypto::hex_encode(crypto::sha256(s)); }
 
+// A presigned URL's payload: S3 signs UNSIGNED-PAYLOAD; other services the body's SHA-256, as
+// botocore's SigV4QueryAuth does.
+std::string presigned_payload(const AwsCredentials& c, std::string_view body);
+
 std::string join(const std::vector<std::string>& v, char sep) {
   std::string out;
   for (size_t i = 0; i < v.size(); ++i) out += (i ? std::string(1, sep) : "") + v[i];
@@ -130,12 +134,19 @@ std::string canonical_headers(const Headers& headers, const std::vector<std::str
         space = false;
         folded.push_back(ch);
       }
-      values.push_back(std::move(folded));
+      // Host names are case-insensitive: signed as a sender derives them from the URL.
+      values.push_back(name == "host" ? util::to_lower(folded) : std::move(folded));
     }
     out += name + ":" + join(values, ',') + "\n";
   }
   return out;
 }
+
+namespace {
+std::string presigned_payload(const AwsCredentials& c, std::string_view body) {
+  return is_s3(c.service) ? std::string(unsigned_payload) : hex_sha256(body);
+}
+}  // namespace
 
 std::string amz_date(util::Clock::time_point t) {
   std::time_t secs = util::Clock::to_time_t(t);
@@ -190,7 +201,8 @@ Result<void> sign_sigv4(const AwsCredentials& c, Request& request, const SignCon
   request.headers.set("X-Amz-Date", date);
   if (!c.session_token.empty()) request.headers.set("X-Amz-Security-Token", c.session_token);
   std::string payload = c.unsigned_payload ? std::string(unsigned_payload) : hex_sha256(request.body);
-  if (c.content_sha256) request.headers.set("x-amz-content-sha256", payload);
+  // An unsigned payload is always declared (as botocore does), so a receiver can tell.
+  if (c.content_sha256 || c.unsigned_payload) request.headers.set("x-amz-content-sha256", payload);
   auto target = split_target(request.url);
   SigV4Input in{request.method, target.path, target.query, *host, &request.headers, headers_to_sign(c, request.headers),
                 payload,        date};
@@ -233,8 +245,14 @@ Result<void> presign_sigv4(const AwsCredentials& c, Request& request, util::Cloc
   else
     request.url += "&" + auth;
   auto target = split_target(request.url);
-  SigV4Input in{
-      request.method, target.path, target.query, *host, &request.headers, names, std::string(unsigned_payload), date};
+  SigV4Input in{request.method,
+                target.path,
+                target.query,
+                *host,
+                &request.headers,
+                names,
+                presigned_payload(c, request.body),
+                date};
   auto steps = sigv4_sign_steps(c, in, cache);
   request.url += "&X-Amz-Signature=" + steps.signature + fragment;
   if (out) *out = std::move(steps);
@@ -388,14 +406,14 @@ Verdict verify_sigv4(const AwsCredentials& c, const Request& request, const Veri
       return no("X-Amz-Security-Token is not signed");
   }
 
-  std::string payload = std::string(unsigned_payload);
+  std::string payload = claim->presigned ? presigned_payload(c, request.body) : std::string(unsigned_payload);
   if (!claim->presigned) {
     std::string body_hash = hex_sha256(request.body);
     if (auto declared = request.headers.get("x-amz-content-sha256")) {
       payload = std::string(util::trim(*declared));
       if (payload != unsigned_payload && payload != body_hash) return no("body does not match x-amz-content-sha256");
-    } else {
-      payload = body_hash;
+    } else if (!c.unsigned_payload) {
+      payload = body_hash;  // without the header the profile says whether the body was signed
     }
   }
   SigV4Input in{request.method, target.path, target.query, "", &request.headers, names, payload, claim->date};

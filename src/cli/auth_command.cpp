@@ -10,6 +10,7 @@
 #include "cli/context.hpp"
 #include "cli/output.hpp"
 #include "cli/terminal.hpp"
+#include "util/strings.hpp"
 
 namespace hookauth::cli {
 
@@ -186,13 +187,13 @@ Result<ExitCode> run_presign(const GlobalOptions& g, const PresignOptions& o) {
   if (!c) return std::unexpected(c.error());
   auth::Request r;
   r.method = o.method;
-  r.url = o.url;
+  r.url = util::encode_url_bytes(o.url);
   if (r.url.find("://") == std::string::npos)
     return usage_error("auth presign: '" + o.url + "' is not an absolute URL");
   auth::SigV4Steps steps;
   if (auto ok = auth::presign_sigv4(std::get<auth::AwsCredentials>(*c), r, g.now(), o.expires, &steps, nullptr); !ok)
     return std::unexpected(ok.error());
-  if (o.verbose) print_sigv4_steps(steps, [](const std::string& l) { std::cerr << "* " << l << "\n"; });
+  if (o.verbose) print_sigv4_steps(steps, auth::redactor_for(*c));
   std::cout << r.url << "\n";
   return ExitCode::ok;
 }

@@ -84,8 +84,7 @@ Result<ExitCode> run_check(const GlobalOptions& g, const CheckOptions& o) {
   auth::SigV4Steps steps;
   context.sigv4_steps = &steps;
   auth::Verdict v = auth::verify(loaded->credentials, *request, context);
-  if (o.verbose && !steps.canonical_request.empty())
-    print_sigv4_steps(steps, [](const std::string& l) { std::cerr << "* " << l << "\n"; });
+  if (o.verbose && !steps.canonical_request.empty()) print_sigv4_steps(steps, auth::redactor_for(loaded->credentials));
   v.reason = auth::redactor_for(loaded->credentials).text(v.reason);
   if (o.json) {
     nlohmann::ordered_json out{{"valid", v.valid}, {"auth", o.auth}, {"type", loaded->type}};
@@ -187,7 +186,7 @@ Result<ExitCode> run_serve(const GlobalOptions& g, const ServeOptions& o) {
     if (o.verbose && !steps.canonical_request.empty()) {
       std::lock_guard lock(log_mutex);
       std::cerr << "* " << request.method << " " << redactor.url(request.url) << "\n";
-      print_sigv4_steps(steps, [](const std::string& l) { std::cerr << "* " << l << "\n"; });
+      print_sigv4_steps(steps, redactor);
     }
     net::Reply reply;
     reply.status = v.valid ? 200 : 401;

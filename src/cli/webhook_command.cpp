@@ -64,27 +64,9 @@ Result<std::string> read_data(const std::string& data) {
   return ss.str();
 }
 
-// Percent-encodes the bytes a URL cannot carry as they are (spaces, non-ASCII, quotes, ...), as a
-// browser does, so what is signed is exactly what is sent.
-std::string encode_url(std::string_view url) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char c : url) {
-    auto u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u >= 0x7f || std::string_view("\"<>\\^`{|}").find(c) != std::string_view::npos) {
-      out.push_back('%');
-      out.push_back(hex[u >> 4]);
-      out.push_back(hex[u & 15]);
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
 Result<auth::Request> build_request(const SendOptions& o) {
   auth::Request r;
-  r.url = encode_url(o.url);
+  r.url = util::encode_url_bytes(o.url);
   r.headers.add("User-Agent", "hookauth/" HOOKAUTH_VERSION);
   r.headers.add("Accept", "*/*");
   if (o.has_data) {
@@ -133,7 +115,8 @@ nlohmann::ordered_json response_json(const net::Response& resp, const auth::Reda
 
 }  // namespace
 
-void print_sigv4_steps(const auth::SigV4Steps& steps, const std::function<void(const std::string&)>& trace) {
+void print_sigv4_steps(const auth::SigV4Steps& steps, const auth::Redactor& redactor) {
+  auto trace = [&](const std::string& line) { std::cerr << "* " << redactor.text(line) << "\n"; };
   trace("sigv4: canonical request:");
   for (auto line : util::split(steps.canonical_request, '\n')) trace("sigv4:   " + std::string(line));
   trace("sigv4: string to sign:");
@@ -189,7 +172,7 @@ Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& o) {
   } else {
     const auto* aws = std::get_if<auth::AwsCredentials>(&credentials);
     if (o.presign && !aws) return usage_error("--presign: only an aws-sigv4 authorization presigns URLs");
-    signer.sign = [&credentials, &g, &o, &keys, aws, trace](auth::Request& r) -> Result<void> {
+    signer.sign = [&credentials, &g, &o, &keys, &redactor, aws](auth::Request& r) -> Result<void> {
       auth::SigV4Steps steps;
       auth::SignContext context;
       context.now = g.now();
@@ -197,7 +180,7 @@ Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& o) {
       context.sigv4_steps = &steps;
       auto ok = o.presign ? auth::presign_sigv4(*aws, r, context.now, o.expires, &steps, &keys)
                           : auth::sign(credentials, r, context);
-      if (ok && aws && o.verbose) print_sigv4_steps(steps, trace);
+      if (ok && aws && o.verbose) print_sigv4_steps(steps, redactor);
       return ok;
     };
   }

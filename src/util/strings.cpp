@@ -95,6 +95,23 @@ std::string percent_decode(std::string_view s, bool form) {
   return out;
 }
 
+std::string encode_url_bytes(std::string_view url) {
+  static constexpr char digits[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(url.size());
+  for (char c : url) {
+    auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7f || std::string_view("\"<>\\^`{|}").find(c) != std::string_view::npos) {
+      out.push_back('%');
+      out.push_back(digits[u >> 4]);
+      out.push_back(digits[u & 15]);
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
 std::string printable(std::string_view s) {
   static constexpr char digits[] = "0123456789abcdef";
   std::string out;

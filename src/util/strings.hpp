@@ -19,6 +19,9 @@ std::string replace_all(std::string s, std::string_view needle, std::string_view
 std::string percent_encode(std::string_view s);
 // Decodes %XX sequences (and '+' as space when form is true); malformed escapes are kept as is.
 std::string percent_decode(std::string_view s, bool form = false);
+// Percent-encodes the bytes a URL cannot carry as they are (controls, space, non-ASCII and
+// "<>\^`{|}), as a browser does; everything else, '%' included, is kept.
+std::string encode_url_bytes(std::string_view url);
 // Quotes a string for JSON-free display: escapes control characters as \xNN.
 std::string printable(std::string_view s);
 

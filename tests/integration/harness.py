@@ -197,12 +197,14 @@ class HookauthTest(unittest.TestCase):
     def add_none(self, name):
         return self.ok("auth", "add", name, "--type", "none")
 
-    def serve(self, auth, *extra, env=None):
-        """hookauth verify serve on a free port; stopped (SIGTERM) at cleanup."""
+    def serve(self, auth, *extra, env=None, global_args=()):
+        """hookauth verify serve on a free port; stopped (SIGTERM) at cleanup. global_args go before
+        `verify` (e.g. ("--at", "20150830T123600Z"))."""
         run_env = dict(self.env)
         if env:
             run_env.update(env)
-        s = Server([binary(), "verify", "serve", "--auth", auth, "--listen", "127.0.0.1:0"] + list(extra), run_env)
+        s = Server([binary()] + list(global_args) + ["verify", "serve", "--auth", auth, "--listen", "127.0.0.1:0"] +
+                   list(extra), run_env)
         self.addCleanup(s.stop)
         return s
 

@@ -134,7 +134,7 @@ class DocsTest(unittest.TestCase):
 
     def test_help_parsing_found_the_commands(self):
         # Guards the checks below against a help format they no longer understand.
-        for path in [(), ("auth", "add"), ("auth", "list"), ("auth", "show"), ("auth", "remove"),
+        for path in [(), ("auth", "add"), ("auth", "list"), ("auth", "show"), ("auth", "presign"), ("auth", "remove"),
                      ("webhook", "send"), ("verify",), ("verify", "serve")]:
             self.assertIn(path, self.flags)
         for flag in ["--store", "-q", "--quiet", "--version", "--help", "--type", "--in",
@@ -234,7 +234,7 @@ class CompletionTest(unittest.TestCase):
         self.assertEqual(self.complete("hookauth", "w"), ["webhook"])
 
     def test_auth_subcommands(self):
-        self.assertEqual(self.complete("hookauth", "auth", ""), ["add", "list", "remove", "rm", "show"])
+        self.assertEqual(self.complete("hookauth", "auth", ""), ["add", "list", "presign", "remove", "rm", "show"])
         self.assertEqual(self.complete("hookauth", "--store", self.store_a, "auth", "s"), ["show"])
 
     def test_other_subcommands(self):
@@ -242,7 +242,7 @@ class CompletionTest(unittest.TestCase):
         self.assertEqual(self.complete("hookauth", "verify", ""), ["serve"])
 
     def test_type_values(self):
-        self.assertEqual(self.complete("hookauth", "auth", "add", "x", "--type", ""), ["api-key", "basic", "digest", "none"])
+        self.assertEqual(self.complete("hookauth", "auth", "add", "x", "--type", ""), ["api-key", "aws-sigv4", "basic", "digest", "none"])
         self.assertEqual(self.complete("hookauth", "auth", "add", "x", "--type", "b"), ["basic"])
 
     def test_in_values(self):

@@ -375,4 +375,145 @@ TEST_CASE("to_credentials for digest") {
   }
 }
 
+namespace {
+Profile sigv4_profile() {
+  Profile p;
+  p.name = "partner-aws";
+  p.type = "aws-sigv4";
+  p.fields["access-key"] = "AKIDEXAMPLE";
+  p.fields["region"] = "us-east-1";
+  p.fields["service"] = "execute-api";
+  p.secrets["secret-key"] = SecretRef{SecretRef::Kind::literal, "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"};
+  return p;
+}
+}  // namespace
+
+TEST_CASE("validate: the aws-sigv4 fields") {
+  CHECK(validate(sigv4_profile()));
+  SUBCASE("--access-key, --secret-key, --region and --service are required") {
+    for (const char* field : {"access-key", "region", "service"}) {
+      CAPTURE(field);
+      auto p = sigv4_profile();
+      p.fields.erase(field);
+      CHECK(test::contains(test::error_of(validate(p)), std::string("type aws-sigv4 needs --") + field));
+      p.fields[field] = "";
+      CHECK(test::contains(test::error_of(validate(p)), std::string(field) + ": must not be empty"));
+    }
+    auto p = sigv4_profile();
+    p.secrets.clear();
+    CHECK(test::contains(test::error_of(validate(p)), "type aws-sigv4 needs --secret-key"));
+  }
+  SUBCASE("--session-token is an optional secret") {
+    auto p = sigv4_profile();
+    p.secrets["session-token"] = SecretRef{SecretRef::Kind::env, "AWS_SESSION_TOKEN"};
+    CHECK(validate(p));
+    p.secrets.erase("session-token");
+    p.fields["session-token"] = "PLAIN-TOKEN";
+    auto r = validate(p);
+    CHECK_FALSE(r);
+    CHECK(test::contains(test::error_of(r), "--session-token does not apply"));
+    CHECK_FALSE(test::contains(test::error_of(r), "PLAIN-TOKEN"));
+  }
+  SUBCASE("--payload is signed or unsigned") {
+    auto p = sigv4_profile();
+    p.fields["payload"] = "unsigned";
+    CHECK(validate(p));
+    p.fields["payload"] = "signed";
+    CHECK(validate(p));
+    p.fields["payload"] = "UNSIGNED-PAYLOAD";
+    CHECK(test::contains(test::error_of(validate(p)), "payload: 'UNSIGNED-PAYLOAD' is not one of signed, unsigned"));
+  }
+  SUBCASE("--content-sha256 is a switch stored as true or false") {
+    CHECK(find_type("aws-sigv4")->field("content-sha256")->flag);
+    auto p = sigv4_profile();
+    p.fields["content-sha256"] = "true";
+    CHECK(validate(p));
+    p.fields["content-sha256"] = "yes";
+    CHECK_FALSE(validate(p));
+  }
+  SUBCASE("--sign-header: header names, as a comma list") {
+    auto p = sigv4_profile();
+    for (const char* ok : {"X-Partner", "x-request-id,Digest", "content-md5"}) {
+      CAPTURE(ok);
+      p.fields["sign-header"] = ok;
+      CHECK(validate(p));
+    }
+    for (const char* bad : {"X Partner", "X-Partner:", "a,,b", ",a", "a\tb"}) {
+      CAPTURE(bad);
+      p.fields["sign-header"] = bad;
+      auto r = validate(p);
+      CHECK_FALSE(r);
+      CHECK(test::contains(test::error_of(r), "--sign-header: "));
+    }
+  }
+  SUBCASE("fields of other types do not apply") {
+    auto p = sigv4_profile();
+    p.fields["username"] = "u";
+    CHECK(test::contains(test::error_of(validate(p)), "--username does not apply to type aws-sigv4"));
+    auto b = basic_profile();
+    b.fields["region"] = "us-east-1";
+    CHECK(test::contains(test::error_of(validate(b)), "--region does not apply to type basic"));
+  }
+  SUBCASE("the store's JSON round-trips") {
+    auto p = sigv4_profile();
+    p.fields["sign-header"] = "x-partner,x-request-id";
+    p.secrets["session-token"] = SecretRef{SecretRef::Kind::file, "/run/secrets/token"};
+    auto back = profile_from_json(nlohmann::json::parse(to_json(p).dump()));
+    REQUIRE(back);
+    CHECK(back->fields == p.fields);
+    CHECK(back->secrets == p.secrets);
+  }
+}
+
+TEST_CASE("to_credentials for aws-sigv4") {
+  SUBCASE("the defaults") {
+    auto c = to_credentials(sigv4_profile());
+    REQUIRE(c);
+    auto* a = std::get_if<auth::AwsCredentials>(&*c);
+    REQUIRE(a != nullptr);
+    CHECK(a->access_key == "AKIDEXAMPLE");
+    CHECK(a->secret_key == "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+    CHECK(a->session_token.empty());
+    CHECK(a->region == "us-east-1");
+    CHECK(a->service == "execute-api");
+    CHECK_FALSE(a->unsigned_payload);
+    CHECK_FALSE(a->content_sha256);
+    CHECK(a->sign_headers.empty());
+  }
+  SUBCASE("every field") {
+    test::ScopedEnv env("HOOKAUTH_UNIT_AWS_TOKEN", "token-from-env");
+    auto p = sigv4_profile();
+    p.secrets["session-token"] = SecretRef{SecretRef::Kind::env, "HOOKAUTH_UNIT_AWS_TOKEN"};
+    p.fields["payload"] = "unsigned";
+    p.fields["content-sha256"] = "true";
+    p.fields["sign-header"] = "X-Partner,x-request-id,Content-MD5";
+    auto c = to_credentials(p);
+    REQUIRE(c);
+    auto& a = std::get<auth::AwsCredentials>(*c);
+    CHECK(a.session_token == "token-from-env");
+    CHECK(a.unsigned_payload);
+    CHECK(a.content_sha256);
+    CHECK(a.sign_headers == std::vector<std::string>{"x-partner", "x-request-id", "content-md5"});
+  }
+  SUBCASE("payload signed and content-sha256 false are the same as unset") {
+    auto p = sigv4_profile();
+    p.fields["payload"] = "signed";
+    p.fields["content-sha256"] = "false";
+    auto a = std::get<auth::AwsCredentials>(*to_credentials(p));
+    CHECK_FALSE(a.unsigned_payload);
+    CHECK_FALSE(a.content_sha256);
+  }
+  SUBCASE("an unset variable behind a secret is an error naming the profile and field") {
+    test::ScopedEnv env("HOOKAUTH_UNIT_AWS_TOKEN", nullptr);
+    auto p = sigv4_profile();
+    p.secrets["session-token"] = SecretRef{SecretRef::Kind::env, "HOOKAUTH_UNIT_AWS_TOKEN"};
+    auto c = to_credentials(p);
+    CHECK_FALSE(c);
+    CHECK(test::contains(test::error_of(c), "partner-aws: session-token"));
+    auto s = sigv4_profile();
+    s.secrets["secret-key"] = SecretRef{SecretRef::Kind::env, "HOOKAUTH_UNIT_AWS_TOKEN"};
+    CHECK(test::contains(test::error_of(to_credentials(s)), "partner-aws: secret-key"));
+  }
+}
+
 }  // namespace hookauth::store

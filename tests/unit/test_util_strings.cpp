@@ -77,3 +77,9 @@ TEST_CASE("printable escapes control characters") {
 }
 
 }  // namespace hookauth::util
+
+TEST_CASE("encode_url_bytes encodes what a URL cannot carry and keeps the rest") {
+  using hookauth::util::encode_url_bytes;
+  CHECK(encode_url_bytes("https://h/a b/\xC3\xA9?q=\"x\"&r=%20") == "https://h/a%20b/%C3%A9?q=%22x%22&r=%20");
+  CHECK(encode_url_bytes("https://h/p?a=1&b=2#f") == "https://h/p?a=1&b=2#f");
+}
