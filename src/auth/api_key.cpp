@@ -7,6 +7,8 @@ namespace hookauth::auth {
 
 Result<void> sign_api_key(const ApiKeyCredentials& c, Request& request) {
   if (c.in == KeyLocation::header) {
+    if (c.name.empty() || c.name.find_first_of(" \t\r\n:") != std::string::npos)
+      return usage_error("api-key key: '" + c.name + "' is not a header name");
     for (char ch : c.value)
       if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f)
         return usage_error("api-key value: must not contain control characters in a header");

@@ -70,7 +70,15 @@ int rank(DigestAlgorithm a) {
 }
 }  // namespace
 
-Result<DigestChallenge> pick_digest_challenge(const std::vector<std::string>& header_values) {
+Result<DigestChallenge> pick_digest_challenge(const std::vector<std::string>& header_values,
+                                              const std::vector<std::string>& allowed) {
+  auto permitted = [&](DigestAlgorithm a) {
+    if (allowed.empty()) return true;
+    for (const auto& name : allowed)
+      if (parse_digest_algorithm(name) == a) return true;
+    return false;
+  };
+  bool skipped = false;
   std::optional<DigestChallenge> best;
   std::optional<Error> first_error;
   bool saw_digest = false;
@@ -88,10 +96,16 @@ Result<DigestChallenge> pick_digest_challenge(const std::vector<std::string>& he
         if (!first_error) first_error = d.error();
         continue;
       }
+      if (!permitted(d->algorithm)) {
+        skipped = true;
+        continue;
+      }
       if (!best || rank(d->algorithm) > rank(best->algorithm)) best = std::move(*d);
     }
   }
   if (best) return *best;
+  if (skipped)
+    return fail(ExitCode::auth_flow, "the receiver offers no Digest algorithm the profile allows (--algorithm)");
   if (first_error) return std::unexpected(*first_error);
   if (!saw_digest)
     return fail(ExitCode::auth_flow, "the receiver asked for authorization but offered no Digest challenge");
@@ -106,7 +120,13 @@ Result<DigestAnswer> answer_digest(const DigestSecrets& s, const DigestChallenge
   bool userhash = s.userhash || c.userhash;
   a.username = userhash ? H(s.username + ":" + c.realm) : s.username;
 
-  // qop (section 3.4.1): only one that was offered; none when none was (RFC 2069).
+  for (char ch : s.username)
+    if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f)
+      return fail(ExitCode::usage, "digest username: must not contain control characters");
+  // qop (section 3.4.1): only one that was offered; none when none was (RFC 2069), unless the
+  // profile asked for one: then the weaker answer is refused rather than sent.
+  if (c.qops.empty() && !s.qop.empty() && s.qop != "none")
+    return fail(ExitCode::auth_flow, "the profile wants qop " + s.qop + " but the receiver offers none (RFC 2069)");
   if (!c.qops.empty()) {
     auto offered = [&](std::string_view q) {
       for (const auto& o : c.qops)

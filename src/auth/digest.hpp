@@ -47,7 +47,9 @@ Result<DigestChallenge> read_digest_challenge(const AuthChallenge& challenge);
 // Among every challenge of every WWW-Authenticate header, the Digest one with the strongest
 // hash (SHA-512/256, then SHA-256, then MD5); challenges with an unknown algorithm are skipped.
 // An error when there is no usable Digest challenge.
-Result<DigestChallenge> pick_digest_challenge(const std::vector<std::string>& header_values);
+// With allowed (algorithm names) not empty, only those algorithms are considered.
+Result<DigestChallenge> pick_digest_challenge(const std::vector<std::string>& header_values,
+                                              const std::vector<std::string>& allowed = {});
 
 // Everything that goes into one response, and each intermediate value (RFC 7616 section 3.4.1),
 // so -v can show a partner each step.

@@ -62,7 +62,7 @@ NonceCheck check_nonce(const std::string& nonce, const std::string& realm, const
   auto [p1, e1] = std::from_chars(parts[0].data(), parts[0].data() + parts[0].size(), issued_at, 16);
   auto [p2, e2] = std::from_chars(parts[1].data(), parts[1].data() + parts[1].size(), serial, 16);
   if (e1 != std::errc() || p1 != parts[0].data() + parts[0].size() || e2 != std::errc() ||
-      p2 != parts[1].data() + parts[1].size())
+      p2 != parts[1].data() + parts[1].size() || issued_at < 0 || issued_at > (1LL << 34))
     return {};
   auto expected = make_digest_nonce(ctx.digest_nonces->key(), util::Clock::time_point(std::chrono::seconds(issued_at)),
                                     serial, realm);
@@ -158,10 +158,11 @@ Verdict verify_digest(const DigestCredentials& c, const Request& request, const 
   }
 
   std::string nonce = get("nonce");
+  bool expired = false;
   if (ctx.digest_nonces) {
     auto check = check_nonce(nonce, realm, ctx);
     if (!check.issued) return no("nonce was not issued by this receiver");
-    if (check.expired) return no("nonce expired", true);
+    expired = check.expired;
   } else if (!c.nonce.empty() && nonce != c.nonce) {
     return no("nonce is not the profile's shared nonce");
   }
@@ -184,6 +185,9 @@ Verdict verify_digest(const DigestCredentials& c, const Request& request, const 
     return no(qop == "auth-int" ? "wrong response (password, method, uri or body differ)"
                                 : "wrong response (password, method or uri differ)");
   }
+  // Section 3.3: stale=true only for an answer that is right but whose nonce has expired, so a
+  // client never retries a wrong password without asking for it.
+  if (expired) return no("nonce expired", true);
   if (ctx.digest_nonces && !ctx.digest_nonces->first_use(nonce, nc))
     return no("nonce count " + format_nc(nc) + " was already used with this nonce (replay)");
   return {true, "", {}};

@@ -37,8 +37,8 @@ Target split_target(std::string_view url) {
   if (auto hash = url.find('#'); hash != std::string_view::npos) url = url.substr(0, hash);
   size_t start = 0;
   if (auto scheme = url.find("://"); scheme != std::string_view::npos) {
-    start = url.find('/', scheme + 3);
-    if (start == std::string_view::npos) {
+    start = url.find_first_of("/?#", scheme + 3);
+    if (start == std::string_view::npos || url[start] != '/') {
       auto q = url.find('?', scheme + 3);
       return {"/", q == std::string_view::npos ? "" : std::string(url.substr(q + 1))};
     }

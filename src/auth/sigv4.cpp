@@ -406,6 +406,16 @@ Verdict verify_sigv4(const AwsCredentials& c, const Request& request, const Veri
       return no("X-Amz-Security-Token is not signed");
   }
 
+  // As AWS requires, every x-amz-* header is signed, and so is each header the profile names:
+  // unsigned, it could have been added by anyone on the way. (Content-Type may go unsigned, as
+  // curl --aws-sigv4 sends it.)
+  for (const auto& [k, v] : request.headers.items) {
+    std::string l = util::to_lower(k);
+    bool must =
+        l.starts_with("x-amz-") || std::find(c.sign_headers.begin(), c.sign_headers.end(), l) != c.sign_headers.end();
+    if (must && std::find(names.begin(), names.end(), l) == names.end())
+      return no("header " + l + " is in the request but not signed");
+  }
   std::string payload = claim->presigned ? presigned_payload(c, request.body) : std::string(unsigned_payload);
   if (!claim->presigned) {
     std::string body_hash = hex_sha256(request.body);

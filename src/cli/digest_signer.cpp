@@ -96,7 +96,7 @@ struct DigestSignerState {
     std::vector<std::string> values;
     for (const auto& [k, v] : response.headers.items)
       if (util::iequals(k, "WWW-Authenticate")) values.push_back(v);
-    auto challenge = auth::pick_digest_challenge(values);
+    auto challenge = auth::pick_digest_challenge(values, credentials.algorithms);
     if (!challenge) return std::unexpected(challenge.error());
     // A fresh challenge already answered and refused without stale=true: the password is wrong.
     if (fresh_challenge_taken && !challenge->stale) return false;

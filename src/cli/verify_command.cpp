@@ -190,7 +190,7 @@ Result<ExitCode> run_serve(const GlobalOptions& g, const ServeOptions& o) {
     }
     net::Reply reply;
     reply.status = v.valid ? 200 : 401;
-    reply.body = v.valid ? "valid\n" : "invalid: " + v.reason + "\n";
+    reply.body = v.valid ? "valid\n" : "invalid: " + redactor.text(v.reason) + "\n";
     for (const auto& c : v.challenges) reply.headers.add("WWW-Authenticate", c);
     nlohmann::ordered_json line{{"time", util::format_rfc3339(util::Clock::now())},
                                 {"peer", peer},

@@ -151,11 +151,15 @@ Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& o) {
   policy.has_credentials = !std::holds_alternative<auth::NoAuth>(credentials);
   if (const auto* key = std::get_if<auth::ApiKeyCredentials>(&credentials); key && key->in == auth::KeyLocation::query)
     policy.signer_query_params.push_back(key->name);
-  std::function<void(const std::string&)> trace = [](const std::string& line) { std::cerr << "* " << line << "\n"; };
+  std::function<void(const std::string&)> trace = [&redactor](const std::string& line) {
+    std::cerr << "* " << redactor.text(line) << "\n";
+  };
   auth::SigV4KeyCache keys;
   auto origin = net::origin_of(request->url);
   if (!origin) return std::unexpected(origin.error());
   net::Signer signer;
+  if (o.presign && !std::holds_alternative<auth::AwsCredentials>(credentials))
+    return usage_error("--presign: only an aws-sigv4 authorization presigns URLs");
   if (const auto* digest = std::get_if<auth::DigestCredentials>(&credentials)) {
     DigestSignerOptions dopt;
     dopt.profile = o.auth;

@@ -46,7 +46,8 @@ std::optional<milliseconds> retry_after(const Response& r, const SendEnvironment
   auto text = util::trim(*v);
   long long secs = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), secs);
-  if (ec == std::errc() && ptr == text.data() + text.size() && secs >= 0) return milliseconds(secs * 1000);
+  if (ec == std::errc() && ptr == text.data() + text.size() && secs >= 0)
+    return milliseconds(std::min(secs, 300LL) * 1000);  // capped before it can overflow
   std::tm tm{};
   std::string s(text);
   if (!strptime(s.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm)) return std::nullopt;

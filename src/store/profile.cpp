@@ -46,6 +46,12 @@ Result<void> check_nc(std::string_view v) {
   return {};
 }
 
+Result<void> check_no_controls(std::string_view v) {
+  for (char c : v)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return usage_error("must not contain control characters");
+  return {};
+}
+
 Result<void> check_header_name(std::string_view v) {
   for (auto part : util::split(v, ',')) {
     if (part.empty()) return usage_error("a header name must not be empty");
@@ -63,20 +69,20 @@ const std::vector<TypeSpec>& profile_types() {
       {"basic",
        "Basic",
        {
-           {"username", false, true, "", {}, "the user-id (RFC 7617; no ':')"},
+           {"username", false, true, "", {}, "the user-id (RFC 7617; no ':')", false, check_no_controls},
            {"password", true, true, "", {}, "the password"},
        }},
       {"api-key",
        "API Key",
        {
-           {"key", false, true, "", {}, "the header or query parameter name"},
+           {"key", false, true, "", {}, "the header or query parameter name", false, check_no_controls},
            {"value", true, true, "", {}, "the key itself"},
            {"in", false, false, "header", {"header", "query"}, "where the key goes"},
        }},
       {"digest",
        "Digest",
        {
-           {"username", false, true, "", {}, "the user-id (RFC 7617; no ':')"},
+           {"username", false, true, "", {}, "the user-id (RFC 7617; no ':')", false, check_no_controls},
            {"password", true, true, "", {}, "the password"},
            {"realm", false, false, "", {}, "the realm (shared in advance, or the receiver's)"},
            {"nonce", false, false, "", {}, "a nonce shared in advance: the first request is signed"},

@@ -26,7 +26,7 @@ Result<void> StateFile::update(const std::function<Result<void>(nlohmann::json&)
     auto j = read();
     if (!j) return std::unexpected(j.error());
     if (auto ok = change(*j); !ok) return std::unexpected(ok.error());
-    return j->dump(2) + "\n";
+    return j->dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   });
 }
 

@@ -83,6 +83,8 @@ Result<StoreData> parse_store(std::string_view text, const std::string& path) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::out_of_range& e) {
+    return usage_error("store " + path + ": not valid JSON: a number is out of range");
   } catch (const nlohmann::json::parse_error& e) {
     auto pos = position_of(text, e.byte == 0 ? 0 : e.byte - 1);
     return usage_error("store " + path + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column) +
@@ -122,7 +124,7 @@ std::string serialize_store(const StoreData& data) {
   j["version"] = schema_version;
   j["authorizations"] = nlohmann::ordered_json::array();
   for (const auto& p : data.authorizations) j["authorizations"].push_back(to_json(p));
-  return j.dump(2) + "\n";
+  return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
 Result<StoreData> Store::load() const {

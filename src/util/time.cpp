@@ -44,8 +44,8 @@ std::optional<Clock::time_point> parse_time(std::string_view s) {
   int minute = digits(s, i, 2);
   if (!basic && !expect(s, i, ':')) return std::nullopt;
   int second = digits(s, i, 2);
-  if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 ||
-      minute > 59 || second < 0 || second > 60)
+  if (year < 1900 || year > 2200 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 ||
+      minute < 0 || minute > 59 || second < 0 || second > 60)
     return std::nullopt;
   std::chrono::milliseconds fraction{0};
   if (!basic && expect(s, i, '.')) {

@@ -203,3 +203,25 @@ TEST_CASE("sign_digest: a profile that lists several qops answers with the first
   creds.qop = "none";
   CHECK(preshared_challenge(creds)->qops.empty());
 }
+
+TEST_CASE("digest: a profile that wants a qop refuses a challenge without one, and its algorithms limit the pick") {
+  auto c = parse_challenges(R"(Digest realm="r", nonce="n", algorithm=MD5)");
+  REQUIRE(c);
+  auto d = read_digest_challenge(c->front());
+  REQUIRE(d);
+  auto refused = answer_digest({"u", "p", "auth-int", false}, *d, {"POST", "/", "x"}, "cn", 1);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == hookauth::ExitCode::auth_flow);
+  CHECK(answer_digest({"u", "p", "", false}, *d, {"POST", "/", "x"}, "cn", 1));
+  CHECK(answer_digest({"u", "p", "none", false}, *d, {"POST", "/", "x"}, "cn", 1));
+  auto only_md5 = pick_digest_challenge({R"(Digest realm="r", nonce="1", algorithm=MD5, qop="auth")"}, {"SHA-256"});
+  REQUIRE_FALSE(only_md5);
+  CHECK(only_md5.error().message.find("--algorithm") != std::string::npos);
+  auto picked = pick_digest_challenge({R"(Digest realm="r", nonce="1", algorithm=SHA-512-256, qop="auth")",
+                                       R"(Digest realm="r", nonce="2", algorithm=SHA-256, qop="auth")"},
+                                      {"SHA-256", "MD5"});
+  REQUIRE(picked);
+  CHECK(picked->nonce == "2");
+  auto injected = answer_digest({"acme\r\nX-Injected: yes", "p", "", false}, *d, {"GET", "/", ""}, "cn", 1);
+  CHECK_FALSE(injected);
+}

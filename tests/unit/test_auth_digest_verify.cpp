@@ -471,3 +471,43 @@ TEST_CASE("verify_digest: no reason carries the password") {
     CHECK_FALSE(test::contains(v.reason, password));
   }
 }
+
+TEST_CASE("digest verify: stale=true only for a right answer on an expired nonce; absurd nonce times refused") {
+  using namespace hookauth::auth;
+  DigestCredentials c;
+  c.username = "acme";
+  c.password = "hunter22";
+  DigestNonceBook book("k3y", std::chrono::seconds(10));
+  VerifyContext ctx;
+  ctx.now = hookauth::util::Clock::time_point(std::chrono::seconds(1'800'000'000));
+  ctx.digest_nonces = &book;
+  std::string nonce = make_digest_nonce("k3y", ctx.now, 1, "hookauth");
+  DigestChallenge ch;
+  ch.realm = "hookauth";
+  ch.nonce = nonce;
+  ch.qops = {"auth"};
+  auto answer = [&](const std::string& password) {
+    auto a = answer_digest({"acme", password, "auth", false}, ch, {"GET", "/x", ""}, "cn", 1);
+    REQUIRE(a);
+    Request r;
+    r.url = "/x";
+    r.headers.add("Authorization", a->authorization);
+    return r;
+  };
+  ctx.now += std::chrono::seconds(60);
+  auto wrong = verify_digest(c, answer("nope"), ctx);
+  CHECK_FALSE(wrong.valid);
+  CHECK(wrong.reason.find("wrong response") != std::string::npos);
+  for (const auto& h : wrong.challenges) CHECK(h.find("stale=true") == std::string::npos);
+  auto right = verify_digest(c, answer("hunter22"), ctx);
+  CHECK(right.reason == "nonce expired");
+  REQUIRE_FALSE(right.challenges.empty());
+  CHECK(right.challenges[0].find("stale=true") != std::string::npos);
+
+  Request absurd;
+  absurd.url = "/x";
+  absurd.headers.add("Authorization",
+                     R"(Digest username="acme", realm="hookauth", nonce="7fffffffffffffff.1.AAAA", uri="/x", )"
+                     R"(response="00", qop=auth, nc=00000001, cnonce="a", algorithm=MD5)");
+  CHECK(verify_digest(c, absurd, ctx).reason == "nonce was not issued by this receiver");
+}

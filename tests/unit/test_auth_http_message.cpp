@@ -169,3 +169,12 @@ TEST_CASE("parse_raw_request errors name the malformed part") {
 }
 
 }  // namespace hookauth::auth
+
+TEST_CASE("split_target: a '/' inside the query does not start the path") {
+  auto t = hookauth::auth::split_target("http://host?next=/a/b");
+  CHECK(t.path == "/");
+  CHECK(t.query == "next=/a/b");
+  auto f = hookauth::auth::split_target("http://host#frag/x");
+  CHECK(f.path == "/");
+  CHECK(f.query.empty());
+}
