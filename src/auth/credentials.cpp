@@ -4,14 +4,12 @@
 #include "auth/basic.hpp"
 #include "auth/digest.hpp"
 #include "auth/sigv4.hpp"
+#include "util/overloaded.hpp"
 
 namespace hookauth::auth {
 
 namespace {
-template <class... Fs>
-struct Overloaded : Fs... {
-  using Fs::operator()...;
-};
+using util::Overloaded;
 }  // namespace
 
 std::string_view type_name(const Credentials& credentials) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "auth/crypto.hpp"
+#include "util/overloaded.hpp"
 #include "util/strings.hpp"
 
 namespace hookauth::auth {
@@ -12,10 +13,7 @@ namespace {
 // every "ab" in an output would make it unreadable and tell an observer the secret anyway.
 constexpr size_t min_substring_secret = 4;
 
-template <class... Fs>
-struct Overloaded : Fs... {
-  using Fs::operator()...;
-};
+using util::Overloaded;
 }  // namespace
 
 Redactor::Redactor() : headers_{"authorization", "proxy-authorization", "cookie"} {}

@@ -36,7 +36,7 @@ Result<store::Profile> profile_from_flags(const AddOptions& o) {
   p.type = o.type;
   if (auto ok = store::check_name(p.name); !ok) return std::unexpected(ok.error());
   const store::TypeSpec* type = store::find_type(o.type);
-  if (!type) return usage_error("--type: unknown type '" + o.type + "' (none, basic, api-key, digest, aws-sigv4)");
+  if (!type) return usage_error("--type: unknown type '" + o.type + "' (" + store::type_names() + ")");
   bool stdin_used = false;
   for (const auto& [field, value] : o.values) {
     const store::FieldSpec* spec = type->field(field);

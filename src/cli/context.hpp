@@ -4,8 +4,6 @@
 #include <functional>
 #include <string>
 
-#include "auth/redactor.hpp"
-#include "auth/sigv4.hpp"
 #include "store/store.hpp"
 #include "util/result.hpp"
 #include "util/time.hpp"
@@ -33,10 +31,6 @@ Result<store::Store> open_store(const GlobalOptions& global);
 
 // The authorization called name; a usage error that names the store when there is none.
 Result<store::Profile> load_profile(const store::Store& store, const std::string& name);
-
-// -v's lines for one SigV4 signature on stderr: the canonical request, the string to sign, the
-// signature, each line through the redactor (a signed session token is a secret).
-void print_sigv4_steps(const auth::SigV4Steps& steps, const auth::Redactor& redactor);
 
 void setup_auth_commands(CLI::App& app, const GlobalOptions& global, Action& action);
 void setup_webhook_commands(CLI::App& app, const GlobalOptions& global, Action& action);

@@ -1,9 +1,12 @@
 #include "cli/output.hpp"
 
 #include <algorithm>
+#include <iostream>
 #include <ostream>
 
 #include <nlohmann/json.hpp>
+
+#include "util/strings.hpp"
 
 namespace hookauth::cli {
 
@@ -25,6 +28,15 @@ void print_table(std::ostream& out, const std::vector<std::vector<std::string>>&
     }
     out << line << "\n";
   }
+}
+
+void print_sigv4_steps(const auth::SigV4Steps& steps, const auth::Redactor& redactor) {
+  auto trace = [&](const std::string& line) { std::cerr << "* " << redactor.text(line) << "\n"; };
+  trace("sigv4: canonical request:");
+  for (auto line : util::split(steps.canonical_request, '\n')) trace("sigv4:   " + std::string(line));
+  trace("sigv4: string to sign:");
+  for (auto line : util::split(steps.string_to_sign, '\n')) trace("sigv4:   " + std::string(line));
+  trace("sigv4: signature = " + steps.signature);
 }
 
 std::string format_request(const auth::Request& request, const std::string& host, const auth::Redactor& redactor) {

@@ -9,6 +9,7 @@
 
 #include "auth/http_message.hpp"
 #include "auth/redactor.hpp"
+#include "auth/sigv4.hpp"
 
 namespace hookauth::cli {
 
@@ -17,6 +18,10 @@ void print_json(std::ostream& out, const nlohmann::ordered_json& j, bool pretty 
 
 // Left-aligned columns separated by two spaces; the first row is the header.
 void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows);
+
+// -v's lines for one SigV4 signature on stderr: the canonical request, the string to sign, the
+// signature, each line through the redactor (a signed session token is a secret).
+void print_sigv4_steps(const auth::SigV4Steps& steps, const auth::Redactor& redactor);
 
 // The request exactly as it would go on the wire (origin-form target, Host first, Content-Length
 // when there is a body), with secrets replaced by the redactor.

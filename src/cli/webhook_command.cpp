@@ -113,19 +113,6 @@ nlohmann::ordered_json response_json(const net::Response& resp, const auth::Reda
            {{"dns", t.dns}, {"connect", t.connect}, {"tls", t.tls}, {"first_byte", t.first_byte}, {"total", t.total}}}};
 }
 
-}  // namespace
-
-void print_sigv4_steps(const auth::SigV4Steps& steps, const auth::Redactor& redactor) {
-  auto trace = [&](const std::string& line) { std::cerr << "* " << redactor.text(line) << "\n"; };
-  trace("sigv4: canonical request:");
-  for (auto line : util::split(steps.canonical_request, '\n')) trace("sigv4:   " + std::string(line));
-  trace("sigv4: string to sign:");
-  for (auto line : util::split(steps.string_to_sign, '\n')) trace("sigv4:   " + std::string(line));
-  trace("sigv4: signature = " + steps.signature);
-}
-
-namespace {
-
 Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& o) {
   auth::Credentials credentials = auth::NoAuth{};
   std::optional<store::Store> st;

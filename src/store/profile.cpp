@@ -137,6 +137,12 @@ const TypeSpec* find_type(std::string_view name) {
   return nullptr;
 }
 
+std::string type_names() {
+  std::string out;
+  for (const auto& t : profile_types()) out += (out.empty() ? "" : ", ") + std::string(t.name);
+  return out;
+}
+
 std::string Profile::field(std::string_view n) const {
   if (auto it = fields.find(std::string(n)); it != fields.end()) return it->second;
   if (const auto* t = find_type(type))
@@ -159,7 +165,7 @@ Result<void> check_name(std::string_view name) {
 Result<void> validate(const Profile& p) {
   if (auto ok = check_name(p.name); !ok) return ok;
   const TypeSpec* type = find_type(p.type);
-  if (!type) return usage_error("type: unknown type '" + p.type + "' (none, basic, api-key, digest, aws-sigv4)");
+  if (!type) return usage_error("type: unknown type '" + p.type + "' (" + type_names() + ")");
   for (const auto& [k, v] : p.fields) {
     const FieldSpec* f = type->field(k);
     if (!f || f->secret) return usage_error("--" + k + " does not apply to type " + p.type);

@@ -39,6 +39,8 @@ struct TypeSpec {
 // Every authorization type, in the order they are listed to the operator.
 const std::vector<TypeSpec>& profile_types();
 const TypeSpec* find_type(std::string_view name);
+// "none, basic, api-key, ...": the type names for messages, in table order.
+std::string type_names();
 
 struct Profile {
   std::string name;

@@ -61,22 +61,33 @@ std::string replace_all(std::string s, std::string_view needle, std::string_view
   return s;
 }
 
-std::string percent_encode(std::string_view s) {
+namespace {
+// Copies s, writing each byte for which escape() holds as %XX (uppercase hex).
+template <class Escape>
+std::string escape_bytes(std::string_view s, Escape escape) {
   static constexpr char digits[] = "0123456789ABCDEF";
   std::string out;
   out.reserve(s.size());
   for (char c : s) {
     auto u = static_cast<unsigned char>(c);
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-        c == '_' || c == '~') {
-      out.push_back(c);
-    } else {
+    if (escape(c)) {
       out.push_back('%');
       out.push_back(digits[u >> 4]);
       out.push_back(digits[u & 15]);
+    } else {
+      out.push_back(c);
     }
   }
   return out;
+}
+}  // namespace
+
+std::string percent_encode(std::string_view s) {
+  return escape_bytes(s, [](char c) {
+    bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                      c == '.' || c == '_' || c == '~';
+    return !unreserved;
+  });
 }
 
 std::string percent_decode(std::string_view s, bool form) {
@@ -96,20 +107,10 @@ std::string percent_decode(std::string_view s, bool form) {
 }
 
 std::string encode_url_bytes(std::string_view url) {
-  static constexpr char digits[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(url.size());
-  for (char c : url) {
+  return escape_bytes(url, [](char c) {
     auto u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u >= 0x7f || std::string_view("\"<>\\^`{|}").find(c) != std::string_view::npos) {
-      out.push_back('%');
-      out.push_back(digits[u >> 4]);
-      out.push_back(digits[u & 15]);
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
+    return u <= 0x20 || u >= 0x7f || std::string_view("\"<>\\^`{|}").find(c) != std::string_view::npos;
+  });
 }
 
 std::string printable(std::string_view s) {
