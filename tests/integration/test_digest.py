@@ -16,7 +16,6 @@ import hashlib
 import json
 import os
 import re
-import socket
 import stat
 import subprocess
 import sys
@@ -124,14 +123,6 @@ def answered(stderr):
     return out
 
 
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def curl(*args):
     """curl's status code, the Authorization headers it sent (from -v) and its stderr."""
     p = subprocess.run(["curl", "-sS", "-v", "--max-time", "10", "-o", "/dev/null", "-w", "%{http_code}"]
@@ -179,14 +170,19 @@ class DigestTest(harness.HookauthTest):
 
 # httpbin registers /digest-auth/... for GET only (Flask's default methods), so a POST gets 405 before
 # any Digest check. The launcher adds httpbin's own view function (digest_auth_nostale: its challenge,
-# its werkzeug parser and its helpers.response() hash check, unchanged) for POST too.
+# its werkzeug parser and its helpers.response() hash check, unchanged) for POST too. The server binds
+# port 0 itself and prints the port: a port picked by the test and bound later could be taken by a
+# test running beside this one.
 HTTPBIN = """
 import sys
+from werkzeug.serving import make_server
 from httpbin import app
 from httpbin.core import digest_auth_nostale
 app.add_url_rule("/digest-auth/<qop>/<user>/<passwd>/<algorithm>", "digest_auth_post", digest_auth_nostale,
                  methods=["POST", "PUT"])
-app.run(host="127.0.0.1", port=int(sys.argv[1]))
+server = make_server("127.0.0.1", 0, app, threaded=True)
+print(server.server_port, flush=True)
+server.serve_forever()
 """
 
 
@@ -197,13 +193,15 @@ class HttpbinReceiver(DigestTest):
 
     @classmethod
     def setUpClass(cls):
-        port = free_port()
         env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-        cls.httpbin = subprocess.Popen([harness.PYTHON, "-c", HTTPBIN, str(port)], env=env,
-                                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        cls.httpbin = subprocess.Popen([harness.PYTHON, "-c", HTTPBIN], env=env,
+                                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                        stderr=subprocess.DEVNULL, start_new_session=True)
         cls.addClassCleanup(cls._stop_httpbin)
-        cls.base = "http://127.0.0.1:%d" % port
+        line = cls.httpbin.stdout.readline()
+        if not line.strip().isdigit():
+            raise AssertionError("httpbin did not start (printed %r)" % line)
+        cls.base = "http://127.0.0.1:%d" % int(line)
         deadline = time.monotonic() + 20
         while True:
             try:
@@ -225,6 +223,7 @@ class HttpbinReceiver(DigestTest):
             except subprocess.TimeoutExpired:
                 cls.httpbin.kill()
                 cls.httpbin.wait(timeout=5)
+        cls.httpbin.stdout.close()
 
     def url(self, qop, algorithm, passwd=None):
         return "%s/digest-auth/%s/%s/%s/%s" % (self.base, qop, self.HB_USER, passwd or self.HB_PASS, algorithm)
@@ -477,9 +476,9 @@ class HookauthAgainstServe(DigestTest):
         # A new verify serve on the same port has a new key: the remembered nonce is not its own.
         self.add_digest("recv")
         self.add_digest("sender")
-        port = free_port()
+        first = self.serve_on("127.0.0.1:0", "recv")
+        port = first.port
         listen = "127.0.0.1:%d" % port
-        first = self.serve_on(listen, "recv")
         r = self.send("sender", first.url + "/hook", "-d", "{}")
         self.assertEqual(r.rc, 0, r)
         first.stop()
