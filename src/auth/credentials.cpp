@@ -2,6 +2,7 @@
 
 #include "auth/api_key.hpp"
 #include "auth/basic.hpp"
+#include "auth/crypto.hpp"
 #include "auth/digest.hpp"
 #include "auth/sigv4.hpp"
 #include "util/overloaded.hpp"
@@ -17,9 +18,39 @@ std::string_view type_name(const Credentials& credentials) {
                                [](const BasicCredentials&) { return std::string_view("basic"); },
                                [](const ApiKeyCredentials&) { return std::string_view("api-key"); },
                                [](const DigestCredentials&) { return std::string_view("digest"); },
-                               [](const AwsCredentials&) { return std::string_view("aws-sigv4"); }},
+                               [](const AwsCredentials&) { return std::string_view("aws-sigv4"); },
+                               [](const OAuth2Credentials&) { return std::string_view("oauth2"); }},
                     credentials);
 }
+
+namespace {
+
+// RFC 6750 3: the challenge, with error="invalid_token" once a token was presented.
+Verdict refuse_bearer(std::string reason, bool presented) {
+  std::string challenge = "Bearer realm=\"hookauth\"";
+  if (presented) challenge += ", error=\"invalid_token\"";
+  return {false, std::move(reason), {std::move(challenge)}};
+}
+
+Verdict verify_bearer(const Request& request, const VerifyContext& context) {
+  auto token = bearer_of(request);
+  if (!token) return refuse_bearer(token.error(), false);
+  if (!context.bearer || (context.bearer->expected.empty() && !context.bearer->introspect))
+    return refuse_bearer("no way to check a bearer token: give --introspect-url or --expect-token", true);
+  if (!context.bearer->expected.empty()) {
+    if (!crypto::constant_time_equal(*token, context.bearer->expected))
+      return refuse_bearer("the bearer token is not the expected one", true);
+    return {true, "", {}};
+  }
+  auto answer = context.bearer->introspect(*token);
+  if (!answer) return refuse_bearer("introspection failed: " + answer.error().message, true);
+  if (!answer->active) return refuse_bearer("the authorization server says the token is not active", true);
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(context.now.time_since_epoch()).count();
+  if (answer->exp && *answer->exp <= now) return refuse_bearer("the token expired", true);
+  return {true, "", {}};
+}
+
+}  // namespace
 
 bool DigestNonceBook::first_use(const std::string& nonce, std::uint32_t nc) {
   std::lock_guard lock(mutex_);
@@ -31,7 +62,8 @@ Result<void> sign(const Credentials& credentials, Request& request, const SignCo
                                [&](const BasicCredentials& c) { return sign_basic(c, request); },
                                [&](const ApiKeyCredentials& c) { return sign_api_key(c, request); },
                                [&](const DigestCredentials& c) { return sign_digest(c, request, context); },
-                               [&](const AwsCredentials& c) { return sign_sigv4(c, request, context); }},
+                               [&](const AwsCredentials& c) { return sign_sigv4(c, request, context); },
+                               [&](const OAuth2Credentials&) { return sign_bearer(context.bearer_token, request); }},
                     credentials);
 }
 
@@ -42,7 +74,8 @@ Verdict verify(const Credentials& credentials, const Request& request, const Ver
                                [&](const BasicCredentials& c) { return verify_basic(c, request); },
                                [&](const ApiKeyCredentials& c) { return verify_api_key(c, request); },
                                [&](const DigestCredentials& c) { return verify_digest(c, request, context); },
-                               [&](const AwsCredentials& c) { return verify_sigv4(c, request, context); }},
+                               [&](const AwsCredentials& c) { return verify_sigv4(c, request, context); },
+                               [&](const OAuth2Credentials&) { return verify_bearer(request, context); }},
                     credentials);
 }
 

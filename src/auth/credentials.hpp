@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "auth/http_message.hpp"
+#include "auth/oauth2.hpp"
 #include "util/result.hpp"
 #include "util/time.hpp"
 
@@ -62,7 +64,8 @@ struct AwsCredentials {
   std::vector<std::string> sign_headers;  // more headers to sign, lowercase
 };
 
-using Credentials = std::variant<NoAuth, BasicCredentials, ApiKeyCredentials, DigestCredentials, AwsCredentials>;
+using Credentials =
+    std::variant<NoAuth, BasicCredentials, ApiKeyCredentials, DigestCredentials, AwsCredentials, OAuth2Credentials>;
 
 struct DigestChallenge;
 struct DigestAnswer;
@@ -81,6 +84,15 @@ struct SignContext {
   // SigV4: derived keys to reuse, and where to write each stage (both optional).
   SigV4KeyCache* sigv4_keys = nullptr;
   SigV4Steps* sigv4_steps = nullptr;
+  // OAuth 2.0: the access token to send (the caller gets it from the cache or the token endpoint).
+  std::string bearer_token;
+};
+
+// How a receiver checks a bearer token: against the one expected token, or by asking the
+// authorization server (RFC 7662), which the caller does and may cache.
+struct BearerCheck {
+  std::string expected;
+  std::function<Result<Introspection>(const std::string& token)> introspect;
 };
 
 // A receiver's Digest state: the key its nonces are made with, how long they live, and the
@@ -111,6 +123,8 @@ struct VerifyContext {
   // SigV4: how far X-Amz-Date may be from now; where the verifier's own stages go.
   std::chrono::seconds max_skew{300};
   SigV4Steps* sigv4_steps = nullptr;
+  // OAuth 2.0: how bearer tokens are checked (none: every token is refused, saying why).
+  const BearerCheck* bearer = nullptr;
 };
 
 struct Verdict {

@@ -95,6 +95,15 @@ Redactor redactor_for(const Credentials& credentials) {
                           r.add_header("x-amz-security-token");
                           r.add_query_param("X-Amz-Security-Token");
                           r.add_query_param("X-Amz-Signature");  // a presigned URL is a credential until it expires
+                        },
+                        [&](const OAuth2Credentials& c) {
+                          // The tokens themselves are added by whoever obtains them.
+                          r.add_secret(c.client_secret);
+                          r.add_secret(crypto::base64_encode(util::percent_encode(c.client_id) + ":" +
+                                                             util::percent_encode(c.client_secret)));
+                          for (auto p : {"client_secret", "access_token", "refresh_token", "code", "code_verifier",
+                                         "token"})
+                            r.add_query_param(p);
                         }},
              credentials);
   return r;

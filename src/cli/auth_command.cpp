@@ -96,6 +96,7 @@ std::string summary(const store::Profile& p) {
   if (p.type == "basic") return "user " + p.field("username");
   if (p.type == "api-key") return p.field("key") + " in " + p.field("in");
   if (p.type == "aws-sigv4") return p.field("access-key") + ", " + p.field("region") + "/" + p.field("service");
+  if (p.type == "oauth2") return p.field("grant") + ", client " + p.field("client-id") + ", " + p.field("token-url");
   if (p.type == "digest") {
     std::string algorithm = p.field("algorithm").empty() ? "as offered" : p.field("algorithm");
     return "user " + p.field("username") + ", " + algorithm + (p.field("nonce").empty() ? "" : ", shared nonce");
@@ -133,18 +134,26 @@ Result<ExitCode> run_show(const GlobalOptions& g, const ShowOptions& o) {
   if (!p) return std::unexpected(p.error());
   const store::TypeSpec* type = store::find_type(p->type);
   std::vector<std::pair<std::string, std::string>> fields;
+  nlohmann::ordered_json out{{"name", p->name}, {"type", p->type}};
   for (const auto& f : type->fields) {
     std::string n(f.name);
     if (f.secret) {
-      if (auto it = p->secrets.find(n); it != p->secrets.end())
+      if (auto it = p->secrets.find(n); it != p->secrets.end()) {
         fields.emplace_back(n, store::display(it->second, o.reveal));
+        out[n] = fields.back().second;
+      }
+    } else if (f.list) {
+      auto values = p->list(n);
+      std::string joined;
+      for (const auto& v : values) joined += (joined.empty() ? "" : ", ") + v;
+      fields.emplace_back(n, joined);
+      out[n] = values;
     } else {
       fields.emplace_back(n, p->field(n));
+      out[n] = fields.back().second;
     }
   }
   if (o.json) {
-    nlohmann::ordered_json out{{"name", p->name}, {"type", p->type}};
-    for (const auto& [k, v] : fields) out[k] = v;
     print_json(std::cout, out);
     return ExitCode::ok;
   }
@@ -228,7 +237,7 @@ void setup_auth_commands(CLI::App& app, const GlobalOptions& global, Action& act
             "--" + n,
             [add_opts, n](const std::vector<std::string>& v) {
               std::string joined;
-              for (const auto& x : v) joined += (joined.empty() ? "" : ",") + x;
+              for (const auto& x : v) joined += (joined.empty() ? "" : "\n") + x;
               add_opts->values[n] = joined;
             },
             help);
@@ -272,6 +281,8 @@ void setup_auth_commands(CLI::App& app, const GlobalOptions& global, Action& act
   presign->callback([&global, &action, presign_opts] {
     action = [&global, presign_opts] { return run_presign(global, *presign_opts); };
   });
+
+  setup_token_commands(*auth, global, action);
 
   auto remove_name = std::make_shared<std::string>();
   auto* remove = auth->add_subcommand("remove", "remove an authorization");

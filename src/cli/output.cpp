@@ -52,4 +52,20 @@ std::string format_request(const auth::Request& request, const std::string& host
   return out;
 }
 
+std::function<void(char, std::string_view)> wire_trace(const auth::Redactor& redactor) {
+  return [&redactor](char dir, std::string_view line) {
+    std::string shown;
+    if (dir == '*') {
+      shown = redactor.text(line);
+    } else if (auto colon = line.find(':');
+               colon != std::string_view::npos && !line.starts_with("HTTP/") && line.find(' ') > colon) {
+      shown = std::string(line.substr(0, colon)) + ": " +
+              redactor.header_value(line.substr(0, colon), util::trim(line.substr(colon + 1)));
+    } else {
+      shown = redactor.url(line);  // the request or status line
+    }
+    std::cerr << dir << ' ' << shown << "\n";
+  };
+}
+
 }  // namespace hookauth::cli

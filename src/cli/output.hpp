@@ -1,8 +1,10 @@
 #pragma once
 // How the CLI prints: JSON documents, aligned tables, and requests as HTTP/1.1 text.
 
+#include <functional>
 #include <iosfwd>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -26,5 +28,10 @@ void print_sigv4_steps(const auth::SigV4Steps& steps, const auth::Redactor& reda
 // The request exactly as it would go on the wire (origin-form target, Host first, Content-Length
 // when there is a body), with secrets replaced by the redactor.
 std::string format_request(const auth::Request& request, const std::string& host, const auth::Redactor& redactor);
+
+// A transport trace for -v: each header line on stderr after its direction ('>' sent, '<'
+// received, '*' a note), secret header values and query parameters replaced. The redactor must
+// outlive the returned function.
+std::function<void(char, std::string_view)> wire_trace(const auth::Redactor& redactor);
 
 }  // namespace hookauth::cli

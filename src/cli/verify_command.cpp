@@ -5,6 +5,7 @@
 #include <atomic>
 #include <csignal>
 #include <fstream>
+#include <map>
 #include <iostream>
 #include <mutex>
 #include <sstream>
@@ -20,6 +21,8 @@
 #include "cli/output.hpp"
 #include "cli/terminal.hpp"
 #include "net/listener.hpp"
+#include "net/transport.hpp"
+#include "store/secret_ref.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
 
@@ -29,6 +32,8 @@ namespace {
 
 struct CheckOptions {
   std::string auth;
+  std::string introspect_url;
+  std::string expect_token;
   std::string request = "-";
   bool json = false;
   bool verbose = false;
@@ -37,6 +42,8 @@ struct CheckOptions {
 
 struct ServeOptions {
   std::string auth;
+  std::string introspect_url;
+  std::string expect_token;
   std::string listen = "127.0.0.1:8080";
   std::string log;
   std::size_t count = 0;
@@ -61,6 +68,75 @@ Result<Loaded> load_credentials(const GlobalOptions& g, const std::string& name)
   return Loaded{profile->type, std::move(*c)};
 }
 
+// How an oauth2 profile checks bearer tokens: an expected token (a secret reference), or RFC 7662
+// introspection with the profile's client credentials. Active answers are kept until their exp,
+// so a busy receiver asks once per token. Thread-safe: `verify serve` answers in parallel.
+class BearerChecker {
+ public:
+  static Result<std::shared_ptr<BearerChecker>> make(const auth::Credentials& credentials, const std::string& url,
+                                                     const std::string& expected_ref,
+                                                     std::function<util::Clock::time_point()> now) {
+    const auto* oauth = std::get_if<auth::OAuth2Credentials>(&credentials);
+    if (!oauth) {
+      if (!url.empty() || !expected_ref.empty())
+        return usage_error("--introspect-url and --expect-token apply to an oauth2 authorization");
+      return std::shared_ptr<BearerChecker>();
+    }
+    if (!url.empty() && !expected_ref.empty()) return usage_error("give --introspect-url or --expect-token, not both");
+    if (url.empty() && expected_ref.empty())
+      return usage_error("an oauth2 authorization is checked with --introspect-url URL or --expect-token SECRET");
+    auto checker = std::make_shared<BearerChecker>();
+    checker->credentials_ = *oauth;
+    checker->url_ = url;
+    checker->now_ = std::move(now);
+    if (!expected_ref.empty()) {
+      if (expected_ref == "-") return usage_error("--expect-token: give env:NAME or file:PATH (stdin is the request)");
+      auto ref = store::parse_secret_argument("--expect-token", expected_ref);
+      if (!ref) return std::unexpected(ref.error());
+      auto value = store::resolve("--expect-token", *ref);
+      if (!value) return std::unexpected(value.error());
+      if (value->empty()) return usage_error("--expect-token: the token is empty");
+      checker->check_.expected = std::move(*value);
+    } else {
+      checker->check_.introspect = [raw = checker.get()](const std::string& token) { return raw->introspect(token); };
+    }
+    return checker;
+  }
+
+  const auth::BearerCheck& check() const { return check_; }
+  // The expected token, to redact from what is printed.
+  const std::string& expected() const { return check_.expected; }
+
+ private:
+  Result<auth::Introspection> introspect(const std::string& token) {
+    std::string key = auth::crypto::sha256(token);
+    auto now_s = std::chrono::duration_cast<std::chrono::seconds>(now_().time_since_epoch()).count();
+    {
+      std::lock_guard lock(mutex_);
+      if (auto it = cache_.find(key); it != cache_.end()) {
+        if (it->second.exp && *it->second.exp > now_s) return it->second;
+        cache_.erase(it);
+      }
+    }
+    auto transport = net::make_curl_transport();
+    auto response = transport->perform(auth::introspection_request(credentials_, url_, token), {});
+    if (!response) return std::unexpected(response.error());
+    auto answer = auth::parse_introspection(response->status, response->body);
+    if (answer && answer->active && answer->exp) {
+      std::lock_guard lock(mutex_);
+      cache_[key] = *answer;
+    }
+    return answer;
+  }
+
+  auth::OAuth2Credentials credentials_;
+  std::string url_;
+  std::function<util::Clock::time_point()> now_;
+  auth::BearerCheck check_;
+  std::mutex mutex_;
+  std::map<std::string, auth::Introspection> cache_;
+};
+
 Result<ExitCode> run_check(const GlobalOptions& g, const CheckOptions& o) {
   auto loaded = load_credentials(g, o.auth);
   if (!loaded) return std::unexpected(loaded.error());
@@ -78,8 +154,11 @@ Result<ExitCode> run_check(const GlobalOptions& g, const CheckOptions& o) {
   }
   auto request = auth::parse_raw_request(raw);
   if (!request) return std::unexpected(request.error());
+  auto bearer = BearerChecker::make(loaded->credentials, o.introspect_url, o.expect_token, [&g] { return g.now(); });
+  if (!bearer) return std::unexpected(bearer.error());
   auth::VerifyContext context;
   context.now = g.now();
+  if (*bearer) context.bearer = &(*bearer)->check();
   context.max_skew = std::chrono::seconds(o.max_skew);
   auth::SigV4Steps steps;
   context.sigv4_steps = &steps;
@@ -156,6 +235,8 @@ Result<ExitCode> run_serve(const GlobalOptions& g, const ServeOptions& o) {
   if (!loaded) return std::unexpected(loaded.error());
   auto where = parse_listen(o.listen);
   if (!where) return std::unexpected(where.error());
+  auto bearer = BearerChecker::make(loaded->credentials, o.introspect_url, o.expect_token, [&g] { return g.now(); });
+  if (!bearer) return std::unexpected(bearer.error());
   std::ofstream log_file;
   if (!o.log.empty()) {
     log_file.open(o.log, std::ios::app);
@@ -179,6 +260,7 @@ Result<ExitCode> run_serve(const GlobalOptions& g, const ServeOptions& o) {
     auth::VerifyContext context;
     context.now = g.now();
     context.digest_nonces = &nonces;
+    if (*bearer) context.bearer = &(*bearer)->check();
     context.max_skew = std::chrono::seconds(o.max_skew);
     auth::SigV4Steps steps;
     context.sigv4_steps = &steps;
@@ -219,6 +301,10 @@ void setup_verify_commands(CLI::App& app, const GlobalOptions& global, Action& a
   verify->add_option("--request", check->request, "a captured raw HTTP/1.1 request (default: - for stdin)")
       ->type_name("FILE|-");
   verify->add_flag("--json", check->json, "print a JSON object");
+  verify->add_option("--introspect-url", check->introspect_url, "oauth2: check bearer tokens by RFC 7662 introspection")
+      ->type_name("URL");
+  verify->add_option("--expect-token", check->expect_token, "oauth2: the one valid bearer token (a secret reference)")
+      ->type_name("SECRET");
   verify->add_flag("-v,--verbose", check->verbose,
                    "aws-sigv4: print the verifier's canonical request and string to sign");
   verify
@@ -234,6 +320,10 @@ void setup_verify_commands(CLI::App& app, const GlobalOptions& global, Action& a
       ->capture_default_str();
   srv->add_option("--log", serve->log, "append the JSON log lines to FILE instead of stdout")->type_name("FILE");
   srv->add_option("--count", serve->count, "exit after answering N requests")->type_name("N");
+  srv->add_option("--introspect-url", serve->introspect_url, "oauth2: check bearer tokens by RFC 7662 introspection")
+      ->type_name("URL");
+  srv->add_option("--expect-token", serve->expect_token, "oauth2: the one valid bearer token (a secret reference)")
+      ->type_name("SECRET");
   srv->add_flag("-v,--verbose", serve->verbose, "aws-sigv4: print the verifier's canonical request and string to sign");
   srv->add_option("--max-skew", serve->max_skew, "aws-sigv4: seconds X-Amz-Date may be off (default 300, at most 900)")
       ->type_name("SECONDS")
@@ -246,6 +336,8 @@ void setup_verify_commands(CLI::App& app, const GlobalOptions& global, Action& a
   verify->callback([&global, &action, check, serve, srv] {
     if (srv->parsed()) {
       if (serve->auth.empty()) serve->auth = check->auth;
+      if (serve->introspect_url.empty()) serve->introspect_url = check->introspect_url;
+      if (serve->expect_token.empty()) serve->expect_token = check->expect_token;
       action = [&global, serve] { return run_serve(global, *serve); };
     } else {
       action = [&global, check] { return run_check(global, *check); };

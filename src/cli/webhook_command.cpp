@@ -16,6 +16,7 @@
 #include "auth/sigv4.hpp"
 #include "cli/context.hpp"
 #include "cli/digest_signer.hpp"
+#include "cli/oauth_tokens.hpp"
 #include "cli/output.hpp"
 #include "cli/terminal.hpp"
 #include "net/sender.hpp"
@@ -142,6 +143,10 @@ Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& o) {
     std::cerr << "* " << redactor.text(line) << "\n";
   };
   auth::SigV4KeyCache keys;
+  std::unique_ptr<net::Transport> token_transport;
+  std::optional<TokenSource> tokens;
+  std::string bearer;
+  bool refreshed = false;
   auto origin = net::origin_of(request->url);
   if (!origin) return std::unexpected(origin.error());
   net::Signer signer;
@@ -160,6 +165,39 @@ Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& o) {
       return auth::crypto::hex_encode(*bytes);
     };
     signer = make_digest_signer(*digest, store::StateFile::beside(st->path()), dopt);
+  } else if (const auto* oauth = std::get_if<auth::OAuth2Credentials>(&credentials)) {
+    TokenSourceOptions topts;
+    topts.profile = o.auth;
+    topts.now = [&g] { return g.now(); };
+    topts.transport.timeout_seconds = o.timeout;
+    if (o.verbose) topts.transport.trace = wire_trace(redactor);
+    topts.cache_only = o.dry_run;
+    topts.note = [&](const std::string& s) {
+      if (!g.quiet) std::cerr << "hookauth: " << s << "\n";
+    };
+    token_transport = net::make_curl_transport();
+    tokens.emplace(*oauth, store::StateFile::beside(st->path()), *token_transport, topts);
+    // RFC 6750 3.1: a 401 may mean the token was revoked or expired early: one refresh, one retry.
+    auto use = [&redactor, &bearer](const TokenResult& t) {
+      bearer = t.token.access_token;
+      redactor.add_secret(t.token.access_token);
+    };
+    signer.sign = [&tokens, &bearer, use](auth::Request& r) -> Result<void> {
+      if (bearer.empty()) {
+        auto t = tokens->get(false);
+        if (!t) return std::unexpected(t.error());
+        use(*t);
+      }
+      return auth::sign_bearer(bearer, r);
+    };
+    signer.on_challenge = [&tokens, &refreshed, use](const net::Response&) -> Result<bool> {
+      if (refreshed) return false;
+      refreshed = true;
+      auto t = tokens->get(true);
+      if (!t) return std::unexpected(t.error());
+      use(*t);
+      return true;
+    };
   } else {
     const auto* aws = std::get_if<auth::AwsCredentials>(&credentials);
     if (o.presign && !aws) return usage_error("--presign: only an aws-sigv4 authorization presigns URLs");
@@ -195,21 +233,7 @@ Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& o) {
   topt.insecure = o.insecure;
   topt.client_cert = o.cert;
   topt.client_key = o.key;
-  if (o.verbose) {
-    topt.trace = [&](char dir, std::string_view line) {
-      std::string shown;
-      if (dir == '*') {
-        shown = redactor.text(line);
-      } else if (auto colon = line.find(':');
-                 colon != std::string_view::npos && !line.starts_with("HTTP/") && line.find(' ') > colon) {
-        shown = std::string(line.substr(0, colon)) + ": " +
-                redactor.header_value(line.substr(0, colon), util::trim(line.substr(colon + 1)));
-      } else {
-        shown = redactor.url(line);  // the request or status line
-      }
-      std::cerr << dir << ' ' << shown << "\n";
-    };
-  }
+  if (o.verbose) topt.trace = wire_trace(redactor);
   std::mt19937_64 rng(std::random_device{}());
   net::SendEnvironment env;
   env.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <charconv>
+#include <cstdint>
 
 #include <nlohmann/json.hpp>
 
@@ -52,12 +53,63 @@ Result<void> check_no_controls(std::string_view v) {
   return {};
 }
 
+bool is_token_char(char c) {
+  return c > ' ' && c != ':' && c != 0x7f && c != '(' && c != ')' && c != ',' && c != '"';
+}
+
 Result<void> check_header_name(std::string_view v) {
-  for (auto part : util::split(v, ',')) {
-    if (part.empty()) return usage_error("a header name must not be empty");
-    for (char c : part)
-      if (c <= ' ' || c == ':' || c == 0x7f) return usage_error("'" + std::string(part) + "' is not a header name");
-  }
+  if (v.empty()) return usage_error("a header name must not be empty");
+  for (char c : v)
+    if (!is_token_char(c)) return usage_error("'" + util::printable(v) + "' is not a header name");
+  return {};
+}
+
+// "Name: value", as curl's -H takes it.
+Result<void> check_header_line(std::string_view v) {
+  auto colon = v.find(':');
+  if (colon == std::string_view::npos) return usage_error("'" + util::printable(v) + "' is not 'Name: value'");
+  if (auto ok = check_header_name(util::trim(v.substr(0, colon))); !ok) return ok;
+  return check_no_controls(v);
+}
+
+Result<void> check_seconds(std::string_view v) {
+  std::int64_t n = 0;
+  auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc() || ptr != v.data() + v.size() || n < 0 || n > 100LL * 365 * 24 * 3600)
+    return usage_error("'" + util::printable(v) + "' is not a number of seconds");
+  return {};
+}
+
+Result<void> check_http_url(std::string_view v) {
+  std::string lower = util::to_lower(v.substr(0, 8));
+  if (!lower.starts_with("http://") && !lower.starts_with("https://"))
+    return usage_error("'" + util::printable(v) + "' is not an http or https URL");
+  return check_no_controls(v);
+}
+
+// RFC 8252 7.3: a native app's redirect URI is http on a loopback IP literal with a port.
+Result<void> check_redirect_uri(std::string_view v) {
+  std::string_view rest = v;
+  if (!util::starts_with_icase(rest, "http://"))
+    return usage_error("'" + util::printable(v) + "' is not an http://127.0.0.1:PORT/ URL");
+  rest.remove_prefix(7);
+  std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  auto colon = authority.rfind(':');
+  std::string_view host = authority.substr(0, colon);
+  if (host != "127.0.0.1" && host != "localhost" && host != "[::1]")
+    return usage_error("'" + util::printable(v) + "' is not on 127.0.0.1, [::1] or localhost");
+  int port = 0;
+  std::string_view digits = colon == std::string_view::npos ? "" : authority.substr(colon + 1);
+  auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+  if (digits.empty() || ec != std::errc() || ptr != digits.data() + digits.size() || port < 1 || port > 65535)
+    return usage_error("'" + util::printable(v) + "' has no port (1 to 65535) to listen on");
+  return check_no_controls(v);
+}
+
+Result<void> check_oauth2(const Profile& p) {
+  if (p.field("grant") != "authorization-code") return {};
+  for (const char* needed : {"auth-url", "redirect-uri"})
+    if (p.field(needed).empty()) return usage_error("grant authorization-code needs --" + std::string(needed));
   return {};
 }
 
@@ -127,6 +179,72 @@ const std::vector<TypeSpec>& profile_types() {
             check_header_name,
             true},
        }},
+      {"oauth2",
+       "OAuth 2.0",
+       {
+           {"grant",
+            false,
+            true,
+            "",
+            {"client-credentials", "authorization-code"},
+            "the grant: client-credentials or authorization-code"},
+           {"client-id", false, true, "", {}, "the client (consumer) id", false, check_no_controls},
+           {"client-secret", true, false, "", {}, "the client (consumer) secret; none for a public client"},
+           {"token-url", false, true, "", {}, "the access token URL", false, check_http_url},
+           {"auth-url", false, false, "", {}, "the authorization URL (authorization-code)", false, check_http_url},
+           {"redirect-uri",
+            false,
+            false,
+            "",
+            {},
+            "the callback URL, http://127.0.0.1:PORT/PATH (authorization-code)",
+            false,
+            check_redirect_uri},
+           {"scope", false, false, "", {}, "the scopes to ask for, space-separated", false, check_no_controls},
+           {"validity",
+            false,
+            false,
+            "",
+            {},
+            "seconds a token lives when the answer has no expires_in (default: no expiry)",
+            false,
+            check_seconds},
+           {"refresh-url", false, false, "", {}, "the refresh token URL (default: the token URL)", false, check_http_url},
+           {"token-method", false, false, "POST", {"POST", "GET"}, "the token request's method"},
+           {"token-params", false, false, "body", {"body", "url"}, "token request parameters in the body or the URL"},
+           {"token-header",
+            false,
+            false,
+            "",
+            {},
+            "'Name: value' added to token requests (repeatable)",
+            false,
+            check_header_line,
+            true},
+           {"client-auth",
+            false,
+            false,
+            "body",
+            {"body", "basic"},
+            "client credentials in the body or as HTTP Basic"},
+           {"refresh-margin",
+            false,
+            false,
+            "30",
+            {},
+            "seconds before expiry that a token is refreshed",
+            false,
+            check_seconds},
+           {"issuer",
+            false,
+            false,
+            "",
+            {},
+            "the expected iss of the callback (default: the authorization URL's origin)",
+            false,
+            check_http_url},
+       },
+       check_oauth2},
   };
   return types;
 }
@@ -140,6 +258,14 @@ const TypeSpec* find_type(std::string_view name) {
 std::string type_names() {
   std::string out;
   for (const auto& t : profile_types()) out += (out.empty() ? "" : ", ") + std::string(t.name);
+  return out;
+}
+
+std::vector<std::string> Profile::list(std::string_view n) const {
+  std::vector<std::string> out;
+  std::string joined = field(n);
+  if (joined.empty()) return out;
+  for (auto v : util::split(joined, '\n')) out.emplace_back(v);
   return out;
 }
 
@@ -176,7 +302,8 @@ Result<void> validate(const Profile& p) {
     }
     if (f->required && v.empty()) return usage_error(k + ": must not be empty");
     if (f->check && !v.empty())
-      if (auto ok = f->check(v); !ok) return usage_error("--" + k + ": " + ok.error().message);
+      for (auto part : f->list ? util::split(v, '\n') : std::vector<std::string_view>{v})
+        if (auto ok = f->check(part); !ok) return usage_error("--" + k + ": " + ok.error().message);
   }
   for (const auto& [k, v] : p.secrets) {
     const FieldSpec* f = type->field(k);
@@ -187,6 +314,7 @@ Result<void> validate(const Profile& p) {
     bool given = f.secret ? p.secrets.contains(std::string(f.name)) : p.fields.contains(std::string(f.name));
     if (!given) return usage_error("type " + p.type + " needs --" + std::string(f.name));
   }
+  if (type->check) return type->check(p);
   return {};
 }
 
@@ -194,7 +322,14 @@ nlohmann::ordered_json to_json(const Profile& p) {
   nlohmann::ordered_json j = nlohmann::ordered_json::object();
   j["name"] = p.name;
   j["type"] = p.type;
-  for (const auto& [k, v] : p.fields) j[k] = v;
+  const TypeSpec* type = find_type(p.type);
+  for (const auto& [k, v] : p.fields) {
+    const FieldSpec* f = type ? type->field(k) : nullptr;
+    if (f && f->list)
+      j[k] = p.list(k);
+    else
+      j[k] = v;
+  }
   for (const auto& [k, v] : p.secrets) j[k] = to_json(v);
   return j;
 }
@@ -219,6 +354,17 @@ std::expected<Profile, JsonFieldError> profile_from_json(const nlohmann::json& j
       auto ref = secret_from_json(v);
       if (!ref) return std::unexpected(JsonFieldError{k, ref.error().message});
       p.secrets[k] = *ref;
+    } else if (f->list) {
+      if (!v.is_array()) return std::unexpected(JsonFieldError{k, "expected an array of strings"});
+      std::string joined;
+      for (const auto& item : v) {
+        if (!item.is_string()) return std::unexpected(JsonFieldError{k, "expected an array of strings"});
+        const auto& text = item.get_ref<const std::string&>();
+        if (text.empty() || text.find('\n') != std::string::npos)
+          return std::unexpected(JsonFieldError{k, "an item is empty or spans lines"});
+        joined += (joined.empty() ? "" : "\n") + text;
+      }
+      if (!joined.empty()) p.fields[k] = joined;
     } else {
       if (!v.is_string()) return std::unexpected(JsonFieldError{k, "expected a string"});
       p.fields[k] = v.get<std::string>();
@@ -282,10 +428,40 @@ Result<auth::Credentials> to_credentials(const Profile& p) {
     a.service = p.field("service");
     a.unsigned_payload = p.field("payload") == "unsigned";
     a.content_sha256 = p.field("content-sha256") == "true";
-    std::string headers = p.field("sign-header");
-    for (auto h : util::split(headers, ','))
-      if (!h.empty()) a.sign_headers.push_back(util::to_lower(h));
+    for (const auto& h : p.list("sign-header")) a.sign_headers.push_back(util::to_lower(h));
     return a;
+  }
+  if (p.type == "oauth2") {
+    auth::OAuth2Credentials o;
+    if (p.secrets.contains("client-secret")) {
+      auto client_secret = secret(p, "client-secret");
+      if (!client_secret) return std::unexpected(client_secret.error());
+      o.client_secret = std::move(*client_secret);
+    }
+    o.grant = p.field("grant") == "authorization-code" ? auth::OAuth2Grant::authorization_code
+                                                        : auth::OAuth2Grant::client_credentials;
+    o.client_id = p.field("client-id");
+    o.token_url = p.field("token-url");
+    o.auth_url = p.field("auth-url");
+    o.redirect_uri = p.field("redirect-uri");
+    o.scope = p.field("scope");
+    if (auto v = p.field("validity"); !v.empty()) o.validity = std::stoll(v);
+    o.refresh_url = p.field("refresh-url");
+    o.token_method_get = p.field("token-method") == "GET";
+    o.token_params_in_url = p.field("token-params") == "url";
+    for (const auto& line : p.list("token-header")) {
+      auto colon = line.find(':');
+      o.token_headers.emplace_back(std::string(util::trim(std::string_view(line).substr(0, colon))),
+                                   std::string(util::trim(std::string_view(line).substr(colon + 1))));
+    }
+    o.client_auth_basic = p.field("client-auth") == "basic";
+    o.refresh_margin = std::stoll(p.field("refresh-margin"));
+    o.issuer = p.field("issuer");
+    if (o.issuer.empty() && o.auth_url.find("://") != std::string::npos) {
+      auto end = o.auth_url.find('/', o.auth_url.find("://") + 3);
+      o.issuer = o.auth_url.substr(0, end);
+    }
+    return o;
   }
   return usage_error(p.name + ": unknown type '" + p.type + "'");
 }

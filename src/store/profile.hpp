@@ -25,13 +25,17 @@ struct FieldSpec {
   std::string_view help;
   bool flag = false;                                  // a switch (--NAME) stored as "true"
   Result<void> (*check)(std::string_view) = nullptr;  // a value check beyond choices; errors say what is wrong
-  bool list = false;                                  // repeatable: the values joined by commas
+  bool list = false;  // repeatable: a JSON array in the store, the values joined by '\n' in Profile
 };
+
+struct Profile;
 
 struct TypeSpec {
   std::string_view name;
   std::string_view label;
   std::vector<FieldSpec> fields;
+  // Checks between fields (what one field's value requires of another); errors name the field.
+  Result<void> (*check)(const Profile&) = nullptr;
 
   const FieldSpec* field(std::string_view name) const;
 };
@@ -50,6 +54,8 @@ struct Profile {
 
   // A non-secret field, or its default.
   std::string field(std::string_view name) const;
+  // The values of a repeatable field.
+  std::vector<std::string> list(std::string_view name) const;
 };
 
 // Names are letters, digits, '.', '_' and '-', 1 to 64 characters.

@@ -177,3 +177,73 @@ Result<std::optional<std::uint32_t>> reserve_digest_count(const StateFile& state
 }
 
 }  // namespace hookauth::store
+
+namespace hookauth::store {
+
+namespace {
+
+std::int64_t epoch_seconds(util::Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+nlohmann::json to_json(const CachedToken& c) {
+  const auto& t = c.token;
+  nlohmann::json j{{"fingerprint", c.fingerprint},
+                   {"access_token", t.access_token},
+                   {"token_type", t.token_type},
+                   {"expires_at", nullptr},
+                   {"scope", t.scope},
+                   {"refresh_token", t.refresh_token}};
+  if (t.expires_at) j["expires_at"] = epoch_seconds(*t.expires_at);
+  return j;
+}
+
+std::optional<CachedToken> token_from_json(const nlohmann::json& j) {
+  try {
+    CachedToken c;
+    c.fingerprint = j.at("fingerprint").get<std::string>();
+    c.token.access_token = j.at("access_token").get<std::string>();
+    c.token.token_type = j.at("token_type").get<std::string>();
+    if (const auto& e = j.at("expires_at"); !e.is_null())
+      c.token.expires_at = util::Clock::time_point(std::chrono::seconds(e.get<std::int64_t>()));
+    c.token.scope = j.at("scope").get<std::string>();
+    c.token.refresh_token = j.at("refresh_token").get<std::string>();
+    return c;
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;  // an entry from another version: fetch anew
+  }
+}
+
+}  // namespace
+
+Result<std::optional<CachedToken>> load_token(const StateFile& state, const std::string& profile) {
+  auto j = state.read();
+  if (!j) return std::unexpected(j.error());
+  auto tokens = j->find("oauth2");
+  if (tokens == j->end() || !tokens->is_object() || !tokens->contains(profile)) return std::nullopt;
+  return token_from_json((*tokens)[profile]);
+}
+
+Result<void> save_token(const StateFile& state, const std::string& profile, const CachedToken& token) {
+  return state.update([&](nlohmann::json& j) -> Result<void> {
+    auto& tokens = j["oauth2"];
+    if (!tokens.is_object()) tokens = nlohmann::json::object();
+    tokens[profile] = to_json(token);
+    return {};
+  });
+}
+
+Result<void> forget_token(const StateFile& state, const std::string& profile) {
+  std::error_code ec;
+  if (!std::filesystem::exists(state.path(), ec)) return {};
+  return state.update([&](nlohmann::json& j) -> Result<void> {
+    if (auto tokens = j.find("oauth2"); tokens != j.end() && tokens->is_object()) tokens->erase(profile);
+    return {};
+  });
+}
+
+std::filesystem::path token_lock_path(const StateFile& state, const std::string& profile) {
+  return state.path().parent_path() / ("token-" + profile + ".lock");
+}
+
+}  // namespace hookauth::store

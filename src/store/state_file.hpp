@@ -1,5 +1,5 @@
 #pragma once
-// Cached state beside the store (Digest nonce sessions now; tokens later): one JSON object in a
+// Cached state beside the store (Digest nonce sessions, OAuth 2.0 tokens): one JSON object in a
 // 0600 file, changed like the store by a locked read-modify-write and an atomic replace, so
 // processes running at the same time never hand out the same nonce count.
 
@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "auth/digest.hpp"
+#include "auth/oauth2.hpp"
 #include "util/result.hpp"
 
 namespace hookauth::store {
@@ -54,5 +55,21 @@ Result<void> remember_digest_session(const StateFile& state, const std::string& 
 // it would pass ffffffff.
 Result<std::optional<std::uint32_t>> reserve_digest_count(const StateFile& state, const std::string& key,
                                                           const std::string& nonce);
+
+// An OAuth 2.0 token cached for one authorization. The fingerprint names what the token was
+// obtained for (client, URLs, grant, scope): a cached token whose fingerprint differs from the
+// profile's is not used.
+struct CachedToken {
+  std::string fingerprint;
+  auth::OAuth2Token token;
+};
+
+// The cached token of an authorization; nullopt when there is none or it is unreadable.
+Result<std::optional<CachedToken>> load_token(const StateFile& state, const std::string& profile);
+Result<void> save_token(const StateFile& state, const std::string& profile, const CachedToken& token);
+Result<void> forget_token(const StateFile& state, const std::string& profile);
+// The lock file that serialises token requests for one authorization, so processes that need a
+// token at the same time make one request between them.
+std::filesystem::path token_lock_path(const StateFile& state, const std::string& profile);
 
 }  // namespace hookauth::store

@@ -1,0 +1,68 @@
+#pragma once
+// OAuth 2.0 tokens for the commands: the cache in the state file, refresh, a new token, and the
+// authorization code login (a one-callback listener, or a pasted URL).
+
+#include <functional>
+#include <string>
+
+#include "auth/oauth2.hpp"
+#include "auth/redactor.hpp"
+#include "net/transport.hpp"
+#include "store/state_file.hpp"
+#include "util/result.hpp"
+#include "util/time.hpp"
+
+namespace hookauth::cli {
+
+struct LoginOptions {
+  bool open_browser = false;  // --open: hand the URL to xdg-open
+  bool no_listen = false;     // --no-listen: read the redirected URL from stdin
+  int timeout_seconds = 120;  // --login-timeout
+};
+
+struct TokenSourceOptions {
+  std::string profile;
+  std::function<util::Clock::time_point()> now;
+  net::TransportOptions transport;  // timeouts, TLS, and the -v trace of token requests
+  LoginOptions login;
+  bool allow_login = false;  // may start a login when an authorization-code profile has no usable token
+  bool cache_only = false;   // --dry-run: the cached token or an error, never a request
+  std::function<void(const std::string&)> note;  // what is being done, for stderr
+};
+
+// Where a token came from, for --json and -v.
+enum class TokenOrigin { cache, refreshed, fetched, login };
+
+struct TokenResult {
+  auth::OAuth2Token token;
+  TokenOrigin origin = TokenOrigin::cache;
+};
+
+class TokenSource {
+ public:
+  TokenSource(auth::OAuth2Credentials credentials, store::StateFile state, net::Transport& transport,
+              TokenSourceOptions options);
+
+  // A usable token: the cached one while it is fresh; else a refresh, a new client-credentials
+  // token or (when allowed) a login. force skips the cached one unless another process replaced it
+  // meanwhile. Token requests for one authorization are serialised across processes by a lock.
+  Result<TokenResult> get(bool force);
+  // The authorization code flow, whatever is cached; the new token is cached.
+  Result<TokenResult> login();
+
+ private:
+  Result<auth::OAuth2Token> request_token(const auth::TokenGrant& grant, std::string* oauth_error);
+  Result<TokenResult> login_locked();
+  Result<void> save(const auth::OAuth2Token& token);
+
+  auth::OAuth2Credentials credentials_;
+  store::StateFile state_;
+  net::Transport& transport_;
+  TokenSourceOptions options_;
+  std::string fingerprint_;
+};
+
+// What a cached token was obtained for: client, grant, URLs and scope (not the secret).
+std::string token_fingerprint(const auth::OAuth2Credentials& credentials);
+
+}  // namespace hookauth::cli
