@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/context.hpp"
+#include "store/state_file.hpp"
 #include "cli/output.hpp"
 #include "cli/terminal.hpp"
 #include "util/strings.hpp"
@@ -174,6 +175,9 @@ Result<ExitCode> run_remove(const GlobalOptions& g, const std::string& name) {
     return {};
   });
   if (!ok) return std::unexpected(ok.error());
+  // A cached token is a credential: it goes with its authorization.
+  if (auto forgot = store::forget_token(store::StateFile::beside(st->path()), name); !forgot)
+    return std::unexpected(forgot.error());
   if (!g.quiet) std::cerr << "removed authorization '" << name << "'\n";
   return ExitCode::ok;
 }

@@ -11,6 +11,7 @@
 
 #include "auth/crypto.hpp"
 #include "net/listener.hpp"
+#include "net/sender.hpp"
 #include "store/store_file.hpp"
 #include "util/strings.hpp"
 
@@ -128,6 +129,10 @@ Result<void> TokenSource::save(const auth::OAuth2Token& token) {
 
 Result<auth::OAuth2Token> TokenSource::request_token(const auth::TokenGrant& grant, std::string* oauth_error) {
   auth::Request request = auth::token_request(credentials_, grant);
+  net::SendPolicy policy;
+  policy.has_credentials = true;
+  policy.allow_insecure_http = options_.allow_insecure_http;
+  if (auto ok = net::check_transport_security(request.url, policy); !ok) return std::unexpected(ok.error());
   auto response = transport_.perform(request, options_.transport);
   if (!response) return std::unexpected(response.error());
   auto token = auth::parse_token_answer(response->status, response->headers.get("Content-Type").value_or(""),

@@ -22,6 +22,7 @@ struct TokenOptions {
   bool reveal = false;
   bool verbose = false;
   double timeout = 0;
+  bool allow_insecure_http = false;
   LoginOptions login;
 };
 
@@ -78,6 +79,7 @@ Result<ExitCode> run_token(const GlobalOptions& g, const TokenOptions& o, bool l
   if (o.verbose) options.transport.trace = wire_trace(redactor);
   options.login = o.login;
   options.allow_login = true;
+  options.allow_insecure_http = o.allow_insecure_http;
   options.note = [&](const std::string& s) {
     if (!g.quiet) std::cerr << "hookauth: " << s << "\n";
   };
@@ -101,6 +103,8 @@ void add_login_flags(CLI::App* cmd, TokenOptions& o) {
   cmd->add_option("--timeout", o.timeout, "give up on a token request after SECONDS (default: no limit)")
       ->type_name("SECONDS")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--allow-insecure-http", o.allow_insecure_http,
+                "allow token requests over plain http to a host that is not loopback");
   cmd->add_flag("-v,--verbose", o.verbose, "print the token requests and answers on stderr, secrets redacted");
   cmd->add_flag("--json", o.json, "print the token as a JSON object");
   cmd->add_flag("--reveal", o.reveal, "show the refresh token in --json, and secrets in -v");

@@ -21,6 +21,7 @@
 #include "cli/output.hpp"
 #include "cli/terminal.hpp"
 #include "net/listener.hpp"
+#include "net/sender.hpp"
 #include "net/transport.hpp"
 #include "store/secret_ref.hpp"
 #include "util/strings.hpp"
@@ -85,6 +86,12 @@ class BearerChecker {
     if (!url.empty() && !expected_ref.empty()) return usage_error("give --introspect-url or --expect-token, not both");
     if (url.empty() && expected_ref.empty())
       return usage_error("an oauth2 authorization is checked with --introspect-url URL or --expect-token SECRET");
+    if (!url.empty()) {
+      net::SendPolicy policy;
+      policy.has_credentials = true;
+      if (auto ok = net::check_transport_security(url, policy); !ok)
+        return usage_error("--introspect-url: " + ok.error().message);
+    }
     auto checker = std::make_shared<BearerChecker>();
     checker->credentials_ = *oauth;
     checker->url_ = url;

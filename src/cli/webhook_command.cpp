@@ -172,6 +172,7 @@ Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& o) {
     topts.transport.timeout_seconds = o.timeout;
     if (o.verbose) topts.transport.trace = wire_trace(redactor);
     topts.cache_only = o.dry_run;
+    topts.allow_insecure_http = o.allow_insecure_http;
     topts.note = [&](const std::string& s) {
       if (!g.quiet) std::cerr << "hookauth: " << s << "\n";
     };
