@@ -1,8 +1,14 @@
 #include "auth/crypto.hpp"
 
+#include <memory>
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/param_build.h>
 #include <openssl/rand.h>
 
 namespace hookauth::auth::crypto {
@@ -68,6 +74,121 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
        data.size(), out, &len);
   return std::string(reinterpret_cast<const char*>(out), len);
+}
+
+std::string hmac_sha512(std::string_view key, std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha512(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+       data.size(), out, &len);
+  return std::string(reinterpret_cast<const char*>(out), len);
+}
+
+namespace {
+
+const unsigned char* bytes(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
+
+struct Free {
+  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
+  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
+  void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
+  void operator()(OSSL_PARAM_BLD* p) const { OSSL_PARAM_BLD_free(p); }
+  void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); }
+  void operator()(BIGNUM* p) const { BN_free(p); }
+  void operator()(ECDSA_SIG* p) const { ECDSA_SIG_free(p); }
+};
+template <typename T>
+using Owned = std::unique_ptr<T, Free>;
+
+// Verifies with a digest (nullptr for Ed25519, which hashes inside).
+bool digest_verify(EVP_PKEY* key, const EVP_MD* md, std::string_view data, std::string_view signature) {
+  Owned<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
+  if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, key) != 1) return false;
+  return EVP_DigestVerify(ctx.get(), bytes(signature), signature.size(), bytes(data), data.size()) == 1;
+}
+
+// A public key from OSSL_PARAMs (RSA n and e, or an EC group and point).
+Owned<EVP_PKEY> key_from_params(const char* type, OSSL_PARAM* params) {
+  Owned<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
+  EVP_PKEY* key = nullptr;
+  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+      EVP_PKEY_fromdata(ctx.get(), &key, EVP_PKEY_PUBLIC_KEY, params) != 1)
+    return nullptr;
+  return Owned<EVP_PKEY>(key);
+}
+
+}  // namespace
+
+Result<std::string> ed25519_sign(std::string_view seed, std::string_view data) {
+  if (seed.size() != 32) return usage_error("an Ed25519 private key is 32 bytes");
+  Owned<EVP_PKEY> key(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, bytes(seed), seed.size()));
+  Owned<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
+  std::string sig(64, '\0');
+  size_t len = sig.size();
+  if (!key || !ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) != 1 ||
+      EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, bytes(data), data.size()) != 1)
+    return usage_error("Ed25519 signing failed");
+  sig.resize(len);
+  return sig;
+}
+
+Result<std::string> ed25519_public_key(std::string_view seed) {
+  if (seed.size() != 32) return usage_error("an Ed25519 private key is 32 bytes");
+  Owned<EVP_PKEY> key(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, bytes(seed), seed.size()));
+  std::string pub(32, '\0');
+  size_t len = pub.size();
+  if (!key || EVP_PKEY_get_raw_public_key(key.get(), reinterpret_cast<unsigned char*>(pub.data()), &len) != 1)
+    return usage_error("not an Ed25519 private key");
+  return pub;
+}
+
+bool ed25519_verify(std::string_view public_key, std::string_view data, std::string_view signature) {
+  if (public_key.size() != 32 || signature.size() != 64) return false;
+  Owned<EVP_PKEY> key(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, bytes(public_key), public_key.size()));
+  return key && digest_verify(key.get(), nullptr, data, signature);
+}
+
+Result<bool> rs256_verify(std::string_view n, std::string_view e, std::string_view data, std::string_view signature) {
+  Owned<BIGNUM> bn_n(BN_bin2bn(bytes(n), static_cast<int>(n.size()), nullptr));
+  Owned<BIGNUM> bn_e(BN_bin2bn(bytes(e), static_cast<int>(e.size()), nullptr));
+  Owned<OSSL_PARAM_BLD> bld(OSSL_PARAM_BLD_new());
+  if (!bn_n || !bn_e || !bld || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get()) != 1 ||
+      OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get()) != 1)
+    return usage_error("not an RSA key");
+  Owned<OSSL_PARAM> params(OSSL_PARAM_BLD_to_param(bld.get()));
+  auto key = params ? key_from_params("RSA", params.get()) : nullptr;
+  if (!key) return usage_error("not an RSA key");
+  // RFC 7518 3.3: keys of 2048 bits or more.
+  if (EVP_PKEY_get_bits(key.get()) < 2048) return usage_error("an RSA key shorter than 2048 bits");
+  return digest_verify(key.get(), EVP_sha256(), data, signature);
+}
+
+Result<bool> es256_verify(std::string_view x, std::string_view y, std::string_view data, std::string_view signature) {
+  if (x.size() != 32 || y.size() != 32) return usage_error("not a P-256 point");
+  if (signature.size() != 64) return false;
+  std::string point = "\x04" + std::string(x) + std::string(y);
+  Owned<OSSL_PARAM_BLD> bld(OSSL_PARAM_BLD_new());
+  if (!bld || OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) != 1 ||
+      OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) != 1)
+    return usage_error("not a P-256 key");
+  Owned<OSSL_PARAM> params(OSSL_PARAM_BLD_to_param(bld.get()));
+  auto key = params ? key_from_params("EC", params.get()) : nullptr;
+  if (!key) return usage_error("not a P-256 key (the point is not on the curve)");
+  // RFC 7518 3.4: the JWS signature is r||s; OpenSSL wants DER.
+  Owned<ECDSA_SIG> sig(ECDSA_SIG_new());
+  BIGNUM* r = BN_bin2bn(bytes(signature.substr(0, 32)), 32, nullptr);
+  BIGNUM* s = BN_bin2bn(bytes(signature.substr(32)), 32, nullptr);
+  if (!sig || !r || !s || ECDSA_SIG_set0(sig.get(), r, s) != 1) {
+    BN_free(r);
+    BN_free(s);
+    return usage_error("ECDSA signature could not be read");
+  }
+  unsigned char* der = nullptr;
+  int der_len = i2d_ECDSA_SIG(sig.get(), &der);
+  if (der_len <= 0) return usage_error("ECDSA signature could not be encoded");
+  std::string der_sig(reinterpret_cast<char*>(der), static_cast<size_t>(der_len));
+  OPENSSL_free(der);
+  return digest_verify(key.get(), EVP_sha256(), data, der_sig);
 }
 
 bool constant_time_equal(std::string_view a, std::string_view b) {

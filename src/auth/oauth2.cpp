@@ -183,6 +183,20 @@ std::string base64url(std::string_view bytes) {
   return s;
 }
 
+Result<std::string> base64url_decode(std::string_view text) {
+  if (text.size() % 4 == 1) return usage_error("not valid base64url");
+  std::string s(text);
+  for (char& c : s) {
+    if (c == '+' || c == '/' || c == '=') return usage_error("not valid base64url");
+    if (c == '-') c = '+';
+    if (c == '_') c = '/';
+  }
+  while (s.size() % 4 != 0) s.push_back('=');
+  auto out = crypto::base64_decode(s);
+  if (!out) return usage_error("not valid base64url");
+  return out;
+}
+
 Pkce make_pkce(std::string_view random_32_bytes) {
   Pkce p;
   p.verifier = base64url(random_32_bytes);

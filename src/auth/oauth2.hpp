@@ -84,6 +84,8 @@ struct Pkce {
 };
 Pkce make_pkce(std::string_view random_32_bytes);
 std::string base64url(std::string_view bytes);
+// Unpadded base64url (RFC 4648 section 5), as JOSE uses it; errors say it is not base64url.
+Result<std::string> base64url_decode(std::string_view text);
 
 // RFC 6749 4.1.1: the authorization URL with response_type=code, client_id, redirect_uri, scope,
 // state and the PKCE challenge, added to any query the auth URL already has.

@@ -1,0 +1,190 @@
+#include "auth/jwt.hpp"
+
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+#include "auth/crypto.hpp"
+#include "auth/oauth2.hpp"
+#include "util/strings.hpp"
+
+namespace hookauth::auth {
+
+namespace {
+
+std::string member(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// A base64url key part; an error names the member.
+Result<std::string> part(const nlohmann::json& j, const char* key, std::size_t index) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_string())
+    return usage_error("JWKS key " + std::to_string(index) + ": no '" + key + "'");
+  auto raw = base64url_decode(it->get<std::string>());
+  if (!raw || raw->empty()) return usage_error("JWKS key " + std::to_string(index) + ": '" + key + "' is not base64url");
+  return raw;
+}
+
+std::optional<std::int64_t> numeric_date(const nlohmann::json& claims, const char* key, bool* malformed) {
+  auto it = claims.find(key);
+  if (it == claims.end()) return std::nullopt;
+  if (it->is_number_integer()) return it->get<std::int64_t>();
+  if (it->is_number_float() && std::abs(it->get<double>()) < 1e15) return static_cast<std::int64_t>(it->get<double>());
+  *malformed = true;
+  return std::nullopt;
+}
+
+bool key_fits(const Jwk& k, std::string_view alg) {
+  if (!k.alg.empty() && k.alg != alg) return false;
+  if (alg == "RS256") return k.kty == "RSA";
+  if (alg == "ES256") return k.kty == "EC" && k.crv == "P-256";
+  if (alg == "EdDSA") return k.kty == "OKP" && k.crv == "Ed25519";
+  return false;
+}
+
+Result<bool> signature_ok(const Jwk& k, std::string_view alg, std::string_view input, std::string_view sig) {
+  if (alg == "RS256") return crypto::rs256_verify(k.n, k.e, input, sig);
+  if (alg == "ES256") return crypto::es256_verify(k.x, k.y, input, sig);
+  return crypto::ed25519_verify(k.x, input, sig);
+}
+
+}  // namespace
+
+Result<Jwks> parse_jwks(std::string_view json) {
+  auto j = nlohmann::json::parse(json, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return usage_error("the JWKS is not a JSON object");
+  auto keys = j.find("keys");
+  if (keys == j.end() || !keys->is_array()) return usage_error("the JWKS has no 'keys' array");
+  Jwks out;
+  std::size_t index = 0;
+  for (const auto& k : *keys) {
+    ++index;
+    if (!k.is_object()) return usage_error("JWKS key " + std::to_string(index) + ": not an object");
+    if (member(k, "use") == "enc") continue;
+    Jwk key;
+    key.kid = member(k, "kid");
+    key.kty = member(k, "kty");
+    key.alg = member(k, "alg");
+    key.crv = member(k, "crv");
+    if (key.kty == "RSA") {
+      auto n = part(k, "n", index);
+      auto e = part(k, "e", index);
+      if (!n) return std::unexpected(n.error());
+      if (!e) return std::unexpected(e.error());
+      key.n = std::move(*n);
+      key.e = std::move(*e);
+    } else if (key.kty == "EC" || key.kty == "OKP") {
+      auto x = part(k, "x", index);
+      if (!x) return std::unexpected(x.error());
+      key.x = std::move(*x);
+      if (key.kty == "EC") {
+        auto y = part(k, "y", index);
+        if (!y) return std::unexpected(y.error());
+        key.y = std::move(*y);
+      }
+    } else {
+      continue;  // oct and unknown key types never verify a token here
+    }
+    out.keys.push_back(std::move(key));
+  }
+  return out;
+}
+
+JwtVerdict verify_jwt(std::string_view token, const Jwks& jwks, const JwtExpectations& expected) {
+  JwtVerdict v;
+  auto dot1 = token.find('.');
+  auto dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
+  if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos) {
+    v.reason = "the bearer token is not a JWT (three base64url parts)";
+    return v;
+  }
+  auto header_raw = base64url_decode(token.substr(0, dot1));
+  auto payload_raw = base64url_decode(token.substr(dot1 + 1, dot2 - dot1 - 1));
+  auto sig = base64url_decode(token.substr(dot2 + 1));
+  if (!header_raw || !payload_raw || !sig) {
+    v.reason = "a part of the JWT is not base64url";
+    return v;
+  }
+  auto header = nlohmann::json::parse(*header_raw, nullptr, false);
+  auto claims = nlohmann::json::parse(*payload_raw, nullptr, false);
+  if (header.is_discarded() || !header.is_object() || claims.is_discarded() || !claims.is_object()) {
+    v.reason = "the JWT's header or claims are not a JSON object";
+    return v;
+  }
+  v.alg = member(header, "alg");
+  v.kid = member(header, "kid");
+  if (v.alg != "RS256" && v.alg != "ES256" && v.alg != "EdDSA") {
+    v.reason = "the JWT's alg '" + util::printable(v.alg) + "' is not RS256, ES256 or EdDSA";
+    return v;
+  }
+  // RFC 7515 5.2: the signature covers the encoded header and payload as they were sent.
+  std::string_view input = token.substr(0, dot2);
+  bool candidate = false, verified = false;
+  for (const auto& key : jwks.keys) {
+    if ((!v.kid.empty() && key.kid != v.kid) || !key_fits(key, v.alg)) continue;
+    candidate = true;
+    auto ok = signature_ok(key, v.alg, input, *sig);
+    if (!ok) {
+      v.reason = "the JWKS key '" + util::printable(key.kid) + "' cannot be used: " + ok.error().message;
+      return v;
+    }
+    if (*ok) {
+      verified = true;
+      break;
+    }
+  }
+  if (!candidate) {
+    v.unknown_kid = true;
+    v.reason = v.kid.empty() ? "the JWKS has no " + v.alg + " key"
+                             : "the JWKS has no " + v.alg + " key with kid '" + util::printable(v.kid) + "'";
+    return v;
+  }
+  if (!verified) {
+    v.reason = "the JWT's signature does not verify: its header or claims were changed, or another key signed it";
+    return v;
+  }
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(expected.now.time_since_epoch()).count();
+  auto leeway = expected.leeway.count();
+  bool malformed = false;
+  v.exp = numeric_date(claims, "exp", &malformed);
+  auto nbf = numeric_date(claims, "nbf", &malformed);
+  v.subject = member(claims, "sub");
+  if (malformed) {
+    v.reason = "the JWT's exp or nbf is not a number";
+    return v;
+  }
+  if (!v.exp) {
+    v.reason = "the JWT has no exp";
+    return v;
+  }
+  if (now >= *v.exp + leeway) {
+    v.reason = "the JWT expired " + std::to_string(now - *v.exp) + " s ago (leeway " + std::to_string(leeway) + " s)";
+    return v;
+  }
+  if (nbf && now + leeway < *nbf) {
+    v.reason = "the JWT is not valid for another " + std::to_string(*nbf - now) + " s (nbf, leeway " +
+               std::to_string(leeway) + " s)";
+    return v;
+  }
+  std::string iss = member(claims, "iss");
+  if (iss != expected.issuer) {
+    v.reason = "the JWT's iss '" + util::printable(iss) + "' is not '" + expected.issuer + "'";
+    return v;
+  }
+  bool audience_ok = false;
+  if (auto aud = claims.find("aud"); aud != claims.end()) {
+    if (aud->is_string()) audience_ok = aud->get<std::string>() == expected.audience;
+    if (aud->is_array())
+      for (const auto& a : *aud) audience_ok |= a.is_string() && a.get<std::string>() == expected.audience;
+  }
+  if (!audience_ok) {
+    v.reason = "the JWT's aud does not include '" + expected.audience + "'";
+    return v;
+  }
+  v.valid = true;
+  return v;
+}
+
+}  // namespace hookauth::auth
