@@ -35,18 +35,16 @@ Verdict refuse_bearer(std::string reason, bool presented) {
 Verdict verify_bearer(const Request& request, const VerifyContext& context) {
   auto token = bearer_of(request);
   if (!token) return refuse_bearer(token.error(), false);
-  if (!context.bearer || (context.bearer->expected.empty() && !context.bearer->introspect))
-    return refuse_bearer("no way to check a bearer token: give --introspect-url or --expect-token", true);
+  if (!context.bearer || (context.bearer->expected.empty() && !context.bearer->check))
+    return refuse_bearer("no way to check a bearer token: give --introspect-url, --jwks-url, --jwks or --expect-token",
+                         true);
   if (!context.bearer->expected.empty()) {
     if (!crypto::constant_time_equal(*token, context.bearer->expected))
       return refuse_bearer("the bearer token is not the expected one", true);
     return {true, "", {}};
   }
-  auto answer = context.bearer->introspect(*token);
-  if (!answer) return refuse_bearer("introspection failed: " + answer.error().message, true);
-  if (!answer->active) return refuse_bearer("the authorization server says the token is not active", true);
-  auto now = std::chrono::duration_cast<std::chrono::seconds>(context.now.time_since_epoch()).count();
-  if (answer->exp && *answer->exp <= now) return refuse_bearer("the token expired", true);
+  auto answer = context.bearer->check(*token);
+  if (!answer.valid) return refuse_bearer(std::move(answer.reason), true);
   return {true, "", {}};
 }
 

@@ -88,11 +88,16 @@ struct SignContext {
   std::string bearer_token;
 };
 
-// How a receiver checks a bearer token: against the one expected token, or by asking the
-// authorization server (RFC 7662), which the caller does and may cache.
+// How a receiver checks a bearer token: against the one expected token (in constant time), or
+// with a check the caller supplies (RFC 7662 introspection, a JWT against a key set), which may
+// use the network and cache.
+struct BearerAnswer {
+  bool valid = false;
+  std::string reason;
+};
 struct BearerCheck {
   std::string expected;
-  std::function<Result<Introspection>(const std::string& token)> introspect;
+  std::function<BearerAnswer(const std::string& token)> check;
 };
 
 // A receiver's Digest state: the key its nonces are made with, how long they live, and the

@@ -54,7 +54,7 @@ int run(int argc, char** argv) {
   app.add_option("--at", global.at, "sign and verify as if it were TIME (20150830T123600Z or RFC 3339)")
       ->type_name("TIME")
       ->check([](const std::string& v) {
-        return util::parse_time(v) ? std::string() : "--at: '" + v + "' is neither 20150830T123600Z nor RFC 3339";
+        return util::parse_time(v) ? std::string() : "'" + v + "' is neither 20150830T123600Z nor RFC 3339";
       });
   Action action;
   setup_auth_commands(app, global, action);

@@ -98,6 +98,7 @@ std::string summary(const store::Profile& p) {
   if (p.type == "api-key") return p.field("key") + " in " + p.field("in");
   if (p.type == "aws-sigv4") return p.field("access-key") + ", " + p.field("region") + "/" + p.field("service");
   if (p.type == "oauth2") return p.field("grant") + ", client " + p.field("client-id") + ", " + p.field("token-url");
+  if (p.type == "signature") return p.field("scheme");
   if (p.type == "digest") {
     std::string algorithm = p.field("algorithm").empty() ? "as offered" : p.field("algorithm");
     return "user " + p.field("username") + ", " + algorithm + (p.field("nonce").empty() ? "" : ", shared nonce");
@@ -136,8 +137,10 @@ Result<ExitCode> run_show(const GlobalOptions& g, const ShowOptions& o) {
   const store::TypeSpec* type = store::find_type(p->type);
   std::vector<std::pair<std::string, std::string>> fields;
   nlohmann::ordered_json out{{"name", p->name}, {"type", p->type}};
+  bool signed_payload = p->type == "signature" || p->fields.contains("signature");
   for (const auto& f : type->fields) {
     std::string n(f.name);
+    if (!signed_payload && store::is_signature_option(n)) continue;
     if (f.secret) {
       if (auto it = p->secrets.find(n); it != p->secrets.end()) {
         fields.emplace_back(n, store::display(it->second, o.reveal));

@@ -52,6 +52,15 @@ std::string format_request(const auth::Request& request, const std::string& host
   return out;
 }
 
+void print_signature_steps(const auth::SignatureCredentials& credentials, const auth::SignatureSteps& steps) {
+  constexpr std::size_t shown = 300;
+  std::string content = util::printable(std::string_view(steps.content).substr(0, shown));
+  if (steps.content.size() > shown) content += "... (" + std::to_string(steps.content.size()) + " bytes)";
+  std::cerr << "* signature: " << auth::scheme_name(credentials.scheme) << "\n";
+  std::cerr << "* signed content: " << content << "\n";
+  for (const auto& s : steps.signatures) std::cerr << "* signature value: " << s << "\n";
+}
+
 std::function<void(char, std::string_view)> wire_trace(const auth::Redactor& redactor) {
   return [&redactor](char dir, std::string_view line) {
     std::string shown;

@@ -10,6 +10,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "auth/http_message.hpp"
+#include "auth/payload_signature.hpp"
 #include "auth/redactor.hpp"
 #include "auth/sigv4.hpp"
 
@@ -28,6 +29,10 @@ void print_sigv4_steps(const auth::SigV4Steps& steps, const auth::Redactor& reda
 // The request exactly as it would go on the wire (origin-form target, Host first, Content-Length
 // when there is a body), with secrets replaced by the redactor.
 std::string format_request(const auth::Request& request, const std::string& host, const auth::Redactor& redactor);
+
+// -v's lines for a payload signature on stderr: the scheme, the exact content signed (its first
+// 300 bytes, control characters escaped) and each signature made or checked.
+void print_signature_steps(const auth::SignatureCredentials& credentials, const auth::SignatureSteps& steps);
 
 // A transport trace for -v: each header line on stderr after its direction ('>' sent, '<'
 // received, '*' a note), secret header values and query parameters replaced. The redactor must

@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include <atomic>
+#include <charconv>
 #include <csignal>
 #include <fstream>
 #include <map>
@@ -23,7 +24,8 @@
 #include "net/listener.hpp"
 #include "net/sender.hpp"
 #include "net/transport.hpp"
-#include "store/secret_ref.hpp"
+#include "cli/bearer_checker.hpp"
+#include "store/state_file.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
 
@@ -31,122 +33,110 @@ namespace hookauth::cli {
 
 namespace {
 
-struct CheckOptions {
+// What verify and verify serve share.
+struct ReceiverOptions {
   std::string auth;
-  std::string introspect_url;
-  std::string expect_token;
+  BearerOptions bearer;
+  std::string tolerance;  // seconds, or "none"; empty: 300
+  int max_skew = 300;
+  bool verbose = false;
+};
+
+struct CheckOptions {
+  ReceiverOptions receiver;
   std::string request = "-";
   bool json = false;
-  bool verbose = false;
-  int max_skew = 300;
 };
 
 struct ServeOptions {
-  std::string auth;
-  std::string introspect_url;
-  std::string expect_token;
+  ReceiverOptions receiver;
   std::string listen = "127.0.0.1:8080";
   std::string log;
   std::size_t count = 0;
   int nonce_lifetime = 300;
-  int max_skew = 300;
-  bool verbose = false;
 };
 
-struct Loaded {
+// An authorization made ready to check requests: its credentials, its payload signature, how
+// bearer tokens are checked, and the redactor for everything printed about them.
+struct Receiver {
   std::string type;
   auth::Credentials credentials;
+  std::optional<auth::SignatureCredentials> signature;
+  std::shared_ptr<BearerChecker> bearer;
+  std::optional<std::chrono::seconds> tolerance;
+  std::chrono::seconds max_skew{300};
+  bool verbose = false;
+  auth::Redactor redactor;
 };
 
-Result<Loaded> load_credentials(const GlobalOptions& g, const std::string& name) {
-  if (name.empty()) return usage_error("--auth is required: the authorization to check against");
+Result<Receiver> load_receiver(const GlobalOptions& g, const ReceiverOptions& o) {
+  if (o.auth.empty()) return usage_error("--auth is required: the authorization to check against");
   auto st = open_store(g);
   if (!st) return std::unexpected(st.error());
-  auto profile = load_profile(*st, name);
+  auto profile = load_profile(*st, o.auth);
   if (!profile) return std::unexpected(profile.error());
+  Receiver r;
+  r.type = profile->type;
   auto c = store::to_credentials(*profile);
   if (!c) return std::unexpected(c.error());
-  return Loaded{profile->type, std::move(*c)};
+  r.credentials = std::move(*c);
+  auto sig = store::to_signature(*profile);
+  if (!sig) return std::unexpected(sig.error());
+  r.signature = std::move(*sig);
+  auto bearer = BearerChecker::make(r.credentials, o.bearer, [&g] { return g.now(); });
+  if (!bearer) return std::unexpected(bearer.error());
+  r.bearer = std::move(*bearer);
+  if (o.tolerance != "none") {
+    std::int64_t seconds = 300;
+    if (!o.tolerance.empty()) {
+      auto [ptr, ec] = std::from_chars(o.tolerance.data(), o.tolerance.data() + o.tolerance.size(), seconds);
+      if (ec != std::errc() || ptr != o.tolerance.data() + o.tolerance.size() || seconds < 0 || seconds > 31'536'000)
+        return usage_error("--tolerance '" + o.tolerance + "': a number of seconds, or none");
+    }
+    r.tolerance = std::chrono::seconds(seconds);
+  } else if (!r.signature) {
+    return usage_error("--tolerance: the authorization has no payload signature");
+  }
+  r.max_skew = std::chrono::seconds(o.max_skew);
+  r.verbose = o.verbose;
+  r.redactor = auth::redactor_for(r.credentials);
+  if (r.signature)
+    for (const auto& secret : r.signature->secrets) r.redactor.add_secret(secret);
+  return r;
 }
 
-// How an oauth2 profile checks bearer tokens: an expected token (a secret reference), or RFC 7662
-// introspection with the profile's client credentials. Active answers are kept until their exp,
-// so a busy receiver asks once per token. Thread-safe: `verify serve` answers in parallel.
-class BearerChecker {
- public:
-  static Result<std::shared_ptr<BearerChecker>> make(const auth::Credentials& credentials, const std::string& url,
-                                                     const std::string& expected_ref,
-                                                     std::function<util::Clock::time_point()> now) {
-    const auto* oauth = std::get_if<auth::OAuth2Credentials>(&credentials);
-    if (!oauth) {
-      if (!url.empty() || !expected_ref.empty())
-        return usage_error("--introspect-url and --expect-token apply to an oauth2 authorization");
-      return std::shared_ptr<BearerChecker>();
-    }
-    if (!url.empty() && !expected_ref.empty()) return usage_error("give --introspect-url or --expect-token, not both");
-    if (url.empty() && expected_ref.empty())
-      return usage_error("an oauth2 authorization is checked with --introspect-url URL or --expect-token SECRET");
-    if (!url.empty()) {
-      net::SendPolicy policy;
-      policy.has_credentials = true;
-      if (auto ok = net::check_transport_security(url, policy); !ok)
-        return usage_error("--introspect-url: " + ok.error().message);
-    }
-    auto checker = std::make_shared<BearerChecker>();
-    checker->credentials_ = *oauth;
-    checker->url_ = url;
-    checker->now_ = std::move(now);
-    if (!expected_ref.empty()) {
-      if (expected_ref == "-") return usage_error("--expect-token: give env:NAME or file:PATH (stdin is the request)");
-      auto ref = store::parse_secret_argument("--expect-token", expected_ref);
-      if (!ref) return std::unexpected(ref.error());
-      auto value = store::resolve("--expect-token", *ref);
-      if (!value) return std::unexpected(value.error());
-      if (value->empty()) return usage_error("--expect-token: the token is empty");
-      checker->check_.expected = std::move(*value);
-    } else {
-      checker->check_.introspect = [raw = checker.get()](const std::string& token) { return raw->introspect(token); };
-    }
-    return checker;
+// The authorization's check, then the payload signature's: both must pass. -v lines go to
+// stderr under print_mutex (serve answers in parallel).
+auth::Verdict check_request(const Receiver& r, const auth::Request& request, util::Clock::time_point now,
+                            auth::DigestNonceBook* nonces, auth::ReplayBook* replays, std::mutex* print_mutex) {
+  auth::VerifyContext context;
+  context.now = now;
+  context.digest_nonces = nonces;
+  context.max_skew = r.max_skew;
+  if (r.bearer) context.bearer = &r.bearer->check();
+  auth::SigV4Steps steps;
+  context.sigv4_steps = &steps;
+  auth::Verdict v = auth::verify(r.credentials, request, context);
+  auth::SignatureSteps signature_steps;
+  if (v.valid && r.signature) {
+    auth::PayloadCheck check{now, r.tolerance, replays, &signature_steps};
+    auto pv = auth::verify_payload(*r.signature, request, check);
+    if (!pv.valid) v = {false, "payload signature: " + pv.reason, {}};
   }
-
-  const auth::BearerCheck& check() const { return check_; }
-  // The expected token, to redact from what is printed.
-  const std::string& expected() const { return check_.expected; }
-
- private:
-  Result<auth::Introspection> introspect(const std::string& token) {
-    std::string key = auth::crypto::sha256(token);
-    auto now_s = std::chrono::duration_cast<std::chrono::seconds>(now_().time_since_epoch()).count();
-    {
-      std::lock_guard lock(mutex_);
-      if (auto it = cache_.find(key); it != cache_.end()) {
-        if (it->second.exp && *it->second.exp > now_s) return it->second;
-        cache_.erase(it);
-      }
-    }
-    auto transport = net::make_curl_transport();
-    auto response = transport->perform(auth::introspection_request(credentials_, url_, token), {});
-    if (!response) return std::unexpected(response.error());
-    auto answer = auth::parse_introspection(response->status, response->body);
-    if (answer && answer->active && answer->exp) {
-      std::lock_guard lock(mutex_);
-      cache_[key] = *answer;
-    }
-    return answer;
+  if (r.verbose) {
+    std::unique_lock<std::mutex> lock;
+    if (print_mutex) lock = std::unique_lock(*print_mutex);
+    if (nonces) std::cerr << "* " << request.method << " " << r.redactor.url(request.url) << "\n";
+    if (!steps.canonical_request.empty()) print_sigv4_steps(steps, r.redactor);
+    if (!signature_steps.content.empty()) print_signature_steps(*r.signature, signature_steps);
   }
-
-  auth::OAuth2Credentials credentials_;
-  std::string url_;
-  std::function<util::Clock::time_point()> now_;
-  auth::BearerCheck check_;
-  std::mutex mutex_;
-  std::map<std::string, auth::Introspection> cache_;
-};
+  v.reason = r.redactor.text(v.reason);
+  return v;
+}
 
 Result<ExitCode> run_check(const GlobalOptions& g, const CheckOptions& o) {
-  auto loaded = load_credentials(g, o.auth);
-  if (!loaded) return std::unexpected(loaded.error());
+  auto receiver = load_receiver(g, o.receiver);
+  if (!receiver) return std::unexpected(receiver.error());
   std::string raw;
   if (o.request == "-") {
     if (stdin_is_terminal())
@@ -161,19 +151,9 @@ Result<ExitCode> run_check(const GlobalOptions& g, const CheckOptions& o) {
   }
   auto request = auth::parse_raw_request(raw);
   if (!request) return std::unexpected(request.error());
-  auto bearer = BearerChecker::make(loaded->credentials, o.introspect_url, o.expect_token, [&g] { return g.now(); });
-  if (!bearer) return std::unexpected(bearer.error());
-  auth::VerifyContext context;
-  context.now = g.now();
-  if (*bearer) context.bearer = &(*bearer)->check();
-  context.max_skew = std::chrono::seconds(o.max_skew);
-  auth::SigV4Steps steps;
-  context.sigv4_steps = &steps;
-  auth::Verdict v = auth::verify(loaded->credentials, *request, context);
-  if (o.verbose && !steps.canonical_request.empty()) print_sigv4_steps(steps, auth::redactor_for(loaded->credentials));
-  v.reason = auth::redactor_for(loaded->credentials).text(v.reason);
+  auth::Verdict v = check_request(*receiver, *request, g.now(), nullptr, nullptr, nullptr);
   if (o.json) {
-    nlohmann::ordered_json out{{"valid", v.valid}, {"auth", o.auth}, {"type", loaded->type}};
+    nlohmann::ordered_json out{{"valid", v.valid}, {"auth", o.receiver.auth}, {"type", receiver->type}};
     out["reason"] = v.valid ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(v.reason);
     print_json(std::cout, out);
   } else {
@@ -238,12 +218,10 @@ class SignalWatcher {
 };
 
 Result<ExitCode> run_serve(const GlobalOptions& g, const ServeOptions& o) {
-  auto loaded = load_credentials(g, o.auth);
-  if (!loaded) return std::unexpected(loaded.error());
   auto where = parse_listen(o.listen);
   if (!where) return std::unexpected(where.error());
-  auto bearer = BearerChecker::make(loaded->credentials, o.introspect_url, o.expect_token, [&g] { return g.now(); });
-  if (!bearer) return std::unexpected(bearer.error());
+  auto receiver = load_receiver(g, o.receiver);
+  if (!receiver) return std::unexpected(receiver.error());
   std::ofstream log_file;
   if (!o.log.empty()) {
     log_file.open(o.log, std::ios::app);
@@ -257,26 +235,15 @@ Result<ExitCode> run_serve(const GlobalOptions& g, const ServeOptions& o) {
   std::string host = where->first.find(':') != std::string::npos ? "[" + where->first + "]" : where->first;
   std::cerr << "listening on http://" << host << ":" << (*listener)->port() << std::endl;
 
-  auth::Redactor redactor = auth::redactor_for(loaded->credentials);
+  const auth::Redactor& redactor = receiver->redactor;
   // Digest nonces are an HMAC under a key that lives as long as this process.
   auto key = auth::crypto::random_bytes(32);
   if (!key) return std::unexpected(key.error());
   auth::DigestNonceBook nonces(*key, std::chrono::seconds(o.nonce_lifetime));
+  auth::ReplayBook replays;
   std::mutex log_mutex;
   auto handler = [&](const auth::Request& request, const std::string& peer) {
-    auth::VerifyContext context;
-    context.now = g.now();
-    context.digest_nonces = &nonces;
-    if (*bearer) context.bearer = &(*bearer)->check();
-    context.max_skew = std::chrono::seconds(o.max_skew);
-    auth::SigV4Steps steps;
-    context.sigv4_steps = &steps;
-    auth::Verdict v = auth::verify(loaded->credentials, request, context);
-    if (o.verbose && !steps.canonical_request.empty()) {
-      std::lock_guard lock(log_mutex);
-      std::cerr << "* " << request.method << " " << redactor.url(request.url) << "\n";
-      print_sigv4_steps(steps, redactor);
-    }
+    auth::Verdict v = check_request(*receiver, request, g.now(), &nonces, &replays, &log_mutex);
     net::Reply reply;
     reply.status = v.valid ? 200 : 401;
     reply.body = v.valid ? "valid\n" : "invalid: " + redactor.text(v.reason) + "\n";
@@ -300,41 +267,70 @@ Result<ExitCode> run_serve(const GlobalOptions& g, const ServeOptions& o) {
 
 }  // namespace
 
+namespace {
+
+// The options verify and verify serve share, on either command.
+void add_receiver_options(CLI::App* cmd, ReceiverOptions& o) {
+  cmd->add_option("--auth", o.auth, "the authorization to check against")->type_name("NAME");
+  cmd->add_flag("-v,--verbose", o.verbose,
+                "print the verifier's canonical request (aws-sigv4) and signed content (payload signatures)");
+  cmd->add_option("--max-skew", o.max_skew, "aws-sigv4: seconds X-Amz-Date may be off (default 300, at most 900)")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(0, 900));
+  cmd->add_option("--tolerance", o.tolerance,
+                  "payload signatures: seconds a timestamp may be off (default 300), or none for an old capture")
+      ->type_name("SECONDS|none");
+  cmd->add_option("--introspect-url", o.bearer.introspect_url, "oauth2: check bearer tokens by RFC 7662 introspection")
+      ->type_name("URL");
+  cmd->add_option("--expect-token", o.bearer.expect_token, "oauth2: the one valid bearer token (a secret reference)")
+      ->type_name("SECRET");
+  cmd->add_option("--jwks-url", o.bearer.jwks_url, "oauth2: check JWT bearer tokens against the key set at URL")
+      ->type_name("URL");
+  cmd->add_option("--jwks", o.bearer.jwks_file, "oauth2: check JWT bearer tokens against the key set in FILE")
+      ->type_name("FILE");
+  cmd->add_option("--issuer", o.bearer.issuer, "JWT: the iss tokens must carry (default: the profile's --issuer)")
+      ->type_name("ISS");
+  cmd->add_option("--audience", o.bearer.audience, "JWT: the aud tokens must be for")->type_name("AUD");
+  cmd->add_option("--leeway", o.bearer.leeway, "JWT: seconds of clock skew allowed on exp and nbf (default 60)")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(0, 3600));
+}
+
+// verify's options given before `serve` count for serve when serve did not set them itself.
+void inherit(ReceiverOptions& child, const ReceiverOptions& parent) {
+  auto take = [](std::string& mine, const std::string& theirs) {
+    if (mine.empty()) mine = theirs;
+  };
+  take(child.auth, parent.auth);
+  take(child.tolerance, parent.tolerance);
+  take(child.bearer.introspect_url, parent.bearer.introspect_url);
+  take(child.bearer.expect_token, parent.bearer.expect_token);
+  take(child.bearer.jwks_url, parent.bearer.jwks_url);
+  take(child.bearer.jwks_file, parent.bearer.jwks_file);
+  take(child.bearer.issuer, parent.bearer.issuer);
+  take(child.bearer.audience, parent.bearer.audience);
+  child.verbose |= parent.verbose;
+}
+
+}  // namespace
+
 void setup_verify_commands(CLI::App& app, const GlobalOptions& global, Action& action) {
   auto check = std::make_shared<CheckOptions>();
   auto* verify = app.add_subcommand("verify", "check that a received request carries valid authorization");
   verify->require_subcommand(0, 1);
-  verify->add_option("--auth", check->auth, "the authorization to check against")->type_name("NAME");
+  add_receiver_options(verify, check->receiver);
   verify->add_option("--request", check->request, "a captured raw HTTP/1.1 request (default: - for stdin)")
       ->type_name("FILE|-");
   verify->add_flag("--json", check->json, "print a JSON object");
-  verify->add_option("--introspect-url", check->introspect_url, "oauth2: check bearer tokens by RFC 7662 introspection")
-      ->type_name("URL");
-  verify->add_option("--expect-token", check->expect_token, "oauth2: the one valid bearer token (a secret reference)")
-      ->type_name("SECRET");
-  verify->add_flag("-v,--verbose", check->verbose,
-                   "aws-sigv4: print the verifier's canonical request and string to sign");
-  verify
-      ->add_option("--max-skew", check->max_skew, "aws-sigv4: seconds X-Amz-Date may be off (default 300, at most 900)")
-      ->type_name("SECONDS")
-      ->check(CLI::Range(0, 900));
 
   auto serve = std::make_shared<ServeOptions>();
   auto* srv = verify->add_subcommand("serve", "answer every request with 200 when valid, 401 when not");
-  srv->add_option("--auth", serve->auth, "the authorization to check against")->type_name("NAME");
+  add_receiver_options(srv, serve->receiver);
   srv->add_option("--listen", serve->listen, "the address to listen on; port 0 picks a free one")
       ->type_name("HOST:PORT")
       ->capture_default_str();
   srv->add_option("--log", serve->log, "append the JSON log lines to FILE instead of stdout")->type_name("FILE");
   srv->add_option("--count", serve->count, "exit after answering N requests")->type_name("N");
-  srv->add_option("--introspect-url", serve->introspect_url, "oauth2: check bearer tokens by RFC 7662 introspection")
-      ->type_name("URL");
-  srv->add_option("--expect-token", serve->expect_token, "oauth2: the one valid bearer token (a secret reference)")
-      ->type_name("SECRET");
-  srv->add_flag("-v,--verbose", serve->verbose, "aws-sigv4: print the verifier's canonical request and string to sign");
-  srv->add_option("--max-skew", serve->max_skew, "aws-sigv4: seconds X-Amz-Date may be off (default 300, at most 900)")
-      ->type_name("SECONDS")
-      ->check(CLI::Range(0, 900));
   srv->add_option("--nonce-lifetime", serve->nonce_lifetime,
                   "Digest: seconds a nonce is accepted before a stale=true challenge (default 300)")
       ->type_name("SECONDS")
@@ -342,9 +338,7 @@ void setup_verify_commands(CLI::App& app, const GlobalOptions& global, Action& a
 
   verify->callback([&global, &action, check, serve, srv] {
     if (srv->parsed()) {
-      if (serve->auth.empty()) serve->auth = check->auth;
-      if (serve->introspect_url.empty()) serve->introspect_url = check->introspect_url;
-      if (serve->expect_token.empty()) serve->expect_token = check->expect_token;
+      inherit(serve->receiver, check->receiver);
       action = [&global, serve] { return run_serve(global, *serve); };
     } else {
       action = [&global, check] { return run_check(global, *check); };

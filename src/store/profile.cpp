@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "auth/digest.hpp"
+#include "auth/payload_signature.hpp"
 #include "util/strings.hpp"
 
 namespace hookauth::store {
@@ -115,25 +116,83 @@ Result<void> check_oauth2(const Profile& p) {
 
 }  // namespace
 
+namespace {
+
+const std::vector<std::string_view> scheme_choices = {"standard-webhooks", "github", "stripe", "hmac"};
+
+// The options of the generic hmac scheme, shared by the signature type and stacked signatures.
+std::vector<FieldSpec> hmac_fields() {
+  return {
+      {"signature-header", false, false, "X-Signature", {}, "hmac: the signature's header", false, check_header_name},
+      {"signature-algorithm", false, false, "sha256", {"sha256", "sha512"}, "hmac: the HMAC hash"},
+      {"signature-encoding", false, false, "hex", {"hex", "base64"}, "hmac: how the MAC is written"},
+      {"signature-prefix", false, false, "", {}, "hmac: text before the MAC, e.g. sha256=", false, check_no_controls},
+      {"signed-content",
+       false,
+       false,
+       "{body}",
+       {},
+       "hmac: what is signed, a template over {timestamp}, {id} and {body}",
+       false,
+       check_no_controls},
+      {"timestamp-header",
+       false,
+       false,
+       "X-Webhook-Timestamp",
+       {},
+       "hmac: the header that carries {timestamp}",
+       false,
+       check_header_name},
+      {"id-header", false, false, "X-Webhook-Id", {}, "hmac: the header that carries {id}", false, check_header_name},
+  };
+}
+
+// A type's own fields, then a payload signature that can be stacked on it.
+std::vector<FieldSpec> with_signature(std::vector<FieldSpec> fields) {
+  fields.push_back({"signature", false, false, "", scheme_choices, "also sign the payload with this scheme"});
+  fields.push_back(
+      {"signature-secret", true, false, "", {}, "the payload signature's secret (several: space-separated)"});
+  for (auto& f : hmac_fields()) fields.push_back(std::move(f));
+  return fields;
+}
+
+std::vector<FieldSpec> signature_type_fields() {
+  std::vector<FieldSpec> fields = {
+      {"scheme", false, true, "", scheme_choices, "the payload signature scheme"},
+      {"secret", true, true, "", {}, "the signing secret (several, space-separated, for rotation)"},
+  };
+  for (auto& f : hmac_fields()) fields.push_back(std::move(f));
+  return fields;
+}
+
+}  // namespace
+
+bool is_signature_option(std::string_view field) {
+  if (field == "signature" || field == "signature-secret") return true;
+  for (const auto& f : hmac_fields())
+    if (f.name == field) return true;
+  return false;
+}
+
 const std::vector<TypeSpec>& profile_types() {
   static const std::vector<TypeSpec> types = {
-      {"none", "No Auth", {}},
+      {"none", "No Auth", with_signature({})},
       {"basic",
        "Basic",
-       {
+       with_signature({
            {"username", false, true, "", {}, "the user-id (RFC 7617; no ':')", false, check_no_controls},
            {"password", true, true, "", {}, "the password"},
-       }},
+       })},
       {"api-key",
        "API Key",
-       {
+       with_signature({
            {"key", false, true, "", {}, "the header or query parameter name", false, check_no_controls},
            {"value", true, true, "", {}, "the key itself"},
            {"in", false, false, "header", {"header", "query"}, "where the key goes"},
-       }},
+       })},
       {"digest",
        "Digest",
-       {
+       with_signature({
            {"username", false, true, "", {}, "the user-id (RFC 7617; no ':')", false, check_no_controls},
            {"password", true, true, "", {}, "the password"},
            {"realm", false, false, "", {}, "the realm (shared in advance, or the receiver's)"},
@@ -158,10 +217,10 @@ const std::vector<TypeSpec>& profile_types() {
            {"cnonce", false, false, "", {}, "a fixed client nonce (reproducible output)"},
            {"opaque", false, false, "", {}, "the opaque value shared with the nonce"},
            {"userhash", false, false, "false", {"true", "false"}, "send the username hashed (RFC 7616 3.4.4)", true},
-       }},
+       })},
       {"aws-sigv4",
        "AWS Signature",
-       {
+       with_signature({
            {"access-key", false, true, "", {}, "the access key id"},
            {"secret-key", true, true, "", {}, "the secret access key"},
            {"session-token", true, false, "", {}, "a session token, sent as X-Amz-Security-Token and signed"},
@@ -178,10 +237,10 @@ const std::vector<TypeSpec>& profile_types() {
             false,
             check_header_name,
             true},
-       }},
+       })},
       {"oauth2",
        "OAuth 2.0",
-       {
+       with_signature({
            {"grant",
             false,
             true,
@@ -243,8 +302,9 @@ const std::vector<TypeSpec>& profile_types() {
             "the expected iss of the callback (default: the authorization URL's origin)",
             false,
             check_http_url},
-       },
+       }),
        check_oauth2},
+      {"signature", "Payload signature", signature_type_fields()},
   };
   return types;
 }
@@ -314,6 +374,9 @@ Result<void> validate(const Profile& p) {
     bool given = f.secret ? p.secrets.contains(std::string(f.name)) : p.fields.contains(std::string(f.name));
     if (!given) return usage_error("type " + p.type + " needs --" + std::string(f.name));
   }
+  bool scheme = p.fields.contains("signature"), secret = p.secrets.contains("signature-secret");
+  if (scheme && !secret) return usage_error("--signature needs --signature-secret");
+  if (secret && !scheme) return usage_error("--signature-secret needs --signature SCHEME");
   if (type->check) return type->check(p);
   return {};
 }
@@ -383,7 +446,7 @@ Result<std::string> secret(const Profile& p, std::string_view field) {
 }  // namespace
 
 Result<auth::Credentials> to_credentials(const Profile& p) {
-  if (p.type == "none") return auth::NoAuth{};
+  if (p.type == "none" || p.type == "signature") return auth::NoAuth{};
   if (p.type == "basic") {
     auto password = secret(p, "password");
     if (!password) return std::unexpected(password.error());
@@ -464,6 +527,28 @@ Result<auth::Credentials> to_credentials(const Profile& p) {
     return o;
   }
   return usage_error(p.name + ": unknown type '" + p.type + "'");
+}
+
+Result<std::optional<auth::SignatureCredentials>> to_signature(const Profile& p) {
+  bool own = p.type == "signature";
+  std::string scheme_field = own ? "scheme" : "signature";
+  std::string secret_field = own ? "secret" : "signature-secret";
+  if (!p.fields.contains(scheme_field)) return std::nullopt;
+  auth::SignatureCredentials c;
+  c.scheme = *auth::parse_scheme(p.field(scheme_field));
+  auto secrets = secret(p, secret_field);
+  if (!secrets) return std::unexpected(secrets.error());
+  for (auto part : util::split(*secrets, ' '))
+    if (auto t = util::trim(part); !t.empty()) c.secrets.emplace_back(t);
+  c.hmac.header = p.field("signature-header");
+  c.hmac.sha512 = p.field("signature-algorithm") == "sha512";
+  c.hmac.base64 = p.field("signature-encoding") == "base64";
+  c.hmac.prefix = p.field("signature-prefix");
+  c.hmac.content = p.field("signed-content");
+  c.hmac.timestamp_header = p.field("timestamp-header");
+  c.hmac.id_header = p.field("id-header");
+  if (auto ok = auth::check_secrets(c); !ok) return usage_error(p.name + ": " + ok.error().message);
+  return c;
 }
 
 }  // namespace hookauth::store

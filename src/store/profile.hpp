@@ -11,6 +11,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "auth/credentials.hpp"
+#include "auth/payload_signature.hpp"
 #include "store/secret_ref.hpp"
 #include "util/result.hpp"
 
@@ -73,7 +74,16 @@ struct JsonFieldError {
 };
 std::expected<Profile, JsonFieldError> profile_from_json(const nlohmann::json& j);
 
-// Resolves every secret reference and builds the credentials to sign or verify with.
+// Resolves every secret reference and builds the credentials to sign or verify with (a
+// signature profile has none: its signature is all it carries).
 Result<auth::Credentials> to_credentials(const Profile& profile);
+
+// The payload signature the profile carries: the signature type's own, or one stacked on another
+// type with --signature; nullopt when there is none. Several secrets are space-separated.
+Result<std::optional<auth::SignatureCredentials>> to_signature(const Profile& profile);
+
+// True for the fields of a stacked payload signature (--signature, --signature-secret and the hmac
+// options), which `auth show` leaves out when they are not set.
+bool is_signature_option(std::string_view field);
 
 }  // namespace hookauth::store
