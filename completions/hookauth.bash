@@ -12,19 +12,33 @@ _hookauth_flags() {
         "auth add")
             echo "--type --force --username --password --key --value --in --realm --nonce --algorithm" \
                 "--qop --nc --cnonce --opaque --userhash --access-key --secret-key --session-token" \
-                "--region --service --payload --content-sha256 --sign-header -h --help"
+                "--region --service --payload --content-sha256 --sign-header --grant --client-id" \
+                "--client-secret --token-url --auth-url --redirect-uri --scope --validity --refresh-url" \
+                "--token-method --token-params --token-header --client-auth --refresh-margin --issuer" \
+                "-h --help"
             ;;
         "auth list") echo "--json -h --help" ;;
         "auth show") echo "--json --reveal -h --help" ;;
         "auth presign") echo "-X --request --expires -v --verbose -h --help" ;;
+        "auth token")
+            echo "--refresh --open --no-listen --login-timeout --timeout --allow-insecure-http -v --verbose" \
+                "--json --reveal -h --help"
+            ;;
+        "auth login")
+            echo "--open --no-listen --login-timeout --timeout --allow-insecure-http -v --verbose --json" \
+                "--reveal -h --help"
+            ;;
         "auth remove") echo "-h --help" ;;
         "webhook send")
             echo "--auth -X --request -H --header -d --data -i --include --json -v --verbose" \
                 "--dry-run --reveal --timeout --retries --cacert -k --insecure --cert --key" \
                 "-L --location --allow-insecure-http --presign --expires -h --help"
             ;;
-        verify) echo "--auth --request --json -v --verbose --max-skew -h --help" ;;
-        "verify serve") echo "--auth --listen --log --count -v --verbose --max-skew --nonce-lifetime -h --help" ;;
+        verify) echo "--auth --request --json --introspect-url --expect-token -v --verbose --max-skew -h --help" ;;
+        "verify serve")
+            echo "--auth --listen --log --count --introspect-url --expect-token -v --verbose --max-skew" \
+                "--nonce-lifetime -h --help"
+            ;;
     esac
 }
 
@@ -36,11 +50,17 @@ _hookauth_takes_value() {
             case $2 in
                 --type | --username | --password | --key | --value | --in | --realm | --nonce | --algorithm | \
                     --qop | --nc | --cnonce | --opaque | --access-key | --secret-key | --session-token | \
-                    --region | --service | --payload | --sign-header) return 0 ;;
+                    --region | --service | --payload | --sign-header | --grant | --client-id | --client-secret | \
+                    --token-url | --auth-url | --redirect-uri | --scope | --validity | --refresh-url | \
+                    --token-method | --token-params | --token-header | --client-auth | --refresh-margin | \
+                    --issuer) return 0 ;;
             esac
             ;;
         "auth presign")
             case $2 in -X | --request | --expires) return 0 ;; esac
+            ;;
+        "auth token" | "auth login")
+            case $2 in --login-timeout | --timeout) return 0 ;; esac
             ;;
         "webhook send")
             case $2 in
@@ -49,10 +69,13 @@ _hookauth_takes_value() {
             esac
             ;;
         verify)
-            case $2 in --auth | --request | --max-skew) return 0 ;; esac
+            case $2 in --auth | --request | --introspect-url | --expect-token | --max-skew) return 0 ;; esac
             ;;
         "verify serve")
-            case $2 in --auth | --listen | --log | --count | --max-skew | --nonce-lifetime) return 0 ;; esac
+            case $2 in
+                --auth | --listen | --log | --count | --introspect-url | --expect-token | --max-skew | \
+                    --nonce-lifetime) return 0 ;;
+            esac
             ;;
     esac
     return 1
@@ -129,7 +152,9 @@ _hookauth() {
             *)
                 case "$cmd:$w" in
                     :auth | :webhook | :verify) cmd=$w ;;
-                    auth:add | auth:list | auth:show | auth:presign | auth:remove) cmd="auth $w" ;;
+                    auth:add | auth:list | auth:show | auth:presign | auth:token | auth:login | auth:remove)
+                        cmd="auth $w"
+                        ;;
                     auth:rm) cmd="auth remove" ;;
                     webhook:send) cmd="webhook send" ;;
                     verify:serve) cmd="verify serve" ;;
@@ -150,9 +175,13 @@ _hookauth() {
                 "verify serve:--log")
                 _hookauth_files
                 ;;
-            "auth add:--type") COMPREPLY=($(compgen -W "none basic api-key digest aws-sigv4" -- "$cur")) ;;
+            "auth add:--type") COMPREPLY=($(compgen -W "none basic api-key digest aws-sigv4 oauth2" -- "$cur")) ;;
             "auth add:--in") COMPREPLY=($(compgen -W "header query" -- "$cur")) ;;
             "auth add:--payload") COMPREPLY=($(compgen -W "signed unsigned" -- "$cur")) ;;
+            "auth add:--grant") COMPREPLY=($(compgen -W "client-credentials authorization-code" -- "$cur")) ;;
+            "auth add:--token-method") COMPREPLY=($(compgen -W "POST GET" -- "$cur")) ;;
+            "auth add:--token-params") COMPREPLY=($(compgen -W "body url" -- "$cur")) ;;
+            "auth add:--client-auth") COMPREPLY=($(compgen -W "body basic" -- "$cur")) ;;
             # Comma lists: complete the item after the last comma, keeping the ones before it.
             "auth add:--algorithm")
                 _hookauth_list_item "MD5 MD5-sess SHA-256 SHA-256-sess SHA-512-256 SHA-512-256-sess"
@@ -197,6 +226,11 @@ _hookauth() {
                     flags="--type --force --access-key --secret-key --session-token --region --service --payload"
                     flags+=" --content-sha256 --sign-header -h --help"
                     ;;
+                oauth2)
+                    flags="--type --force --grant --client-id --client-secret --token-url --auth-url --redirect-uri"
+                    flags+=" --scope --validity --refresh-url --token-method --token-params --token-header"
+                    flags+=" --client-auth --refresh-margin --issuer -h --help"
+                    ;;
             esac
         fi
         COMPREPLY=($(compgen -W "$flags" -- "$cur"))
@@ -205,10 +239,10 @@ _hookauth() {
 
     case $cmd in
         "") COMPREPLY=($(compgen -W "auth webhook verify" -- "$cur")) ;;
-        auth) COMPREPLY=($(compgen -W "add list show presign remove rm" -- "$cur")) ;;
+        auth) COMPREPLY=($(compgen -W "add list show presign token login remove rm" -- "$cur")) ;;
         webhook) COMPREPLY=($(compgen -W "send" -- "$cur")) ;;
         verify) COMPREPLY=($(compgen -W "serve" -- "$cur")) ;;
-        "auth show" | "auth remove" | "auth presign")
+        "auth show" | "auth remove" | "auth presign" | "auth token" | "auth login")
             ((npos == 0)) && COMPREPLY=($(compgen -W "$(_hookauth_names "${words[0]}" "$store")" -- "$cur"))
             ;;
     esac

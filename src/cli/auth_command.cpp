@@ -92,8 +92,17 @@ Result<ExitCode> run_add(const GlobalOptions& g, const AddOptions& o) {
   return ExitCode::ok;
 }
 
+std::string type_summary(const store::Profile& p);
+
 // A short description of a profile for the list: the non-secret facts only.
 std::string summary(const store::Profile& p) {
+  std::string s = type_summary(p);
+  if (p.type != "signature" && p.fields.contains("signature"))
+    s += (s.empty() ? "" : ", ") + std::string("+ ") + p.field("signature") + " signature";
+  return s;
+}
+
+std::string type_summary(const store::Profile& p) {
   if (p.type == "basic") return "user " + p.field("username");
   if (p.type == "api-key") return p.field("key") + " in " + p.field("in");
   if (p.type == "aws-sigv4") return p.field("access-key") + ", " + p.field("region") + "/" + p.field("service");

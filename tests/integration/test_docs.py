@@ -60,6 +60,36 @@ def parse_help(text):
     return flags, subcommands
 
 
+def parse_choices(text):
+    """{flag: [its values]} for the options whose --help names a fixed set of values: either
+    `--in TEXT:{header,query}` (CLI11's check) or `--type none|basic|...` (a type name)."""
+    choices, section = {}, None
+    for line in text.splitlines():
+        if re.match(r"^\S.*:$", line):
+            section = line[:-1]
+            continue
+        if section != "Options":
+            continue
+        m = re.match(r"^  (?:-\w,)?(--[\w-]+) \S*:\{([^}]*)\}", line)
+        if m:
+            choices[m.group(1)] = m.group(2).split(",")
+            continue
+        m = re.match(r"^  (?:-\w,)?(--[\w-]+) ([a-z0-9-]+(?:\|[a-z0-9-]+)+)(?: |$)", line)
+        if m:
+            choices[m.group(1)] = m.group(2).split("|")
+    return choices
+
+
+def collect_choices(binary, env, paths):
+    """{(command path, flag): [values]} for every command of paths."""
+    found = {}
+    for path in paths:
+        result = run([binary, *path, "--help"], env=env)
+        for flag, values in parse_choices(result.stdout).items():
+            found[(path, flag)] = values
+    return found
+
+
 def collect_flags(binary, env):
     """{command path (tuple): its flags}, for hookauth and every subcommand, recursively."""
     found, todo = {}, [()]
@@ -124,6 +154,7 @@ class DocsTest(unittest.TestCase):
         cls.tmp = tempfile.mkdtemp(prefix="hookauth-docs-")
         cls.env = clean_env(cls.tmp)
         cls.flags = collect_flags(cls.binary, cls.env)
+        cls.choices = collect_choices(cls.binary, cls.env, cls.flags)
 
     @classmethod
     def tearDownClass(cls):
@@ -134,12 +165,27 @@ class DocsTest(unittest.TestCase):
 
     def test_help_parsing_found_the_commands(self):
         # Guards the checks below against a help format they no longer understand.
-        for path in [(), ("auth", "add"), ("auth", "list"), ("auth", "show"), ("auth", "presign"), ("auth", "remove"),
-                     ("webhook", "send"), ("verify",), ("verify", "serve")]:
+        for path in [(), ("auth", "add"), ("auth", "list"), ("auth", "show"), ("auth", "presign"), ("auth", "token"),
+                     ("auth", "login"), ("auth", "remove"), ("webhook", "send"), ("verify",), ("verify", "serve")]:
             self.assertIn(path, self.flags)
         for flag in ["--store", "-q", "--quiet", "--version", "--help", "--type", "--in",
-                     "--allow-insecure-http", "--dry-run", "--listen", "--count"]:
+                     "--allow-insecure-http", "--dry-run", "--listen", "--count", "--grant", "--token-header"]:
             self.assertIn(flag, self.all_flags())
+        self.assertEqual(self.flags[("auth", "token")],
+                         {"-h", "--help", "--refresh", "--open", "--no-listen", "--login-timeout", "--timeout",
+                          "--allow-insecure-http", "-v", "--verbose", "--json", "--reveal"})
+        self.assertEqual(self.flags[("auth", "login")], self.flags[("auth", "token")] - {"--refresh"})
+        for path in [("verify",), ("verify", "serve")]:
+            self.assertLessEqual({"--introspect-url", "--expect-token"}, self.flags[path])
+
+    def test_help_parsing_found_the_choices(self):
+        add = ("auth", "add")
+        self.assertLessEqual({"none", "basic", "api-key", "digest", "aws-sigv4", "oauth2"}, set(self.choices[(add, "--type")]))
+        self.assertEqual(self.choices[(add, "--in")], ["header", "query"])
+        self.assertEqual(self.choices[(add, "--grant")], ["client-credentials", "authorization-code"])
+        self.assertEqual(self.choices[(add, "--token-method")], ["POST", "GET"])
+        self.assertEqual(self.choices[(add, "--token-params")], ["body", "url"])
+        self.assertEqual(self.choices[(add, "--client-auth")], ["body", "basic"])
 
     def test_man_page_has_no_groff_warnings(self):
         self.assertIsNotNone(shutil.which("groff"), "groff is not installed (Debian: groff-base)")
@@ -162,6 +208,18 @@ class DocsTest(unittest.TestCase):
             self.assertIn(path, sections, f"man/hookauth.1 has no section for {name}")
             missing = sorted(f for f in own if not mentions(sections[path], f))
             self.assertEqual(missing, [], f"flags of {name} missing from its man page section")
+
+    def test_man_page_documents_each_choice_under_its_command(self):
+        sections = man_sections(man_text())
+        for (path, flag), values in sorted(self.choices.items()):
+            missing = [v for v in values if not mentions(sections[path], v)]
+            self.assertEqual(missing, [], f"values of {' '.join(path)} {flag} missing from its man page section")
+
+    def test_man_page_synopsis_lists_every_type(self):
+        synopsis = man_text().split(".SH SYNOPSIS", 1)[1].split(".SH ", 1)[0]
+        m = re.search(r"^\.BR (none(?: \| \S+)+)$", synopsis, re.M)  # .BR none | basic | ...
+        self.assertIsNotNone(m, "the synopsis of auth add lists no types")
+        self.assertEqual(m.group(1).split(" | "), self.choices[(("auth", "add"), "--type")])
 
     def test_completion_file_names_every_flag(self):
         with open(COMPLETION, encoding="utf-8") as f:
@@ -205,6 +263,7 @@ class CompletionTest(unittest.TestCase):
         cls.env["BASH_COMPLETION_FILE"] = BASH_COMPLETION
         cls.env["HOOKAUTH_COMPLETION_FILE"] = COMPLETION
         cls.flags = collect_flags(cls.binary, cls.env)
+        cls.choices = collect_choices(cls.binary, cls.env, cls.flags)
         # Two stores with different names, so a test can tell which one was read.
         cls.store_a = os.path.join(cls.tmp, "a", "store.json")
         cls.store_b = os.path.join(cls.tmp, "b", "store.json")
@@ -234,7 +293,10 @@ class CompletionTest(unittest.TestCase):
         self.assertEqual(self.complete("hookauth", "w"), ["webhook"])
 
     def test_auth_subcommands(self):
-        self.assertEqual(self.complete("hookauth", "auth", ""), ["add", "list", "presign", "remove", "rm", "show"])
+        self.assertEqual(self.complete("hookauth", "auth", ""),
+                         ["add", "list", "login", "presign", "remove", "rm", "show", "token"])
+        self.assertEqual(self.complete("hookauth", "auth", "t"), ["token"])
+        self.assertEqual(self.complete("hookauth", "auth", "lo"), ["login"])
         self.assertEqual(self.complete("hookauth", "--store", self.store_a, "auth", "s"), ["show"])
 
     def test_other_subcommands(self):
@@ -242,8 +304,25 @@ class CompletionTest(unittest.TestCase):
         self.assertEqual(self.complete("hookauth", "verify", ""), ["serve"])
 
     def test_type_values(self):
-        self.assertEqual(self.complete("hookauth", "auth", "add", "x", "--type", ""), ["api-key", "aws-sigv4", "basic", "digest", "none"])
+        self.assertEqual(self.complete("hookauth", "auth", "add", "x", "--type", ""),
+                         ["api-key", "aws-sigv4", "basic", "digest", "none", "oauth2"])
         self.assertEqual(self.complete("hookauth", "auth", "add", "x", "--type", "b"), ["basic"])
+        self.assertEqual(self.complete("hookauth", "auth", "add", "x", "--type", "o"), ["oauth2"])
+
+    def test_oauth2_values(self):
+        add = ["hookauth", "auth", "add", "x", "--type", "oauth2"]
+        self.assertEqual(self.complete(*add, "--grant", ""), ["authorization-code", "client-credentials"])
+        self.assertEqual(self.complete(*add, "--grant", "c"), ["client-credentials"])
+        self.assertEqual(self.complete(*add, "--token-method", ""), ["GET", "POST"])
+        self.assertEqual(self.complete(*add, "--token-params", ""), ["body", "url"])
+        self.assertEqual(self.complete(*add, "--client-auth", ""), ["basic", "body"])
+        # A value is not taken for a flag: after a value, flags are offered again.
+        self.assertIn("--token-url", self.complete(*add, "--grant", "client-credentials", "--to"))
+
+    def test_values_of_each_choice_flag_match_its_help(self):
+        for (path, flag), values in self.choices.items():
+            with self.subTest(command=" ".join(path), flag=flag):
+                self.assertEqual(self.complete("hookauth", *path, flag, ""), sorted(values))
 
     def test_in_values(self):
         words = ["hookauth", "auth", "add", "x", "--type", "api-key", "--key", "K", "--in", ""]
@@ -258,6 +337,22 @@ class CompletionTest(unittest.TestCase):
         got = self.complete("hookauth", "auth", "add", "x", "--type", "basic", "--")
         self.assertIn("--password", got)
         self.assertNotIn("--value", got)
+        got = self.complete("hookauth", "auth", "add", "x", "--type", "oauth2", "--")
+        self.assertEqual(got, sorted(["--type", "--force", "--help", "--grant", "--client-id", "--client-secret",
+                                      "--token-url", "--auth-url", "--redirect-uri", "--scope", "--validity",
+                                      "--refresh-url", "--token-method", "--token-params", "--token-header",
+                                      "--client-auth", "--refresh-margin", "--issuer"]))
+        self.assertNotIn("--grant", self.complete("hookauth", "auth", "add", "x", "--type", "digest", "--"))
+
+    def test_flag_values_are_skipped_in_the_walk(self):
+        # A flag that takes a value is not mistaken for a positional, nor its value for a subcommand.
+        env = dict(self.env, HOOKAUTH_STORE=self.store_a)
+        self.assertEqual(self.complete("hookauth", "auth", "token", "--login-timeout", "30", "o", env=env), ["open_1"])
+        self.assertEqual(self.complete("hookauth", "auth", "login", "--timeout", "5", "o", env=env), ["open_1"])
+        self.assertEqual(self.complete("hookauth", "verify", "--introspect-url", "https://a.example/i", "s"),
+                         ["serve"])
+        self.assertEqual(self.complete("hookauth", "verify", "serve", "--expect-token", "env:T", "--auth", "o",
+                                       env=env), ["open_1"])
 
     def test_auth_names_from_store_flag(self):
         env = dict(self.env, HOOKAUTH_STORE=self.store_b)  # --store must win over it
@@ -276,6 +371,9 @@ class CompletionTest(unittest.TestCase):
                          ["open_1", "partner-basic", "partner.key"])
         self.assertEqual(self.complete("hookauth", "auth", "show", "p", env=env), ["partner-basic", "partner.key"])
         self.assertEqual(self.complete("hookauth", "auth", "remove", "o", env=env), ["open_1"])
+        self.assertEqual(self.complete("hookauth", "auth", "token", "p", env=env), ["partner-basic", "partner.key"])
+        self.assertEqual(self.complete("hookauth", "auth", "login", "", env=env),
+                         ["open_1", "partner-basic", "partner.key"])
         self.assertEqual(self.complete("hookauth", "verify", "serve", "--auth", "", env=env),
                          ["open_1", "partner-basic", "partner.key"])
 
@@ -286,6 +384,8 @@ class CompletionTest(unittest.TestCase):
     def test_only_one_name_for_show(self):
         env = dict(self.env, HOOKAUTH_STORE=self.store_a)
         self.assertEqual(self.complete("hookauth", "auth", "show", "open_1", "", env=env), [])
+        self.assertEqual(self.complete("hookauth", "auth", "token", "open_1", "", env=env), [])
+        self.assertEqual(self.complete("hookauth", "auth", "login", "open_1", "", env=env), [])
 
     def test_names_are_silently_empty_when_the_store_is_bad(self):
         bad = os.path.join(self.tmp, "bad.json")
