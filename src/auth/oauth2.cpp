@@ -163,7 +163,9 @@ std::expected<OAuth2Token, TokenAnswerError> parse_token_answer(long status, std
     lifetime = seconds_of(*it);
     if (!lifetime) return std::unexpected(TokenAnswerError{"the token endpoint's expires_in is not a number", ""});
   }
-  if (lifetime) token.expires_at = now + std::chrono::seconds(std::max<std::int64_t>(*lifetime, 0));
+  // Whole seconds, as the cache keeps them, so a cached token shows the same expiry.
+  if (lifetime)
+    token.expires_at = std::chrono::floor<std::chrono::seconds>(now) + std::chrono::seconds(std::max<std::int64_t>(*lifetime, 0));
   return token;
 }
 

@@ -80,9 +80,7 @@ Result<ExitCode> run_token(const GlobalOptions& g, const TokenOptions& o, bool l
   options.login = o.login;
   options.allow_login = true;
   options.allow_insecure_http = o.allow_insecure_http;
-  options.note = [&](const std::string& s) {
-    if (!g.quiet) std::cerr << "hookauth: " << s << "\n";
-  };
+  if (o.verbose) options.note = [](const std::string& s) { std::cerr << "* " << s << "\n"; };
   auto transport = net::make_curl_transport();
   TokenSource source(credentials, store::StateFile::beside(st->path()), *transport, options);
   auto result = login ? source.login() : source.get(o.refresh);

@@ -183,9 +183,7 @@ Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& o) {
     if (o.verbose) topts.transport.trace = wire_trace(redactor);
     topts.cache_only = o.dry_run;
     topts.allow_insecure_http = o.allow_insecure_http;
-    topts.note = [&](const std::string& s) {
-      if (!g.quiet) std::cerr << "hookauth: " << s << "\n";
-    };
+    if (o.verbose) topts.note = [](const std::string& s) { std::cerr << "* " << s << "\n"; };
     token_transport = net::make_curl_transport();
     tokens.emplace(*oauth, store::StateFile::beside(st->path()), *token_transport, topts);
     // RFC 6750 3.1: a 401 may mean the token was revoked or expired early: one refresh, one retry.
