@@ -82,4 +82,54 @@ TEST_CASE("secrets shorter than 4 characters are not replaced as substrings") {
   }
 }
 
+TEST_CASE("redactor_for OAuth 2.0 credentials") {
+  OAuth2Credentials c;
+  c.client_id = "hook client";
+  c.client_secret = "cl13nt/s3cret+";
+  c.token_url = "https://auth.example.org/token";
+  auto r = redactor_for(c);
+
+  SUBCASE("the client secret, verbatim and percent-encoded") {
+    CHECK(r.text("secret cl13nt/s3cret+ here") == "secret [redacted] here");
+    CHECK(r.text("client_id=hook%20client&client_secret=cl13nt%2Fs3cret%2B") ==
+          "client_id=hook%20client&client_secret=[redacted]");
+  }
+  SUBCASE("the Basic client authentication value, also outside an Authorization header") {
+    // base64("hook%20client:cl13nt%2Fs3cret%2B"), as token_request sends it (RFC 6749 2.3.1).
+    const std::string basic = "aG9vayUyMGNsaWVudDpjbDEzbnQlMkZzM2NyZXQlMkI=";
+    CHECK(r.header_value("Authorization", "Basic " + basic) == "Basic [redacted]");
+    CHECK(r.text("> Authorization: Basic " + basic) == "> Authorization: Basic [redacted]");
+    CHECK(r.header_value("X-Echo", basic) == "[redacted]");
+  }
+  SUBCASE("the secret-bearing query parameters, by name, whatever their value") {
+    CHECK(r.url("https://auth.example.org/token?grant_type=refresh_token&refresh_token=tGzv3JOkF0XG5Qx2TlKWIA"
+                "&client_id=hook%20client&client_secret=other") ==
+          "https://auth.example.org/token?grant_type=refresh_token&refresh_token=[redacted]"
+          "&client_id=hook%20client&client_secret=[redacted]");
+    CHECK(r.url("http://127.0.0.1:8765/callback?code=SplxlOBeZQQYbYS6WxSbIA&state=xyz") ==
+          "http://127.0.0.1:8765/callback?code=[redacted]&state=xyz");
+    CHECK(r.url("/token?grant_type=authorization_code&code=c0de&code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1g"
+                "&redirect_uri=http%3A%2F%2F127.0.0.1%3A8765%2Fcb") ==
+          "/token?grant_type=authorization_code&code=[redacted]&code_verifier=[redacted]"
+          "&redirect_uri=http%3A%2F%2F127.0.0.1%3A8765%2Fcb");
+    CHECK(r.url("/cb?access_token=2YotnFZFEjr1zCsicMWpAA&token_type=bearer") ==
+          "/cb?access_token=[redacted]&token_type=bearer");
+    CHECK(r.url("/introspect?token=2YotnFZFEjr1zCsicMWpAA&token_type_hint=access_token") ==
+          "/introspect?token=[redacted]&token_type_hint=access_token");
+  }
+  SUBCASE("the client id and the URLs are not secret") {
+    CHECK(r.text("client hook client at https://auth.example.org/token") ==
+          "client hook client at https://auth.example.org/token");
+    CHECK(r.url("https://auth.example.org/authorize?client_id=hook%20client&scope=read") ==
+          "https://auth.example.org/authorize?client_id=hook%20client&scope=read");
+  }
+  SUBCASE("a public client has no secret to hide, but its parameters are still hidden by name") {
+    OAuth2Credentials pub = c;
+    pub.client_secret.clear();
+    auto p = redactor_for(pub);
+    CHECK(p.text("client_id=hook%20client") == "client_id=hook%20client");
+    CHECK(p.url("/token?code=c0de&code_verifier=v") == "/token?code=[redacted]&code_verifier=[redacted]");
+  }
+}
+
 }  // namespace hookauth::auth

@@ -37,12 +37,25 @@ Profile api_key_profile() {
 }
 }  // namespace
 
-TEST_CASE("the type table lists none, basic, api-key, digest and aws-sigv4") {
-  REQUIRE(profile_types().size() == 5);
+TEST_CASE("the type table lists none, basic, api-key, digest, aws-sigv4 and oauth2, in that order") {
+  // Types added after oauth2 (the payload signature) come after these six.
+  REQUIRE(profile_types().size() >= 6);
+  std::vector<std::string_view> names;
+  for (const auto& t : profile_types()) names.push_back(t.name);
+  CHECK(std::vector<std::string_view>(names.begin(), names.begin() + 6) ==
+        std::vector<std::string_view>{"none", "basic", "api-key", "digest", "aws-sigv4", "oauth2"});
+  CHECK(type_names().starts_with("none, basic, api-key, digest, aws-sigv4, oauth2"));
   REQUIRE(find_type("aws-sigv4") != nullptr);
   CHECK(find_type("aws-sigv4")->field("secret-key")->secret);
   CHECK(find_type("aws-sigv4")->field("session-token")->secret);
   CHECK(find_type("aws-sigv4")->field("sign-header")->list);
+  CHECK_FALSE(find_type("aws-sigv4")->field("region")->list);
+  REQUIRE(find_type("oauth2") != nullptr);
+  CHECK(find_type("oauth2")->label == "OAuth 2.0");
+  CHECK(find_type("oauth2")->field("client-secret")->secret);
+  CHECK_FALSE(find_type("oauth2")->field("client-secret")->required);
+  CHECK(find_type("oauth2")->field("token-header")->list);
+  CHECK(static_cast<bool>(find_type("oauth2")->check));
   CHECK(profile_types()[0].name == "none");
   REQUIRE(find_type("basic") != nullptr);
   CHECK(find_type("basic")->field("password")->secret);
@@ -431,20 +444,29 @@ TEST_CASE("validate: the aws-sigv4 fields") {
     p.fields["content-sha256"] = "yes";
     CHECK_FALSE(validate(p));
   }
-  SUBCASE("--sign-header: header names, as a comma list") {
+  SUBCASE("--sign-header: header names, one per line (a repeatable field)") {
     auto p = sigv4_profile();
-    for (const char* ok : {"X-Partner", "x-request-id,Digest", "content-md5"}) {
+    for (const char* ok : {"X-Partner", "x-request-id\nDigest", "content-md5"}) {
       CAPTURE(ok);
       p.fields["sign-header"] = ok;
       CHECK(validate(p));
     }
-    for (const char* bad : {"X Partner", "X-Partner:", "a,,b", ",a", "a\tb"}) {
+    // ',' no longer separates items: it is not a header-name character.
+    for (const char* bad : {"X Partner", "X-Partner:", "x-request-id,Digest", "a\n\nb", "\na", "a\n", "a\tb"}) {
       CAPTURE(bad);
       p.fields["sign-header"] = bad;
       auto r = validate(p);
       CHECK_FALSE(r);
       CHECK(test::contains(test::error_of(r), "--sign-header: "));
     }
+  }
+  SUBCASE("Profile::list splits a repeatable field on newlines only") {
+    auto p = sigv4_profile();
+    CHECK(p.list("sign-header").empty());
+    p.fields["sign-header"] = "X-Partner";
+    CHECK(p.list("sign-header") == std::vector<std::string>{"X-Partner"});
+    p.fields["sign-header"] = "X-Partner\nx-request-id,x-other";
+    CHECK(p.list("sign-header") == std::vector<std::string>{"X-Partner", "x-request-id,x-other"});
   }
   SUBCASE("fields of other types do not apply") {
     auto p = sigv4_profile();
@@ -454,14 +476,65 @@ TEST_CASE("validate: the aws-sigv4 fields") {
     b.fields["region"] = "us-east-1";
     CHECK(test::contains(test::error_of(validate(b)), "--region does not apply to type basic"));
   }
-  SUBCASE("the store's JSON round-trips") {
+  SUBCASE("the store's JSON round-trips, a list field as an array of strings") {
     auto p = sigv4_profile();
-    p.fields["sign-header"] = "x-partner,x-request-id";
+    p.fields["sign-header"] = "x-partner\nx-request-id";
     p.secrets["session-token"] = SecretRef{SecretRef::Kind::file, "/run/secrets/token"};
-    auto back = profile_from_json(nlohmann::json::parse(to_json(p).dump()));
+    auto j = to_json(p);
+    CHECK(j.at("sign-header") == nlohmann::ordered_json::array({"x-partner", "x-request-id"}));
+    CHECK(j.at("region") == "us-east-1");
+    CHECK(j.at("session-token") == nlohmann::ordered_json{{"file", "/run/secrets/token"}});
+    auto back = profile_from_json(nlohmann::json::parse(j.dump()));
     REQUIRE(back);
     CHECK(back->fields == p.fields);
+    CHECK(back->fields.at("sign-header") == "x-partner\nx-request-id");
+    CHECK(back->list("sign-header") == std::vector<std::string>{"x-partner", "x-request-id"});
     CHECK(back->secrets == p.secrets);
+
+    // One item is still an array of one.
+    p.fields["sign-header"] = "x-partner";
+    CHECK(to_json(p).at("sign-header") == nlohmann::ordered_json::array({"x-partner"}));
+  }
+  SUBCASE("the store's list field must be an array of non-empty one-line strings") {
+    auto with_sign_header = [](nlohmann::json value) {
+      auto j = nlohmann::json::parse(to_json(sigv4_profile()).dump());
+      j["sign-header"] = std::move(value);
+      return profile_from_json(j);
+    };
+    auto ok = with_sign_header(nlohmann::json::array({"X-Partner", "Content-MD5"}));
+    REQUIRE(ok);
+    CHECK(ok->fields.at("sign-header") == "X-Partner\nContent-MD5");
+
+    auto empty = with_sign_header(nlohmann::json::array());
+    REQUIRE(empty);
+    CHECK_FALSE(empty->fields.contains("sign-header"));
+    CHECK(empty->list("sign-header").empty());
+
+    for (const auto& not_array : {nlohmann::json("x-partner"), nlohmann::json("x-partner,x-request-id"),
+                                  nlohmann::json(5), nlohmann::json::object()}) {
+      CAPTURE(not_array.dump());
+      auto r = with_sign_header(not_array);
+      REQUIRE_FALSE(r);
+      CHECK(r.error().key == "sign-header");
+      CHECK(test::contains(r.error().message, "expected an array of strings"));
+    }
+    auto not_strings = with_sign_header(nlohmann::json::array({"x-partner", 7}));
+    REQUIRE_FALSE(not_strings);
+    CHECK(not_strings.error().key == "sign-header");
+    CHECK(test::contains(not_strings.error().message, "expected an array of strings"));
+
+    for (const auto& bad_item : {nlohmann::json::array({""}), nlohmann::json::array({"x-partner", ""}),
+                                 nlohmann::json::array({"x-partner\nx-request-id"})}) {
+      CAPTURE(bad_item.dump());
+      auto r = with_sign_header(bad_item);
+      REQUIRE_FALSE(r);
+      CHECK(r.error().key == "sign-header");
+      CHECK(test::contains(r.error().message, "an item is empty or spans lines"));
+    }
+    // Each item is checked as the flag's value would be.
+    auto bad_name = with_sign_header(nlohmann::json::array({"x-partner", "X Partner"}));
+    REQUIRE_FALSE(bad_name);
+    CHECK(test::contains(bad_name.error().message, "--sign-header: 'X Partner' is not a header name"));
   }
 }
 
@@ -486,7 +559,7 @@ TEST_CASE("to_credentials for aws-sigv4") {
     p.secrets["session-token"] = SecretRef{SecretRef::Kind::env, "HOOKAUTH_UNIT_AWS_TOKEN"};
     p.fields["payload"] = "unsigned";
     p.fields["content-sha256"] = "true";
-    p.fields["sign-header"] = "X-Partner,x-request-id,Content-MD5";
+    p.fields["sign-header"] = "X-Partner\nx-request-id\nContent-MD5";
     auto c = to_credentials(p);
     REQUIRE(c);
     auto& a = std::get<auth::AwsCredentials>(*c);
@@ -513,6 +586,309 @@ TEST_CASE("to_credentials for aws-sigv4") {
     auto s = sigv4_profile();
     s.secrets["secret-key"] = SecretRef{SecretRef::Kind::env, "HOOKAUTH_UNIT_AWS_TOKEN"};
     CHECK(test::contains(test::error_of(to_credentials(s)), "partner-aws: secret-key"));
+  }
+}
+
+namespace {
+Profile client_credentials_profile() {
+  Profile p;
+  p.name = "partner-oauth";
+  p.type = "oauth2";
+  p.fields["grant"] = "client-credentials";
+  p.fields["client-id"] = "hookauth-client";
+  p.fields["token-url"] = "https://auth.example.org/oauth/token";
+  p.secrets["client-secret"] = SecretRef{SecretRef::Kind::literal, "cl13nt-s3cret"};
+  return p;
+}
+
+Profile authorization_code_profile() {
+  Profile p;
+  p.name = "partner-login";
+  p.type = "oauth2";
+  p.fields["grant"] = "authorization-code";
+  p.fields["client-id"] = "public-app";
+  p.fields["token-url"] = "https://auth.example.org/oauth/token";
+  p.fields["auth-url"] = "https://auth.example.org/oauth/authorize";
+  p.fields["redirect-uri"] = "http://127.0.0.1:8765/callback";
+  return p;
+}
+
+Result<void> oauth2_with(const char* field, const char* value) {
+  auto p = authorization_code_profile();
+  p.fields[field] = value;
+  return validate(p);
+}
+}  // namespace
+
+TEST_CASE("validate: the oauth2 fields") {
+  CHECK(validate(client_credentials_profile()));
+  CHECK(validate(authorization_code_profile()));
+  SUBCASE("--grant, --client-id and --token-url are required; --client-secret is not") {
+    for (const char* field : {"grant", "client-id", "token-url"}) {
+      CAPTURE(field);
+      auto p = client_credentials_profile();
+      p.fields.erase(field);
+      CHECK(test::contains(test::error_of(validate(p)), std::string("type oauth2 needs --") + field));
+    }
+    auto p = client_credentials_profile();
+    p.fields["client-id"] = "";
+    CHECK(test::contains(test::error_of(validate(p)), "client-id: must not be empty"));
+    auto public_client = client_credentials_profile();
+    public_client.secrets.clear();
+    CHECK(validate(public_client));
+  }
+  SUBCASE("the client secret is a secret: never a plain field") {
+    auto p = client_credentials_profile();
+    p.secrets.clear();
+    p.fields["client-secret"] = "PLAIN-CLIENT-SECRET";
+    auto r = validate(p);
+    CHECK_FALSE(r);
+    CHECK(test::contains(test::error_of(r), "--client-secret does not apply"));
+    CHECK_FALSE(test::contains(test::error_of(r), "PLAIN-CLIENT-SECRET"));
+  }
+  SUBCASE("the choices of --grant, --token-method, --token-params and --client-auth") {
+    struct Case {
+      const char* field;
+      std::vector<const char*> ok;
+      const char* bad;
+      const char* message;
+    };
+    for (const auto& c : std::vector<Case>{
+             {"grant",
+              {"client-credentials", "authorization-code"},
+              "password",
+              "grant: 'password' is not one of client-credentials, authorization-code"},
+             {"token-method", {"POST", "GET"}, "post", "token-method: 'post' is not one of POST, GET"},
+             {"token-params", {"body", "url"}, "query", "token-params: 'query' is not one of body, url"},
+             {"client-auth", {"body", "basic"}, "jwt", "client-auth: 'jwt' is not one of body, basic"},
+         }) {
+      CAPTURE(c.field);
+      for (const char* ok : c.ok) {
+        CAPTURE(ok);
+        CHECK(oauth2_with(c.field, ok));
+      }
+      auto r = oauth2_with(c.field, c.bad);
+      CHECK_FALSE(r);
+      CHECK(test::contains(test::error_of(r), c.message));
+    }
+    auto p = client_credentials_profile();
+    CHECK(p.field("token-method") == "POST");
+    CHECK(p.field("token-params") == "body");
+    CHECK(p.field("client-auth") == "body");
+    CHECK(p.field("refresh-margin") == "30");
+  }
+  SUBCASE("authorization-code needs --auth-url and --redirect-uri (the type's check)") {
+    for (const char* field : {"auth-url", "redirect-uri"}) {
+      CAPTURE(field);
+      auto p = authorization_code_profile();
+      p.fields.erase(field);
+      auto r = validate(p);
+      CHECK_FALSE(r);
+      CHECK(test::error_of(r) == std::string("grant authorization-code needs --") + field);
+      p.fields[field] = "";
+      CHECK(test::error_of(validate(p)) == std::string("grant authorization-code needs --") + field);
+      // The type's check alone says the same.
+      CHECK(test::error_of(find_type("oauth2")->check(p)) == std::string("grant authorization-code needs --") + field);
+    }
+    // client-credentials needs neither.
+    CHECK(find_type("oauth2")->check(client_credentials_profile()));
+  }
+  SUBCASE("--redirect-uri: http on a loopback host with a port") {
+    for (const char* ok : {"http://127.0.0.1:8765/callback", "http://127.0.0.1:1", "http://[::1]:65535/cb",
+                           "http://localhost:8080/oauth/callback?x=1", "HTTP://127.0.0.1:8765/"}) {
+      CAPTURE(ok);
+      CHECK(oauth2_with("redirect-uri", ok));
+    }
+    for (const char* not_http :
+         {"https://127.0.0.1:8765/callback", "ftp://127.0.0.1:21/", "127.0.0.1:8765/cb", "myapp://callback"}) {
+      CAPTURE(not_http);
+      auto r = oauth2_with("redirect-uri", not_http);
+      CHECK_FALSE(r);
+      CHECK(test::contains(test::error_of(r), "--redirect-uri: '"));
+      CHECK(test::contains(test::error_of(r), "is not an http://127.0.0.1:PORT/ URL"));
+    }
+    for (const char* other_host :
+         {"http://example.org:8765/cb", "http://127.0.0.2:8765/cb", "http://0.0.0.0:8765/",
+          "http://localhost.example.org:8765/", "http://user@127.0.0.1:8765/", "http://[::2]:8765/"}) {
+      CAPTURE(other_host);
+      auto r = oauth2_with("redirect-uri", other_host);
+      CHECK_FALSE(r);
+      CHECK(test::contains(test::error_of(r), "is not on 127.0.0.1, [::1] or localhost"));
+    }
+    for (const char* no_port :
+         {"http://127.0.0.1/callback", "http://localhost/", "http://127.0.0.1:/cb", "http://127.0.0.1:0/cb",
+          "http://127.0.0.1:65536/cb", "http://127.0.0.1:80x/cb", "http://127.0.0.1:-1/cb"}) {
+      CAPTURE(no_port);
+      auto r = oauth2_with("redirect-uri", no_port);
+      CHECK_FALSE(r);
+      CHECK(test::contains(test::error_of(r), "has no port (1 to 65535) to listen on"));
+    }
+    auto control = oauth2_with("redirect-uri", "http://127.0.0.1:8765/cb\x01");
+    CHECK_FALSE(control);
+    CHECK(test::contains(test::error_of(control), "control characters"));
+  }
+  SUBCASE("the URLs are http or https") {
+    for (const char* field : {"token-url", "auth-url", "refresh-url", "issuer"}) {
+      CAPTURE(field);
+      CHECK(oauth2_with(field, "https://auth.example.org/x"));
+      CHECK(oauth2_with(field, "http://127.0.0.1:9000/x"));
+      auto r = oauth2_with(field, "auth.example.org/x");
+      CHECK_FALSE(r);
+      CHECK(test::contains(test::error_of(r), std::string("--") + field + ": 'auth.example.org/x' is not an http"));
+      CHECK_FALSE(oauth2_with(field, "ftp://auth.example.org/x"));
+    }
+  }
+  SUBCASE("--token-header: 'Name: value' lines") {
+    for (const char* ok : {"X-Tenant: acme", "X-Tenant:acme", "X-Empty:", "X-Tenant: a\nAccept-Language: en"}) {
+      CAPTURE(ok);
+      CHECK(oauth2_with("token-header", ok));
+    }
+    for (const char* bad : {"X-Tenant acme", "X Tenant: acme", ": acme", "X-Tenant: a\tb", "X-Tenant: a\n\nY: b",
+                            "X-Tenant: a\nno colon"}) {
+      CAPTURE(bad);
+      auto r = oauth2_with("token-header", bad);
+      CHECK_FALSE(r);
+      CHECK(test::contains(test::error_of(r), "--token-header: "));
+    }
+    CHECK(test::contains(test::error_of(oauth2_with("token-header", "X-Tenant acme")), "is not 'Name: value'"));
+  }
+  SUBCASE("--validity and --refresh-margin are a number of seconds") {
+    for (const char* field : {"validity", "refresh-margin"}) {
+      CAPTURE(field);
+      for (const char* ok : {"0", "30", "3600", "3153600000"}) {
+        CAPTURE(ok);
+        CHECK(oauth2_with(field, ok));
+      }
+      for (const char* bad : {"-1", "1.5", "30s", " 30", "+30", "abc", "3153600001", "99999999999999999999"}) {
+        CAPTURE(bad);
+        auto r = oauth2_with(field, bad);
+        CHECK_FALSE(r);
+        CHECK(test::contains(test::error_of(r), std::string("--") + field + ": '"));
+        CHECK(test::contains(test::error_of(r), "is not a number of seconds"));
+      }
+    }
+  }
+  SUBCASE("the store's JSON round-trips, token headers as an array") {
+    auto p = authorization_code_profile();
+    p.secrets["client-secret"] = SecretRef{SecretRef::Kind::env, "PARTNER_CLIENT_SECRET"};
+    p.fields["scope"] = "read write";
+    p.fields["token-header"] = "X-Tenant: acme\nX-Trace: on";
+    auto j = to_json(p);
+    CHECK(j.at("token-header") == nlohmann::ordered_json::array({"X-Tenant: acme", "X-Trace: on"}));
+    CHECK(j.at("client-secret") == nlohmann::ordered_json{{"env", "PARTNER_CLIENT_SECRET"}});
+    auto back = profile_from_json(nlohmann::json::parse(j.dump()));
+    REQUIRE(back);
+    CHECK(back->fields == p.fields);
+    CHECK(back->secrets == p.secrets);
+
+    auto as_string = nlohmann::json::parse(j.dump());
+    as_string["token-header"] = "X-Tenant: acme";
+    auto r = profile_from_json(as_string);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().key == "token-header");
+
+    auto missing_redirect = nlohmann::json::parse(j.dump());
+    missing_redirect.erase("redirect-uri");
+    auto m = profile_from_json(missing_redirect);
+    REQUIRE_FALSE(m);
+    CHECK(test::contains(m.error().message, "grant authorization-code needs --redirect-uri"));
+  }
+}
+
+TEST_CASE("to_credentials for oauth2") {
+  SUBCASE("the defaults of a client-credentials profile") {
+    auto c = to_credentials(client_credentials_profile());
+    REQUIRE(c);
+    auto* o = std::get_if<auth::OAuth2Credentials>(&*c);
+    REQUIRE(o != nullptr);
+    CHECK(auth::type_name(*c) == "oauth2");
+    CHECK(o->grant == auth::OAuth2Grant::client_credentials);
+    CHECK(o->client_id == "hookauth-client");
+    CHECK(o->client_secret == "cl13nt-s3cret");
+    CHECK(o->token_url == "https://auth.example.org/oauth/token");
+    CHECK(o->auth_url.empty());
+    CHECK(o->redirect_uri.empty());
+    CHECK(o->scope.empty());
+    CHECK_FALSE(o->validity);
+    CHECK(o->refresh_url.empty());
+    CHECK_FALSE(o->token_method_get);
+    CHECK_FALSE(o->token_params_in_url);
+    CHECK(o->token_headers.empty());
+    CHECK_FALSE(o->client_auth_basic);
+    CHECK(o->refresh_margin == 30);
+    CHECK(o->issuer.empty());  // no authorization URL, no issuer to expect
+  }
+  SUBCASE("every field") {
+    auto p = authorization_code_profile();
+    p.secrets["client-secret"] = SecretRef{SecretRef::Kind::literal, "s3cret"};
+    p.fields["scope"] = "read write";
+    p.fields["validity"] = "600";
+    p.fields["refresh-url"] = "https://auth.example.org/oauth/refresh";
+    p.fields["token-method"] = "GET";
+    p.fields["token-params"] = "url";
+    p.fields["token-header"] = "X-Tenant:acme\n  Accept-Language :  en-GB, fr ";
+    p.fields["client-auth"] = "basic";
+    p.fields["refresh-margin"] = "0";
+    p.fields["issuer"] = "https://auth.example.org/realms/hooks";
+    REQUIRE(validate(p));
+    auto c = to_credentials(p);
+    REQUIRE(c);
+    auto& o = std::get<auth::OAuth2Credentials>(*c);
+    CHECK(o.grant == auth::OAuth2Grant::authorization_code);
+    CHECK(o.client_id == "public-app");
+    CHECK(o.client_secret == "s3cret");
+    CHECK(o.auth_url == "https://auth.example.org/oauth/authorize");
+    CHECK(o.redirect_uri == "http://127.0.0.1:8765/callback");
+    CHECK(o.scope == "read write");
+    REQUIRE(o.validity);
+    CHECK(*o.validity == 600);
+    CHECK(o.refresh_url == "https://auth.example.org/oauth/refresh");
+    CHECK(o.token_method_get);
+    CHECK(o.token_params_in_url);
+    CHECK(o.token_headers == std::vector<auth::Header>{{"X-Tenant", "acme"}, {"Accept-Language", "en-GB, fr"}});
+    CHECK(o.client_auth_basic);
+    CHECK(o.refresh_margin == 0);
+    CHECK(o.issuer == "https://auth.example.org/realms/hooks");
+  }
+  SUBCASE("the issuer defaults to the authorization URL's origin") {
+    struct Case {
+      const char* auth_url;
+      const char* issuer;
+    };
+    for (const auto& c : {Case{"https://auth.example.org/oauth/authorize", "https://auth.example.org"},
+                          Case{"http://127.0.0.1:9000/authorize?tenant=a", "http://127.0.0.1:9000"},
+                          Case{"https://auth.example.org:8443/", "https://auth.example.org:8443"}}) {
+      CAPTURE(c.auth_url);
+      auto p = authorization_code_profile();
+      p.fields["auth-url"] = c.auth_url;
+      auto o = std::get<auth::OAuth2Credentials>(*to_credentials(p));
+      CHECK(o.issuer == c.issuer);
+    }
+  }
+  SUBCASE("a public client has no secret") {
+    auto o = std::get<auth::OAuth2Credentials>(*to_credentials(authorization_code_profile()));
+    CHECK(o.client_secret.empty());
+  }
+  SUBCASE("the client secret comes from a secret reference, read now") {
+    test::ScopedEnv env("HOOKAUTH_UNIT_OAUTH_SECRET", "secret-from-env");
+    auto p = client_credentials_profile();
+    p.secrets["client-secret"] = SecretRef{SecretRef::Kind::env, "HOOKAUTH_UNIT_OAUTH_SECRET"};
+    CHECK(std::get<auth::OAuth2Credentials>(*to_credentials(p)).client_secret == "secret-from-env");
+
+    test::TempDir dir;
+    test::write_file(dir / "client-secret", "secret-from-file\n");
+    p.secrets["client-secret"] = SecretRef{SecretRef::Kind::file, (dir / "client-secret").string()};
+    auto from_file = to_credentials(p);
+    REQUIRE(from_file);
+    CHECK(std::get<auth::OAuth2Credentials>(*from_file).client_secret == "secret-from-file");
+  }
+  SUBCASE("an unset variable behind the client secret is an error naming the profile and field") {
+    test::ScopedEnv env("HOOKAUTH_UNIT_OAUTH_SECRET", nullptr);
+    auto p = client_credentials_profile();
+    p.secrets["client-secret"] = SecretRef{SecretRef::Kind::env, "HOOKAUTH_UNIT_OAUTH_SECRET"};
+    auto c = to_credentials(p);
+    CHECK_FALSE(c);
+    CHECK(test::contains(test::error_of(c), "partner-oauth: client-secret"));
   }
 }
 

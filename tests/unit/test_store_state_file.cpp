@@ -244,4 +244,194 @@ TEST_CASE("Digest sessions: a count is never handed out twice when another proce
   CHECK(**reserve_digest_count(state, key, "N3") == 1);
 }
 
+namespace {
+
+CachedToken cached(std::string access_token, std::optional<long long> expires_at) {
+  CachedToken c;
+  c.fingerprint = "client=hook-client token-url=https://auth.example.org/token scope=read";
+  c.token.access_token = std::move(access_token);
+  c.token.token_type = "Bearer";
+  if (expires_at) c.token.expires_at = util::Clock::time_point(std::chrono::seconds(*expires_at));
+  c.token.scope = "read";
+  c.token.refresh_token = "tGzv3JOkF0XG5Qx2TlKWIA";
+  return c;
+}
+
+void check_same(const CachedToken& a, const CachedToken& b) {
+  CHECK(a.fingerprint == b.fingerprint);
+  CHECK(a.token.access_token == b.token.access_token);
+  CHECK(a.token.token_type == b.token.token_type);
+  CHECK(a.token.expires_at == b.token.expires_at);
+  CHECK(a.token.scope == b.token.scope);
+  CHECK(a.token.refresh_token == b.token.refresh_token);
+}
+
+}  // namespace
+
+TEST_CASE("OAuth 2.0 tokens: none, saved, loaded, replaced and forgotten") {
+  test::TempDir dir;
+  StateFile state(dir / "state.json");
+
+  auto none = load_token(state, "partner");
+  REQUIRE(none);
+  CHECK_FALSE(*none);
+  CHECK_FALSE(std::filesystem::exists(state.path()));  // reading creates nothing
+
+  SUBCASE("an expiry round-trips as whole seconds since the epoch") {
+    auto token = cached("2YotnFZFEjr1zCsicMWpAA", 1'800'003'600);
+    REQUIRE(save_token(state, "partner", token));
+    CHECK(test::mode_of(state.path()) == 0600);
+    auto back = load_token(state, "partner");
+    REQUIRE(back);
+    REQUIRE(*back);
+    check_same(**back, token);
+    auto j = state.read();
+    REQUIRE(j);
+    CHECK(j->at("oauth2").at("partner").at("expires_at") == 1'800'003'600);
+  }
+  SUBCASE("no expiry round-trips as null") {
+    auto token = cached("no-expiry-token", std::nullopt);
+    token.token.token_type = "mac";
+    token.token.scope.clear();
+    token.token.refresh_token.clear();
+    REQUIRE(save_token(state, "partner", token));
+    auto back = load_token(state, "partner");
+    REQUIRE(back);
+    REQUIRE(*back);
+    CHECK_FALSE((*back)->token.expires_at);
+    check_same(**back, token);
+    CHECK(state.read()->at("oauth2").at("partner").at("expires_at").is_null());
+  }
+  SUBCASE("tokens are kept apart by authorization, and beside the Digest sessions") {
+    REQUIRE(remember_digest_session(state, key, session("nonce-1", 1)));
+    REQUIRE(save_token(state, "partner", cached("token-a", 100)));
+    REQUIRE(save_token(state, "other", cached("token-b", std::nullopt)));
+    CHECK((*load_token(state, "partner"))->token.access_token == "token-a");
+    CHECK((*load_token(state, "other"))->token.access_token == "token-b");
+    CHECK_FALSE(*load_token(state, "third"));
+
+    // Saving again replaces.
+    REQUIRE(save_token(state, "partner", cached("token-a2", 200)));
+    auto replaced = load_token(state, "partner");
+    REQUIRE(*replaced);
+    CHECK((*replaced)->token.access_token == "token-a2");
+    CHECK((*replaced)->token.expires_at == util::Clock::time_point(std::chrono::seconds(200)));
+
+    // Forgetting one leaves the others and the Digest session.
+    REQUIRE(forget_token(state, "partner"));
+    CHECK_FALSE(*load_token(state, "partner"));
+    CHECK((*load_token(state, "other"))->token.access_token == "token-b");
+    CHECK((*peek_digest_session(state, key))->challenge.nonce == "nonce-1");
+    CHECK(test::mode_of(state.path()) == 0600);
+
+    // Forgetting what is not there is fine.
+    REQUIRE(forget_token(state, "partner"));
+    REQUIRE(forget_token(state, "never-saved"));
+    CHECK((*load_token(state, "other"))->token.access_token == "token-b");
+  }
+  SUBCASE("the file stays 0600 whatever the umask") {
+    mode_t old = ::umask(0);
+    auto saved = save_token(state, "partner", cached("t0ken", 1));
+    auto forgotten = forget_token(state, "partner");
+    ::umask(old);
+    REQUIRE(saved);
+    REQUIRE(forgotten);
+    CHECK(test::mode_of(state.path()) == 0600);
+  }
+}
+
+TEST_CASE("OAuth 2.0 tokens: forget_token on a missing file creates nothing") {
+  test::TempDir dir;
+  StateFile state(dir / "sub" / "state.json");
+  REQUIRE(forget_token(state, "partner"));
+  CHECK_FALSE(std::filesystem::exists(state.path()));
+  CHECK_FALSE(std::filesystem::exists(dir / "sub"));
+}
+
+TEST_CASE("OAuth 2.0 tokens: an entry of the wrong shape reads as none") {
+  test::TempDir dir;
+  StateFile state(dir / "state.json");
+  nlohmann::json good = {{"fingerprint", "f"}, {"access_token", "AT"}, {"token_type", "Bearer"},
+                         {"expires_at", 1000}, {"scope", ""},          {"refresh_token", ""}};
+  test::write_file(state.path(), nlohmann::json{{"oauth2", {{"partner", good}}}}.dump());
+  auto ok = load_token(state, "partner");
+  REQUIRE(ok);
+  REQUIRE(*ok);
+  CHECK((*ok)->token.expires_at == util::Clock::time_point(std::chrono::seconds(1000)));
+
+  std::vector<nlohmann::json> bad = {
+      nlohmann::json::array(),
+      "a string",
+      nlohmann::json::object(),
+      [&] {
+        auto j = good;
+        j["expires_at"] = "1000";
+        return j;
+      }(),
+      [&] {
+        auto j = good;
+        j.erase("expires_at");
+        return j;
+      }(),
+      [&] {
+        auto j = good;
+        j.erase("fingerprint");
+        return j;
+      }(),
+      [&] {
+        auto j = good;
+        j["access_token"] = 5;
+        return j;
+      }(),
+      [&] {
+        auto j = good;
+        j["refresh_token"] = nullptr;
+        return j;
+      }(),
+  };
+  for (const auto& entry : bad) {
+    CAPTURE(entry.dump());
+    test::write_file(state.path(), nlohmann::json{{"oauth2", {{"partner", entry}, {"other", good}}}}.dump());
+    auto r = load_token(state, "partner");
+    REQUIRE(r);
+    CHECK_FALSE(*r);
+    CHECK((*load_token(state, "other"))->token.access_token == "AT");
+    // A new token replaces the bad entry.
+    REQUIRE(save_token(state, "partner", cached("fresh", 5)));
+    CHECK((*load_token(state, "partner"))->token.access_token == "fresh");
+  }
+
+  SUBCASE("an oauth2 member that is not an object reads as none, and is replaced on save") {
+    for (const char* text : {R"({"oauth2": [1]})", R"({"oauth2": "x"})", R"({"oauth2": null})"}) {
+      CAPTURE(text);
+      test::write_file(state.path(), text);
+      auto r = load_token(state, "partner");
+      REQUIRE(r);
+      CHECK_FALSE(*r);
+      REQUIRE(forget_token(state, "partner"));
+      REQUIRE(save_token(state, "partner", cached("fresh", std::nullopt)));
+      CHECK((*load_token(state, "partner"))->token.access_token == "fresh");
+    }
+  }
+  SUBCASE("a state file that is not a JSON object is an error, and is not overwritten") {
+    test::write_file(state.path(), "{not json");
+    CHECK(test::contains(test::error_of(load_token(state, "partner")), state.path().string()));
+    CHECK_FALSE(save_token(state, "partner", cached("fresh", 5)));
+    CHECK_FALSE(forget_token(state, "partner"));
+    CHECK(test::read_file(state.path()) == "{not json");
+  }
+}
+
+TEST_CASE("token_lock_path: one lock file per authorization, beside the state file") {
+  StateFile state("/home/u/.config/hookauth/state.json");
+  CHECK(token_lock_path(state, "partner") == std::filesystem::path("/home/u/.config/hookauth/token-partner.lock"));
+  CHECK(token_lock_path(state, "partner.v2_x-y") ==
+        std::filesystem::path("/home/u/.config/hookauth/token-partner.v2_x-y.lock"));
+  CHECK(token_lock_path(state, "a") != token_lock_path(state, "b"));
+  CHECK(token_lock_path(state, "a") != state.path());
+  CHECK(token_lock_path(state, "a") != std::filesystem::path("/home/u/.config/hookauth/state.json.lock"));
+  CHECK(token_lock_path(StateFile::beside("/srv/hooks/store.json"), "p") ==
+        std::filesystem::path("/srv/hooks/token-p.lock"));
+}
+
 }  // namespace hookauth::store
