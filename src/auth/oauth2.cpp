@@ -1,5 +1,6 @@
 #include "auth/oauth2.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <nlohmann/json.hpp>
@@ -53,6 +54,9 @@ Request form_request(const OAuth2Credentials& c, const std::string& url, Params 
 
 std::string first_bytes(std::string_view body) {
   constexpr std::size_t limit = 80;
+  // An answer that is not JSON may still carry a token (a form-encoded body sent as text/plain).
+  if (body.find("access_token") != std::string_view::npos || body.find("refresh_token") != std::string_view::npos)
+    return "(" + std::to_string(body.size()) + " bytes, withheld: they name a token)";
   std::string shown = util::printable(body.substr(0, limit));
   if (body.size() > limit) shown += "...";
   return shown;
@@ -163,9 +167,11 @@ std::expected<OAuth2Token, TokenAnswerError> parse_token_answer(long status, std
     lifetime = seconds_of(*it);
     if (!lifetime) return std::unexpected(TokenAnswerError{"the token endpoint's expires_in is not a number", ""});
   }
-  // Whole seconds, as the cache keeps them, so a cached token shows the same expiry.
+  // Whole seconds, as the cache keeps them, so a cached token shows the same expiry; at most 100
+  // years, so the clock's arithmetic cannot overflow.
   if (lifetime)
-    token.expires_at = std::chrono::floor<std::chrono::seconds>(now) + std::chrono::seconds(std::max<std::int64_t>(*lifetime, 0));
+    token.expires_at = std::chrono::floor<std::chrono::seconds>(now) +
+                       std::chrono::seconds(std::clamp<std::int64_t>(*lifetime, 0, max_lifetime_seconds));
   return token;
 }
 
@@ -230,7 +236,7 @@ Result<std::string> code_from_callback(std::string_view raw_query, std::string_v
     return fail(ExitCode::auth_flow, "the callback's state is not the one sent: refusing it (a stale or forged redirect)");
   if (iss && !expected_issuer.empty() && *iss != expected_issuer)
     return fail(ExitCode::auth_flow, "the callback's iss '" + util::printable(*iss) + "' is not the expected issuer '" +
-                                         std::string(expected_issuer) + "' (RFC 9207)");
+                                         std::string(expected_issuer) + "' (RFC 9207; the profile's --issuer sets it)");
   if (error)
     return fail(ExitCode::auth_flow, "the authorization server refused: " + util::printable(*error) +
                                          (description ? ": " + util::printable(*description) : ""));
@@ -240,9 +246,10 @@ Result<std::string> code_from_callback(std::string_view raw_query, std::string_v
 
 Result<void> sign_bearer(const std::string& token, Request& request) {
   if (token.empty()) return fail(ExitCode::auth_flow, "no access token to send");
+  // RFC 6750 2.1: b64token, printable ASCII without spaces.
   for (char ch : token)
-    if (static_cast<unsigned char>(ch) <= 0x20 || ch == 0x7f)
-      return fail(ExitCode::auth_flow, "the access token holds a space or control character: not sendable");
+    if (static_cast<unsigned char>(ch) <= 0x20 || static_cast<unsigned char>(ch) >= 0x7f)
+      return fail(ExitCode::auth_flow, "the access token holds a space, control or non-ASCII character: not sendable");
   request.headers.set("Authorization", "Bearer " + token);
   return {};
 }
@@ -264,6 +271,13 @@ Request introspection_request(const OAuth2Credentials& c, std::string_view intro
   return form_request(c, std::string(introspect_url), std::move(params), false, false);
 }
 
+BearerJudgement judge_introspection(const Introspection& answer, util::Clock::time_point now) {
+  if (!answer.active) return {false, "the authorization server says the token is not active"};
+  auto seconds = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  if (answer.exp && *answer.exp <= seconds) return {false, "the token expired"};
+  return {true, ""};
+}
+
 Result<Introspection> parse_introspection(long status, std::string_view body) {
   auto j = nlohmann::json::parse(body, nullptr, false);
   if (status != 200 || j.is_discarded() || !j.is_object()) {
@@ -276,7 +290,10 @@ Result<Introspection> parse_introspection(long status, std::string_view body) {
     return fail(ExitCode::auth_flow, "the introspection answer has no boolean 'active'");
   Introspection out;
   out.active = active->get<bool>();
-  if (auto it = j.find("exp"); it != j.end()) out.exp = seconds_of(*it);
+  if (auto it = j.find("exp"); it != j.end() && !it->is_null()) {
+    out.exp = seconds_of(*it);
+    if (!out.exp) return fail(ExitCode::auth_flow, "the introspection answer's exp is not a number");
+  }
   out.scope = string_member(j, "scope");
   out.client_id = string_member(j, "client_id");
   return out;

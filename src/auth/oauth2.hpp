@@ -19,6 +19,9 @@ namespace hookauth::auth {
 
 enum class OAuth2Grant { client_credentials, authorization_code };
 
+// The longest token lifetime taken from an answer or --validity (100 years).
+inline constexpr std::int64_t max_lifetime_seconds = 100LL * 365 * 24 * 3600;
+
 struct OAuth2Credentials {
   OAuth2Grant grant = OAuth2Grant::client_credentials;
   std::string client_id;
@@ -114,8 +117,15 @@ struct Introspection {
 };
 // RFC 7662 2.2; errors name what the endpoint answered (ExitCode::auth_flow).
 Result<Introspection> parse_introspection(long status, std::string_view body);
+// Whether an introspection answer lets the token in at now: active, and not past its exp.
+struct BearerJudgement {
+  bool valid = false;
+  std::string reason;
+};
+BearerJudgement judge_introspection(const Introspection& answer, util::Clock::time_point now);
 
-// application/x-www-form-urlencoded (the WHATWG serializer: space as '+').
+// application/x-www-form-urlencoded: every byte but RFC 3986's unreserved ones percent-encoded
+// (a space as %20, which every form decoder reads).
 std::string form_encode(const std::vector<std::pair<std::string, std::string>>& params);
 
 }  // namespace hookauth::auth

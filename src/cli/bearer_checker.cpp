@@ -142,8 +142,8 @@ auth::BearerAnswer BearerChecker::introspect(const std::string& token) {
   if (!response) return {false, "introspection failed: " + response.error().message};
   auto answer = auth::parse_introspection(response->status, response->body);
   if (!answer) return {false, "introspection failed: " + answer.error().message};
-  if (!answer->active) return {false, "the authorization server says the token is not active"};
-  if (answer->exp && *answer->exp <= now) return {false, "the token expired"};
+  auto judged = auth::judge_introspection(*answer, now_());
+  if (!judged.valid) return {false, judged.reason};
   if (answer->exp) {
     std::lock_guard lock(mutex_);
     active_until_[key] = *answer->exp;

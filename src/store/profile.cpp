@@ -96,6 +96,8 @@ Result<void> check_redirect_uri(std::string_view v) {
   rest.remove_prefix(7);
   std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
   auto colon = authority.rfind(':');
+  if (authority.starts_with('[') && colon != std::string_view::npos && colon < authority.find(']'))
+    colon = std::string_view::npos;  // the colons of an IPv6 literal, not a port
   std::string_view host = authority.substr(0, colon);
   if (host != "127.0.0.1" && host != "localhost" && host != "[::1]")
     return usage_error("'" + util::printable(v) + "' is not on 127.0.0.1, [::1] or localhost");
@@ -521,7 +523,7 @@ Result<auth::Credentials> to_credentials(const Profile& p) {
     o.refresh_margin = std::stoll(p.field("refresh-margin"));
     o.issuer = p.field("issuer");
     if (o.issuer.empty() && o.auth_url.find("://") != std::string::npos) {
-      auto end = o.auth_url.find('/', o.auth_url.find("://") + 3);
+      auto end = o.auth_url.find_first_of("/?#", o.auth_url.find("://") + 3);
       o.issuer = o.auth_url.substr(0, end);
     }
     return o;
