@@ -15,7 +15,7 @@ _hookauth_flags() {
                 "--region --service --payload --content-sha256 --sign-header --grant --client-id" \
                 "--client-secret --token-url --auth-url --redirect-uri --scope --validity --refresh-url" \
                 "--token-method --token-params --token-header --client-auth --refresh-margin --issuer" \
-                "-h --help"
+                "--scheme --secret --signature --signature-secret $(_hookauth_hmac_flags) -h --help"
             ;;
         "auth list") echo "--json -h --help" ;;
         "auth show") echo "--json --reveal -h --help" ;;
@@ -32,14 +32,23 @@ _hookauth_flags() {
         "webhook send")
             echo "--auth -X --request -H --header -d --data -i --include --json -v --verbose" \
                 "--dry-run --reveal --timeout --retries --cacert -k --insecure --cert --key" \
-                "-L --location --allow-insecure-http --presign --expires -h --help"
+                "-L --location --allow-insecure-http --presign --expires --id -h --help"
             ;;
-        verify) echo "--auth --request --json --introspect-url --expect-token -v --verbose --max-skew -h --help" ;;
+        verify)
+            echo "--auth --request --json --introspect-url --expect-token --jwks --jwks-url --issuer --audience" \
+                "--leeway --tolerance -v --verbose --max-skew -h --help"
+            ;;
         "verify serve")
-            echo "--auth --listen --log --count --introspect-url --expect-token -v --verbose --max-skew" \
-                "--nonce-lifetime -h --help"
+            echo "--auth --listen --log --count --introspect-url --expect-token --jwks --jwks-url --issuer" \
+                "--audience --leeway --tolerance -v --verbose --max-skew --nonce-lifetime -h --help"
             ;;
     esac
+}
+
+# The options of the generic hmac payload signature, on the signature type and stacked on others.
+_hookauth_hmac_flags() {
+    echo "--signature-header --signature-algorithm --signature-encoding --signature-prefix --signed-content" \
+        "--timestamp-header --id-header"
 }
 
 # Succeeds when flag $2 of command $1 takes a value (the next word).
@@ -53,7 +62,9 @@ _hookauth_takes_value() {
                     --region | --service | --payload | --sign-header | --grant | --client-id | --client-secret | \
                     --token-url | --auth-url | --redirect-uri | --scope | --validity | --refresh-url | \
                     --token-method | --token-params | --token-header | --client-auth | --refresh-margin | \
-                    --issuer) return 0 ;;
+                    --issuer | --scheme | --secret | --signature | --signature-secret | --signature-header | \
+                    --signature-algorithm | --signature-encoding | --signature-prefix | --signed-content | \
+                    --timestamp-header | --id-header) return 0 ;;
             esac
             ;;
         "auth presign")
@@ -65,16 +76,19 @@ _hookauth_takes_value() {
         "webhook send")
             case $2 in
                 --auth | -X | --request | -H | --header | -d | --data | --timeout | --retries | --cacert | \
-                    --cert | --key | --expires) return 0 ;;
+                    --cert | --key | --expires | --id) return 0 ;;
             esac
             ;;
         verify)
-            case $2 in --auth | --request | --introspect-url | --expect-token | --max-skew) return 0 ;; esac
+            case $2 in
+                --auth | --request | --introspect-url | --expect-token | --jwks | --jwks-url | --issuer | \
+                    --audience | --leeway | --tolerance | --max-skew) return 0 ;;
+            esac
             ;;
         "verify serve")
             case $2 in
-                --auth | --listen | --log | --count | --introspect-url | --expect-token | --max-skew | \
-                    --nonce-lifetime) return 0 ;;
+                --auth | --listen | --log | --count | --introspect-url | --expect-token | --jwks | --jwks-url | \
+                    --issuer | --audience | --leeway | --tolerance | --max-skew | --nonce-lifetime) return 0 ;;
             esac
             ;;
     esac
@@ -131,13 +145,15 @@ _hookauth() {
         fi
     fi
 
-    # Walk the words before the cursor: the command path, a --store, the positionals, the type.
-    local cmd="" store="" type="" npos=0 i w
+    # Walk the words before the cursor: the command path, a --store, the positionals, the type and
+    # the payload signature scheme (--scheme of the signature type, --signature of the others).
+    local cmd="" store="" type="" scheme="" npos=0 i w
     for ((i = 1; i < cword; i++)); do
         w=${words[i]}
         case $w in
             --store=*) store=${w#--store=} ;;
             --type=*) type=${w#--type=} ;;
+            --scheme=* | --signature=*) scheme=${w#*=} ;;
             --*=* | "=") ;;
             -*)
                 if _hookauth_takes_value "$cmd" "$w" && ((i + 1 < cword)); then
@@ -146,6 +162,7 @@ _hookauth() {
                     case $w in
                         --store) store=${words[i]} ;;
                         --type) type=${words[i]} ;;
+                        --scheme | --signature) scheme=${words[i]} ;;
                     esac
                 fi
                 ;;
@@ -172,10 +189,18 @@ _hookauth() {
     if [[ $prev == -* ]] && _hookauth_takes_value "$cmd" "$prev"; then
         case "$cmd:$prev" in
             *:--store | "webhook send:--cacert" | "webhook send:--cert" | "webhook send:--key" | \
-                "verify serve:--log")
+                "verify serve:--log" | *:--jwks)
                 _hookauth_files
                 ;;
-            "auth add:--type") COMPREPLY=($(compgen -W "none basic api-key digest aws-sigv4 oauth2" -- "$cur")) ;;
+            "auth add:--type")
+                COMPREPLY=($(compgen -W "none basic api-key digest aws-sigv4 oauth2 signature" -- "$cur"))
+                ;;
+            "auth add:--scheme" | "auth add:--signature")
+                COMPREPLY=($(compgen -W "standard-webhooks github stripe hmac" -- "$cur"))
+                ;;
+            "auth add:--signature-algorithm") COMPREPLY=($(compgen -W "sha256 sha512" -- "$cur")) ;;
+            "auth add:--signature-encoding") COMPREPLY=($(compgen -W "hex base64" -- "$cur")) ;;
+            *:--tolerance) COMPREPLY=($(compgen -W "none" -- "$cur")) ;;
             "auth add:--in") COMPREPLY=($(compgen -W "header query" -- "$cur")) ;;
             "auth add:--payload") COMPREPLY=($(compgen -W "signed unsigned" -- "$cur")) ;;
             "auth add:--grant") COMPREPLY=($(compgen -W "client-credentials authorization-code" -- "$cur")) ;;
@@ -230,6 +255,18 @@ _hookauth() {
                     flags="--type --force --grant --client-id --client-secret --token-url --auth-url --redirect-uri"
                     flags+=" --scope --validity --refresh-url --token-method --token-params --token-header"
                     flags+=" --client-auth --refresh-margin --issuer -h --help"
+                    ;;
+                signature)
+                    flags="--type --force --scheme --secret -h --help"
+                    # The hmac options, until a scheme other than hmac is chosen.
+                    [[ -z $scheme || $scheme == hmac ]] && flags+=" $(_hookauth_hmac_flags)"
+                    ;;
+            esac
+            # Every other type can carry a payload signature; the hmac options once it is hmac.
+            case $type in
+                none | basic | api-key | digest | aws-sigv4 | oauth2)
+                    flags+=" --signature --signature-secret"
+                    [[ $scheme == hmac ]] && flags+=" $(_hookauth_hmac_flags)"
                     ;;
             esac
         fi

@@ -169,23 +169,36 @@ class DocsTest(unittest.TestCase):
                      ("auth", "login"), ("auth", "remove"), ("webhook", "send"), ("verify",), ("verify", "serve")]:
             self.assertIn(path, self.flags)
         for flag in ["--store", "-q", "--quiet", "--version", "--help", "--type", "--in",
-                     "--allow-insecure-http", "--dry-run", "--listen", "--count", "--grant", "--token-header"]:
+                     "--allow-insecure-http", "--dry-run", "--listen", "--count", "--grant", "--token-header",
+                     "--scheme", "--secret", "--signature", "--signature-secret", "--signed-content", "--id",
+                     "--tolerance", "--jwks", "--jwks-url", "--audience", "--leeway"]:
             self.assertIn(flag, self.all_flags())
+        self.assertLessEqual({"--scheme", "--secret", "--signature", "--signature-secret", "--signature-header",
+                              "--signature-algorithm", "--signature-encoding", "--signature-prefix",
+                              "--signed-content", "--timestamp-header", "--id-header"}, self.flags[("auth", "add")])
+        self.assertIn("--id", self.flags[("webhook", "send")])
         self.assertEqual(self.flags[("auth", "token")],
                          {"-h", "--help", "--refresh", "--open", "--no-listen", "--login-timeout", "--timeout",
                           "--allow-insecure-http", "-v", "--verbose", "--json", "--reveal"})
         self.assertEqual(self.flags[("auth", "login")], self.flags[("auth", "token")] - {"--refresh"})
         for path in [("verify",), ("verify", "serve")]:
-            self.assertLessEqual({"--introspect-url", "--expect-token"}, self.flags[path])
+            self.assertLessEqual({"--introspect-url", "--expect-token", "--jwks", "--jwks-url", "--issuer",
+                                  "--audience", "--leeway", "--tolerance"}, self.flags[path])
 
     def test_help_parsing_found_the_choices(self):
         add = ("auth", "add")
-        self.assertLessEqual({"none", "basic", "api-key", "digest", "aws-sigv4", "oauth2"}, set(self.choices[(add, "--type")]))
+        self.assertLessEqual({"none", "basic", "api-key", "digest", "aws-sigv4", "oauth2", "signature"},
+                             set(self.choices[(add, "--type")]))
         self.assertEqual(self.choices[(add, "--in")], ["header", "query"])
         self.assertEqual(self.choices[(add, "--grant")], ["client-credentials", "authorization-code"])
         self.assertEqual(self.choices[(add, "--token-method")], ["POST", "GET"])
         self.assertEqual(self.choices[(add, "--token-params")], ["body", "url"])
         self.assertEqual(self.choices[(add, "--client-auth")], ["body", "basic"])
+        schemes = ["standard-webhooks", "github", "stripe", "hmac"]
+        self.assertEqual(self.choices[(add, "--scheme")], schemes)
+        self.assertEqual(self.choices[(add, "--signature")], schemes)
+        self.assertEqual(self.choices[(add, "--signature-algorithm")], ["sha256", "sha512"])
+        self.assertEqual(self.choices[(add, "--signature-encoding")], ["hex", "base64"])
 
     def test_man_page_has_no_groff_warnings(self):
         self.assertIsNotNone(shutil.which("groff"), "groff is not installed (Debian: groff-base)")
@@ -220,6 +233,21 @@ class DocsTest(unittest.TestCase):
         m = re.search(r"^\.BR (none(?: \| \S+)+)$", synopsis, re.M)  # .BR none | basic | ...
         self.assertIsNotNone(m, "the synopsis of auth add lists no types")
         self.assertEqual(m.group(1).split(" | "), self.choices[(("auth", "add"), "--type")])
+        self.assertEqual(m.group(1).split(" | "),
+                         ["none", "basic", "api-key", "digest", "aws-sigv4", "oauth2", "signature"])
+
+    def test_man_page_has_the_signature_and_jwt_sections(self):
+        text = man_text()
+        for title in ("PAYLOAD SIGNATURES", "JWT BEARER TOKENS"):
+            self.assertRegex(text, r"(?m)^\.SH " + title + "$")
+        signatures = text.split(".SH PAYLOAD SIGNATURES", 1)[1].split("\n.SH ", 1)[0]
+        for word in ("standard-webhooks", "github", "stripe", "hmac", "webhook-id", "webhook-timestamp",
+                     "webhook-signature", "X-Hub-Signature-256", "Stripe-Signature", "whsec_", "whsk_", "whpk_",
+                     "--tolerance none"):
+            self.assertIn(word, signatures)
+        jwt = text.split(".SH JWT BEARER TOKENS", 1)[1].split("\n.SH ", 1)[0]
+        for word in ("RS256", "ES256", "EdDSA", "exp", "nbf", "iss", "aud", "kid", "10 seconds"):
+            self.assertTrue(mentions(jwt, word), word)
 
     def test_completion_file_names_every_flag(self):
         with open(COMPLETION, encoding="utf-8") as f:
@@ -305,9 +333,30 @@ class CompletionTest(unittest.TestCase):
 
     def test_type_values(self):
         self.assertEqual(self.complete("hookauth", "auth", "add", "x", "--type", ""),
-                         ["api-key", "aws-sigv4", "basic", "digest", "none", "oauth2"])
+                         ["api-key", "aws-sigv4", "basic", "digest", "none", "oauth2", "signature"])
         self.assertEqual(self.complete("hookauth", "auth", "add", "x", "--type", "b"), ["basic"])
         self.assertEqual(self.complete("hookauth", "auth", "add", "x", "--type", "o"), ["oauth2"])
+        self.assertEqual(self.complete("hookauth", "auth", "add", "x", "--type", "s"), ["signature"])
+
+    def test_signature_values(self):
+        schemes = ["github", "hmac", "standard-webhooks", "stripe"]
+        add = ["hookauth", "auth", "add", "x", "--type", "signature"]
+        self.assertEqual(self.complete(*add, "--scheme", ""), schemes)
+        self.assertEqual(self.complete(*add, "--scheme", "st"), ["standard-webhooks", "stripe"])
+        self.assertEqual(self.complete(*add, "--scheme", "hmac", "--signature-algorithm", ""), ["sha256", "sha512"])
+        self.assertEqual(self.complete(*add, "--scheme", "hmac", "--signature-encoding", ""), ["base64", "hex"])
+        self.assertEqual(self.complete(*add, "--scheme", "hmac", "--signature-encoding", "h"), ["hex"])
+        stacked = ["hookauth", "auth", "add", "x", "--type", "oauth2"]
+        self.assertEqual(self.complete(*stacked, "--signature", ""), schemes)
+        self.assertEqual(self.complete(*stacked, "--signature", "g"), ["github"])
+        self.assertEqual(self.complete(*stacked, "--signature", "hmac", "--signature-algorithm", "sha5"),
+                         ["sha512"])
+
+    def test_tolerance_values(self):
+        for path in (["verify"], ["verify", "serve"]):
+            self.assertEqual(self.complete("hookauth", *path, "--tolerance", ""), ["none"])
+            self.assertEqual(self.complete("hookauth", *path, "--tolerance", "n"), ["none"])
+            self.assertEqual(self.complete("hookauth", *path, "--tolerance", "3"), [])
 
     def test_oauth2_values(self):
         add = ["hookauth", "auth", "add", "x", "--type", "oauth2"]
@@ -341,8 +390,32 @@ class CompletionTest(unittest.TestCase):
         self.assertEqual(got, sorted(["--type", "--force", "--help", "--grant", "--client-id", "--client-secret",
                                       "--token-url", "--auth-url", "--redirect-uri", "--scope", "--validity",
                                       "--refresh-url", "--token-method", "--token-params", "--token-header",
-                                      "--client-auth", "--refresh-margin", "--issuer"]))
+                                      "--client-auth", "--refresh-margin", "--issuer", "--signature",
+                                      "--signature-secret"]))
         self.assertNotIn("--grant", self.complete("hookauth", "auth", "add", "x", "--type", "digest", "--"))
+
+    def test_auth_add_offers_the_signature_fields(self):
+        hmac = ["--signature-header", "--signature-algorithm", "--signature-encoding", "--signature-prefix",
+                "--signed-content", "--timestamp-header", "--id-header"]
+        own = ["--type", "--force", "--help", "--scheme", "--secret"]
+        add = ["hookauth", "auth", "add", "x", "--type", "signature"]
+        self.assertEqual(self.complete(*add, "--"), sorted(own + hmac))
+        self.assertEqual(self.complete(*add, "--scheme", "hmac", "--"), sorted(own + hmac))
+        self.assertEqual(self.complete(*add, "--scheme=hmac", "--"), sorted(own + hmac))
+        self.assertEqual(self.complete(*add, "--scheme", "github", "--"), sorted(own))
+        self.assertNotIn("--signature", self.complete(*add, "--"))
+        # Stacked on another type: --signature and its secret, the hmac options once the scheme is hmac.
+        basic = ["hookauth", "auth", "add", "x", "--type", "basic"]
+        self.assertEqual(self.complete(*basic, "--"),
+                         sorted(["--type", "--force", "--help", "--username", "--password", "--signature",
+                                 "--signature-secret"]))
+        self.assertEqual(self.complete(*basic, "--signature", "standard-webhooks", "--sig"),
+                         ["--signature", "--signature-secret"])
+        self.assertEqual(self.complete(*basic, "--signature", "hmac", "--signature-secret", "env:S", "--sig"),
+                         sorted(["--signature", "--signature-secret", "--signature-header", "--signature-algorithm",
+                                 "--signature-encoding", "--signature-prefix", "--signed-content"]))
+        self.assertIn("--id-header", self.complete(*basic, "--signature=hmac", "--"))
+        self.assertIn("--signature", self.complete("hookauth", "auth", "add", "x", "--type", "none", "--"))
 
     def test_flag_values_are_skipped_in_the_walk(self):
         # A flag that takes a value is not mistaken for a positional, nor its value for a subcommand.
@@ -353,6 +426,22 @@ class CompletionTest(unittest.TestCase):
                          ["serve"])
         self.assertEqual(self.complete("hookauth", "verify", "serve", "--expect-token", "env:T", "--auth", "o",
                                        env=env), ["open_1"])
+        # The payload signature and JWT flags take a value too.
+        self.assertEqual(self.complete("hookauth", "verify", "--tolerance", "600", "s"), ["serve"])
+        self.assertEqual(self.complete("hookauth", "verify", "--jwks", "keys.json", "--audience", "hooks", "--issuer",
+                                       "https://i.example", "--leeway", "30", "s"), ["serve"])
+        self.assertEqual(self.complete("hookauth", "verify", "--jwks-url", "https://i.example/jwks", "s"), ["serve"])
+        self.assertEqual(self.complete("hookauth", "verify", "serve", "--jwks-url", "https://i.example/jwks",
+                                       "--audience", "hooks", "--issuer", "https://i.example", "--leeway", "5",
+                                       "--tolerance", "none", "--auth", "o", env=env), ["open_1"])
+        self.assertEqual(self.complete("hookauth", "webhook", "send", "--id", "evt_1", "--auth", "o", env=env),
+                         ["open_1"])
+        self.assertIn("--auth", self.complete("hookauth", "webhook", "send", "--id", "evt_1", "--a"))
+        # auth add: a secret with spaces, and values of the hmac options, are not taken for flags or names.
+        self.assertEqual(self.complete("hookauth", "auth", "add", "x", "--type", "signature", "--secret",
+                                       "whsec_a whsec_b", "--signed-content", "{timestamp}.{body}",
+                                       "--signature-prefix", "v0=", "--timestamp-header", "X-T", "--id-header",
+                                       "X-I", "--signature-header", "X-S", "--sch"), ["--scheme"])
 
     def test_auth_names_from_store_flag(self):
         env = dict(self.env, HOOKAUTH_STORE=self.store_b)  # --store must win over it
