@@ -264,12 +264,13 @@ PayloadVerdict verify_standard(const SignatureCredentials& c, const Request& r, 
   return {false, "no webhook-signature matches: " + std::string(mismatch)};
 }
 
-PayloadVerdict verify_github(const SignatureCredentials& c, const Request& r) {
+PayloadVerdict verify_github(const SignatureCredentials& c, const Request& r, const PayloadCheck& check) {
   auto sig = r.headers.get("X-Hub-Signature-256");
   if (!sig) return {false, "no X-Hub-Signature-256 header"};
   std::string_view value = util::trim(*sig);
   if (!value.starts_with("sha256=") || value.size() != 7 + 64)
     return {false, "X-Hub-Signature-256 is not sha256= and 64 hex digits"};
+  if (check.steps) check.steps->content = r.body;
   bool matched = false;
   std::string given = util::to_lower(value.substr(7));
   for (const auto& secret : c.secrets)
@@ -345,7 +346,7 @@ PayloadVerdict verify_payload(const SignatureCredentials& c, const Request& requ
     case SignatureScheme::standard_webhooks:
       return verify_standard(c, request, check);
     case SignatureScheme::github:
-      return verify_github(c, request);
+      return verify_github(c, request, check);
     case SignatureScheme::stripe:
       return verify_stripe(c, request, check);
     case SignatureScheme::hmac:

@@ -73,6 +73,12 @@ Result<store::Profile> profile_from_flags(const AddOptions& o) {
 Result<ExitCode> run_add(const GlobalOptions& g, const AddOptions& o) {
   auto profile = profile_from_flags(o);
   if (!profile) return std::unexpected(profile.error());
+  // A literal signature secret is checked now (a whsec_ of the wrong size); references are
+  // checked when they are read.
+  for (const char* field : {"secret", "signature-secret"})
+    if (auto it = profile->secrets.find(field);
+        it != profile->secrets.end() && it->second.kind == store::SecretRef::Kind::literal)
+      if (auto sig = store::to_signature(*profile); !sig) return std::unexpected(sig.error());
   auto st = open_store(g);
   if (!st) return std::unexpected(st.error());
   bool replaced = false;
@@ -176,10 +182,15 @@ Result<ExitCode> run_show(const GlobalOptions& g, const ShowOptions& o) {
   return ExitCode::ok;
 }
 
-Result<ExitCode> run_remove(const GlobalOptions& g, const std::string& name) {
+Result<ExitCode> run_remove(const GlobalOptions& g, const std::string& name, bool force) {
   auto st = open_store(g);
   if (!st) return std::unexpected(st.error());
   auto ok = st->update([&](store::StoreData& data) -> Result<void> {
+    if (!force)
+      for (const auto& w : data.webhooks)
+        if (w.auth == name && data.find(name))
+          return usage_error("saved webhook '" + w.name + "' uses authorization '" + name +
+                             "' (remove it first, or use --force)");
     auto before = data.authorizations.size();
     std::erase_if(data.authorizations, [&](const store::Profile& p) { return p.name == name; });
     if (data.authorizations.size() == before)
@@ -241,7 +252,10 @@ void setup_auth_commands(CLI::App& app, const GlobalOptions& global, Action& act
     for (const auto& f : t.fields) {
       std::string n(f.name);
       if (!seen.insert(n).second) continue;
-      std::string help = std::string(f.help) + " (" + std::string(t.name) + ")";
+      std::string help = std::string(f.help) + " (" + (store::is_signature_option(n) && t.name != "signature"
+                                                           ? std::string("any type")
+                                                           : std::string(t.name)) +
+                         ")";
       if (f.flag) {
         add->add_flag_function(
             "--" + n, [add_opts, n](std::int64_t) { add_opts->values[n] = "true"; }, help);
@@ -301,11 +315,13 @@ void setup_auth_commands(CLI::App& app, const GlobalOptions& global, Action& act
   setup_token_commands(*auth, global, action);
 
   auto remove_name = std::make_shared<std::string>();
+  auto remove_force = std::make_shared<bool>(false);
   auto* remove = auth->add_subcommand("remove", "remove an authorization");
   remove->alias("rm");
   remove->add_option("name", *remove_name, "the authorization")->required();
-  remove->callback([&global, &action, remove_name] {
-    action = [&global, remove_name] { return run_remove(global, *remove_name); };
+  remove->add_flag("--force", *remove_force, "remove it even when a saved webhook uses it");
+  remove->callback([&global, &action, remove_name, remove_force] {
+    action = [&global, remove_name, remove_force] { return run_remove(global, *remove_name, *remove_force); };
   });
 }
 

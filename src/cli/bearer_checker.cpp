@@ -23,7 +23,8 @@ std::int64_t epoch(util::Clock::time_point t) {
 Result<void> check_url(const std::string& flag, const std::string& url) {
   net::SendPolicy policy;
   policy.has_credentials = true;
-  if (auto ok = net::check_transport_security(url, policy); !ok) return usage_error(flag + ": " + ok.error().message);
+  if (auto ok = net::check_transport_security(url, policy); !ok)
+    return usage_error(flag + ": plain http to a host outside loopback is refused: use https");
   return {};
 }
 

@@ -36,6 +36,8 @@ void setup_auth_commands(CLI::App& app, const GlobalOptions& global, Action& act
 // auth token and auth login, under the auth command.
 void setup_token_commands(CLI::App& auth, const GlobalOptions& global, Action& action);
 void setup_webhook_commands(CLI::App& app, const GlobalOptions& global, Action& action);
+// webhook add|list|show|remove, under the webhook command.
+void setup_saved_webhook_commands(CLI::App& webhook, const GlobalOptions& global, Action& action);
 void setup_verify_commands(CLI::App& app, const GlobalOptions& global, Action& action);
 
 }  // namespace hookauth::cli

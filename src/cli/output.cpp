@@ -52,9 +52,34 @@ std::string format_request(const auth::Request& request, const std::string& host
   return out;
 }
 
-void print_signature_steps(const auth::SignatureCredentials& credentials, const auth::SignatureSteps& steps) {
+namespace {
+std::string shell_quote(std::string_view s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') out += "'\\''";
+    else out.push_back(c);
+  }
+  return out + "'";
+}
+}  // namespace
+
+std::string format_curl(const auth::Request& request, const auth::Redactor& redactor) {
+  std::string out = "curl";
+  if (!(request.method == "GET" && request.body.empty()) && !(request.method == "POST" && !request.body.empty()))
+    out += " -X " + shell_quote(request.method);
+  out += " " + shell_quote(redactor.url(request.url));
+  for (const auto& [name, value] : request.headers.items) {
+    if (util::iequals(name, "Host") || util::iequals(name, "Content-Length")) continue;
+    out += " \\\n  -H " + shell_quote(name + ": " + redactor.header_value(name, value));
+  }
+  if (!request.body.empty()) out += " \\\n  --data-binary " + shell_quote(redactor.text(request.body));
+  return out + "\n";
+}
+
+void print_signature_steps(const auth::SignatureCredentials& credentials, const auth::SignatureSteps& steps,
+                           const auth::Redactor& redactor) {
   constexpr std::size_t shown = 300;
-  std::string content = util::printable(std::string_view(steps.content).substr(0, shown));
+  std::string content = util::printable(redactor.text(std::string_view(steps.content).substr(0, shown)));
   if (steps.content.size() > shown) content += "... (" + std::to_string(steps.content.size()) + " bytes)";
   std::cerr << "* signature: " << auth::scheme_name(credentials.scheme) << "\n";
   std::cerr << "* signed content: " << content << "\n";

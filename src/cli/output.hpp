@@ -31,8 +31,13 @@ void print_sigv4_steps(const auth::SigV4Steps& steps, const auth::Redactor& reda
 std::string format_request(const auth::Request& request, const std::string& host, const auth::Redactor& redactor);
 
 // -v's lines for a payload signature on stderr: the scheme, the exact content signed (its first
-// 300 bytes, control characters escaped) and each signature made or checked.
-void print_signature_steps(const auth::SignatureCredentials& credentials, const auth::SignatureSteps& steps);
+// 300 bytes, control characters escaped, known secrets redacted) and each signature made or checked.
+void print_signature_steps(const auth::SignatureCredentials& credentials, const auth::SignatureSteps& steps,
+                           const auth::Redactor& redactor);
+
+// A curl command line that sends the same request (headers but Host and Content-Length, the body
+// as --data-binary), each argument single-quoted for a POSIX shell, secrets redacted.
+std::string format_curl(const auth::Request& request, const auth::Redactor& redactor);
 
 // A transport trace for -v: each header line on stderr after its direction ('>' sent, '<'
 // received, '*' a note), secret header values and query parameters replaced. The redactor must

@@ -86,6 +86,7 @@ Result<Receiver> load_receiver(const GlobalOptions& g, const ReceiverOptions& o)
   auto bearer = BearerChecker::make(r.credentials, o.bearer, [&g] { return g.now(); });
   if (!bearer) return std::unexpected(bearer.error());
   r.bearer = std::move(*bearer);
+  if (!o.tolerance.empty() && !r.signature) return usage_error("--tolerance: the authorization has no payload signature");
   if (o.tolerance != "none") {
     std::int64_t seconds = 300;
     if (!o.tolerance.empty()) {
@@ -94,8 +95,6 @@ Result<Receiver> load_receiver(const GlobalOptions& g, const ReceiverOptions& o)
         return usage_error("--tolerance '" + o.tolerance + "': a number of seconds, or none");
     }
     r.tolerance = std::chrono::seconds(seconds);
-  } else if (!r.signature) {
-    return usage_error("--tolerance: the authorization has no payload signature");
   }
   r.max_skew = std::chrono::seconds(o.max_skew);
   r.verbose = o.verbose;
@@ -128,7 +127,7 @@ auth::Verdict check_request(const Receiver& r, const auth::Request& request, uti
     if (print_mutex) lock = std::unique_lock(*print_mutex);
     if (nonces) std::cerr << "* " << request.method << " " << r.redactor.url(request.url) << "\n";
     if (!steps.canonical_request.empty()) print_sigv4_steps(steps, r.redactor);
-    if (!signature_steps.content.empty()) print_signature_steps(*r.signature, signature_steps);
+    if (!signature_steps.content.empty()) print_signature_steps(*r.signature, signature_steps, r.redactor);
   }
   v.reason = r.redactor.text(v.reason);
   return v;

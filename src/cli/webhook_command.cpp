@@ -53,7 +53,8 @@ struct SendOptions {
   bool allow_insecure_http = false;
   bool presign = false;
   std::int64_t expires = 3600;
-  std::string id;  // the payload signature's message id (default: a fresh random one)
+  std::string id;     // the payload signature's message id (default: a fresh random one)
+  bool curl = false;  // print an equivalent curl command line instead of sending
 };
 
 // -d DATA, -d @FILE, -d @- (exact bytes, as curl's --data-binary).
@@ -117,7 +118,31 @@ nlohmann::ordered_json response_json(const net::Response& resp, const auth::Reda
            {{"dns", t.dns}, {"connect", t.connect}, {"tls", t.tls}, {"first_byte", t.first_byte}, {"total", t.total}}}};
 }
 
-Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& o) {
+// `webhook send NAME`: the saved webhook's URL, authorization, method and headers, under what the
+// command line gives (its -H headers replace saved ones of the same name).
+Result<SendOptions> with_saved_webhook(const GlobalOptions& g, SendOptions o) {
+  if (o.url.find("://") != std::string::npos) return o;
+  auto st = open_store(g);
+  if (!st) return std::unexpected(st.error());
+  auto data = st->load();
+  if (!data) return std::unexpected(data.error());
+  const store::SavedWebhook* w = data->find_webhook(o.url);
+  if (!w)
+    return usage_error("'" + o.url + "' is neither a URL nor a saved webhook in " + st->path().string() +
+                       " (see 'hookauth webhook list')");
+  o.url = w->url;
+  if (o.auth.empty()) o.auth = w->auth;
+  if (o.method.empty()) o.method = w->method;
+  std::vector<std::string> headers = w->headers;
+  headers.insert(headers.end(), o.headers.begin(), o.headers.end());
+  o.headers = std::move(headers);
+  return o;
+}
+
+Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& given) {
+  auto resolved = with_saved_webhook(g, given);
+  if (!resolved) return std::unexpected(resolved.error());
+  const SendOptions& o = *resolved;
   auth::Credentials credentials = auth::NoAuth{};
   std::optional<auth::SignatureCredentials> payload_signature;
   std::optional<store::Store> st;
@@ -181,7 +206,7 @@ Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& o) {
     topts.now = [&g] { return g.now(); };
     topts.transport.timeout_seconds = o.timeout;
     if (o.verbose) topts.transport.trace = wire_trace(redactor);
-    topts.cache_only = o.dry_run;
+    topts.cache_only = o.dry_run || o.curl;
     topts.allow_insecure_http = o.allow_insecure_http;
     if (o.verbose) topts.note = [](const std::string& s) { std::cerr << "* " << s << "\n"; };
     token_transport = net::make_curl_transport();
@@ -232,15 +257,16 @@ Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& o) {
     message_id = "msg_" + auth::base64url(*bytes);
   }
   if (payload_signature) {
-    signer.sign = [primary = signer.sign, &payload_signature, &message_id, &g, &o](auth::Request& r) -> Result<void> {
+    signer.sign = [primary = signer.sign, &payload_signature, &message_id, &g, &o,
+                   &redactor](auth::Request& r) -> Result<void> {
       auth::SignatureSteps steps;
       if (auto ok = auth::sign_payload(*payload_signature, r, g.now(), message_id, &steps); !ok) return ok;
-      if (o.verbose) print_signature_steps(*payload_signature, steps);
+      if (o.verbose) print_signature_steps(*payload_signature, steps, redactor);
       return primary(r);
     };
   }
 
-  if (o.dry_run) {
+  if (o.dry_run || o.curl) {
     if (auto ok = net::check_transport_security(request->url, policy); !ok) return std::unexpected(ok.error());
     auto host = net::host_header(request->url);
     if (!host) return std::unexpected(host.error());
@@ -249,7 +275,7 @@ Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& o) {
     if (!signed_request.headers.has("Authorization") && signer.on_challenge && !g.quiet)
       std::cerr << "hookauth: no Authorization until the receiver's Digest challenge (a profile with --realm and "
                    "--nonce signs the first request)\n";
-    std::cout << format_request(signed_request, *host, redactor);
+    std::cout << (o.curl ? format_curl(signed_request, redactor) : format_request(signed_request, *host, redactor));
     return ExitCode::ok;
   }
 
@@ -295,7 +321,9 @@ void setup_webhook_commands(CLI::App& app, const GlobalOptions& global, Action& 
   webhook->require_subcommand(1);
   auto o = std::make_shared<SendOptions>();
   auto* send = webhook->add_subcommand("send", "send one webhook with an authorization applied");
-  send->add_option("url", o->url, "the receiver's URL (http or https)")->required();
+  send->add_option("url", o->url, "the receiver's URL (http or https), or a saved webhook's name")
+      ->required()
+      ->type_name("URL|NAME");
   send->add_option("--auth", o->auth, "the authorization to apply (default: none)")->type_name("NAME");
   send->add_option("-X,--request", o->method, "the method (default: POST with data, else GET)")->type_name("METHOD");
   send->add_option("-H,--header", o->headers, "an extra header, repeatable")->type_name("'NAME: VALUE'");
@@ -312,6 +340,7 @@ void setup_webhook_commands(CLI::App& app, const GlobalOptions& global, Action& 
   send->add_flag("-v,--verbose", o->verbose, "print the exchange's headers on stderr, secrets redacted");
   send->add_flag("--dry-run", o->dry_run, "print the request as HTTP/1.1 text and send nothing");
   send->add_flag("--reveal", o->reveal, "show secrets in what is printed");
+  send->add_flag("--curl", o->curl, "print an equivalent curl command line (secrets redacted) and send nothing");
   send->add_option("--timeout", o->timeout, "give up after SECONDS (default: no limit)")
       ->type_name("SECONDS")
       ->check(CLI::NonNegativeNumber);
@@ -332,6 +361,7 @@ void setup_webhook_commands(CLI::App& app, const GlobalOptions& global, Action& 
       ->check(CLI::Range(1, 604800));
   send->add_option("--id", o->id, "the payload signature's message id (default: a fresh random one)")->type_name("ID");
   send->callback([&global, &action, o] { action = [&global, o] { return run_send(global, *o); }; });
+  setup_saved_webhook_commands(*webhook, global, action);
 }
 
 }  // namespace hookauth::cli

@@ -21,6 +21,12 @@ Profile* StoreData::find(std::string_view name) {
   return nullptr;
 }
 
+const SavedWebhook* StoreData::find_webhook(std::string_view name) const {
+  for (const auto& w : webhooks)
+    if (w.name == name) return &w;
+  return nullptr;
+}
+
 Result<fs::path> store_path(const std::string& flag, const char* env_store, const char* xdg, const char* home) {
   if (!flag.empty()) return fs::path(flag);
   if (env_store && *env_store) return fs::path(env_store);
@@ -101,8 +107,22 @@ Result<StoreData> parse_store(std::string_view text, const std::string& path) {
   StoreData data;
   for (const auto& [k, v] : j.items()) {
     if (k == "version") continue;
-    if (k != "authorizations") return schema_error(text, path, {k}, "unknown member");
+    if (k != "authorizations" && k != "webhooks") return schema_error(text, path, {k}, "unknown member");
     if (!v.is_array()) return schema_error(text, path, {k}, "expected an array");
+    if (k == "webhooks") {
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        auto w = webhook_from_json(v[i]);
+        if (!w) {
+          std::vector<PathStep> at{std::string("webhooks"), i};
+          if (!w.error().key.empty()) at.emplace_back(w.error().key);
+          return schema_error(text, path, at, w.error().message);
+        }
+        if (data.find_webhook(w->name))
+          return schema_error(text, path, {std::string("webhooks"), i}, "webhook '" + w->name + "' appears twice");
+        data.webhooks.push_back(std::move(*w));
+      }
+      continue;
+    }
     for (std::size_t i = 0; i < v.size(); ++i) {
       auto p = profile_from_json(v[i]);
       if (!p) {
@@ -124,6 +144,10 @@ std::string serialize_store(const StoreData& data) {
   j["version"] = schema_version;
   j["authorizations"] = nlohmann::ordered_json::array();
   for (const auto& p : data.authorizations) j["authorizations"].push_back(to_json(p));
+  if (!data.webhooks.empty()) {
+    j["webhooks"] = nlohmann::ordered_json::array();
+    for (const auto& w : data.webhooks) j["webhooks"].push_back(to_json(w));
+  }
   return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "store/profile.hpp"
+#include "store/saved_webhook.hpp"
 #include "util/result.hpp"
 
 namespace hookauth::store {
@@ -17,9 +18,11 @@ inline constexpr int schema_version = 1;
 
 struct StoreData {
   std::vector<Profile> authorizations;
+  std::vector<SavedWebhook> webhooks;
 
   const Profile* find(std::string_view name) const;
   Profile* find(std::string_view name);
+  const SavedWebhook* find_webhook(std::string_view name) const;
 };
 
 // Where the store is: --store, else HOOKAUTH_STORE, else $XDG_CONFIG_HOME/hookauth/store.json,

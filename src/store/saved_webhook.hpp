@@ -1,0 +1,29 @@
+#pragma once
+// A saved webhook: the outbound configuration an authorization is used with (URL, method,
+// headers), sent by name with `webhook send NAME`.
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "store/profile.hpp"
+#include "util/result.hpp"
+
+namespace hookauth::store {
+
+struct SavedWebhook {
+  std::string name;
+  std::string url;
+  std::string auth;    // an authorization's name; empty: none
+  std::string method;  // empty: POST with data, else GET
+  std::vector<std::string> headers;  // "Name: value"
+};
+
+// Names as for authorizations; the URL http or https; headers "Name: value". Errors name the field.
+Result<void> validate(const SavedWebhook& webhook);
+
+nlohmann::ordered_json to_json(const SavedWebhook& webhook);
+std::expected<SavedWebhook, JsonFieldError> webhook_from_json(const nlohmann::json& j);
+
+}  // namespace hookauth::store
