@@ -65,10 +65,27 @@ std::string hmac_of(const HmacForm& form, std::string_view key, std::string_view
   return form.prefix + (form.base64 ? crypto::base64_encode(mac) : crypto::hex_encode(mac));
 }
 
+// One pass over the template, so a placeholder inside a value (an id holding "{body}") is kept
+// as it is.
 std::string expand(const HmacForm& form, std::string_view timestamp, std::string_view id, std::string_view body) {
-  std::string out = util::replace_all(form.content, "{timestamp}", timestamp);
-  out = util::replace_all(std::move(out), "{id}", id);
-  return util::replace_all(std::move(out), "{body}", body);
+  std::string out;
+  std::string_view t = form.content;
+  while (!t.empty()) {
+    if (t.starts_with("{timestamp}")) {
+      out += timestamp;
+      t.remove_prefix(11);
+    } else if (t.starts_with("{id}")) {
+      out += id;
+      t.remove_prefix(4);
+    } else if (t.starts_with("{body}")) {
+      out += body;
+      t.remove_prefix(6);
+    } else {
+      out.push_back(t.front());
+      t.remove_prefix(1);
+    }
+  }
+  return out;
 }
 
 bool uses(const HmacForm& form, std::string_view field) { return form.content.find(field) != std::string::npos; }

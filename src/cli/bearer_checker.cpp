@@ -68,8 +68,7 @@ Result<std::shared_ptr<BearerChecker>> BearerChecker::make(const auth::Credentia
       if (auto ok = check_url("--jwks-url", o.jwks_url); !ok) return std::unexpected(ok.error());
     auto jwks = checker->fetch_jwks();
     if (!jwks) return std::unexpected(jwks.error());
-    checker->jwks_ = std::move(*jwks);
-    checker->jwks_fetched_ = checker->now_();
+    checker->jwks_ = std::move(*jwks);  // the first unknown kid may fetch again at once
     checker->check_.check = [raw](const std::string& token) { return raw->check_jwt(token); };
   }
   return checker;

@@ -37,7 +37,8 @@ namespace {
 struct ReceiverOptions {
   std::string auth;
   BearerOptions bearer;
-  std::string tolerance;  // seconds, or "none"; empty: 300
+  std::string tolerance;  // seconds, or "none"
+  bool tolerance_given = false;
   int max_skew = 300;
   bool verbose = false;
 };
@@ -86,10 +87,10 @@ Result<Receiver> load_receiver(const GlobalOptions& g, const ReceiverOptions& o)
   auto bearer = BearerChecker::make(r.credentials, o.bearer, [&g] { return g.now(); });
   if (!bearer) return std::unexpected(bearer.error());
   r.bearer = std::move(*bearer);
-  if (!o.tolerance.empty() && !r.signature) return usage_error("--tolerance: the authorization has no payload signature");
+  if (o.tolerance_given && !r.signature) return usage_error("--tolerance: the authorization has no payload signature");
   if (o.tolerance != "none") {
     std::int64_t seconds = 300;
-    if (!o.tolerance.empty()) {
+    if (o.tolerance_given) {
       auto [ptr, ec] = std::from_chars(o.tolerance.data(), o.tolerance.data() + o.tolerance.size(), seconds);
       if (ec != std::errc() || ptr != o.tolerance.data() + o.tolerance.size() || seconds < 0 || seconds > 31'536'000)
         return usage_error("--tolerance '" + o.tolerance + "': a number of seconds, or none");
@@ -276,8 +277,13 @@ void add_receiver_options(CLI::App* cmd, ReceiverOptions& o) {
   cmd->add_option("--max-skew", o.max_skew, "aws-sigv4: seconds X-Amz-Date may be off (default 300, at most 900)")
       ->type_name("SECONDS")
       ->check(CLI::Range(0, 900));
-  cmd->add_option("--tolerance", o.tolerance,
-                  "payload signatures: seconds a timestamp may be off (default 300), or none for an old capture")
+  cmd->add_option_function<std::string>(
+         "--tolerance",
+         [&o](const std::string& v) {
+           o.tolerance = v;
+           o.tolerance_given = true;
+         },
+         "payload signatures: seconds a timestamp may be off (default 300), or none for an old capture")
       ->type_name("SECONDS|none");
   cmd->add_option("--introspect-url", o.bearer.introspect_url, "oauth2: check bearer tokens by RFC 7662 introspection")
       ->type_name("URL");
@@ -301,7 +307,10 @@ void inherit(ReceiverOptions& child, const ReceiverOptions& parent) {
     if (mine.empty()) mine = theirs;
   };
   take(child.auth, parent.auth);
-  take(child.tolerance, parent.tolerance);
+  if (!child.tolerance_given) {
+    child.tolerance = parent.tolerance;
+    child.tolerance_given = parent.tolerance_given;
+  }
   take(child.bearer.introspect_url, parent.bearer.introspect_url);
   take(child.bearer.expect_token, parent.bearer.expect_token);
   take(child.bearer.jwks_url, parent.bearer.jwks_url);

@@ -153,7 +153,7 @@ std::vector<FieldSpec> hmac_fields() {
 std::vector<FieldSpec> with_signature(std::vector<FieldSpec> fields) {
   fields.push_back({"signature", false, false, "", scheme_choices, "also sign the payload with this scheme"});
   fields.push_back(
-      {"signature-secret", true, false, "", {}, "the payload signature's secret (several: space-separated)"});
+      {"signature-secret", true, false, "", {}, "the payload signature's secret (several: one per line)"});
   for (auto& f : hmac_fields()) fields.push_back(std::move(f));
   return fields;
 }
@@ -161,7 +161,7 @@ std::vector<FieldSpec> with_signature(std::vector<FieldSpec> fields) {
 std::vector<FieldSpec> signature_type_fields() {
   std::vector<FieldSpec> fields = {
       {"scheme", false, true, "", scheme_choices, "the payload signature scheme"},
-      {"secret", true, true, "", {}, "the signing secret (several, space-separated, for rotation)"},
+      {"secret", true, true, "", {}, "the signing secret (several, one per line, for rotation)"},
   };
   for (auto& f : hmac_fields()) fields.push_back(std::move(f));
   return fields;
@@ -540,8 +540,17 @@ Result<std::optional<auth::SignatureCredentials>> to_signature(const Profile& p)
   c.scheme = *auth::parse_scheme(p.field(scheme_field));
   auto secrets = secret(p, secret_field);
   if (!secrets) return std::unexpected(secrets.error());
-  for (auto part : util::split(*secrets, ' '))
-    if (auto t = util::trim(part); !t.empty()) c.secrets.emplace_back(t);
+  // Several secrets, for rotation: one per line (a file: reference reads naturally so), and for
+  // Standard Webhooks also space-separated, as its keys never hold a space. A GitHub, Stripe or
+  // hmac secret may hold spaces: only a line break separates those.
+  for (auto line : util::split(*secrets, '\n')) {
+    if (c.scheme == auth::SignatureScheme::standard_webhooks) {
+      for (auto part : util::split(line, ' '))
+        if (auto t = util::trim(part); !t.empty()) c.secrets.emplace_back(t);
+    } else if (auto t = util::trim(line); !t.empty()) {
+      c.secrets.emplace_back(line.back() == '\r' ? line.substr(0, line.size() - 1) : line);
+    }
+  }
   c.hmac.header = p.field("signature-header");
   c.hmac.sha512 = p.field("signature-algorithm") == "sha512";
   c.hmac.base64 = p.field("signature-encoding") == "base64";

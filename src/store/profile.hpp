@@ -79,7 +79,8 @@ std::expected<Profile, JsonFieldError> profile_from_json(const nlohmann::json& j
 Result<auth::Credentials> to_credentials(const Profile& profile);
 
 // The payload signature the profile carries: the signature type's own, or one stacked on another
-// type with --signature; nullopt when there is none. Several secrets are space-separated.
+// type with --signature; nullopt when there is none. Several secrets are one per line (and
+// space-separated too for Standard Webhooks, whose keys hold no spaces).
 Result<std::optional<auth::SignatureCredentials>> to_signature(const Profile& profile);
 
 // True for the fields of a stacked payload signature (--signature, --signature-secret and the hmac
