@@ -28,12 +28,15 @@ _hookauth_flags() {
             echo "--open --no-listen --login-timeout --timeout --allow-insecure-http -v --verbose --json" \
                 "--reveal -h --help"
             ;;
-        "auth remove") echo "-h --help" ;;
+        "auth remove") echo "--force -h --help" ;;
         "webhook send")
             echo "--auth -X --request -H --header -d --data -i --include --json -v --verbose" \
-                "--dry-run --reveal --timeout --retries --cacert -k --insecure --cert --key" \
+                "--dry-run --reveal --curl --timeout --retries --cacert -k --insecure --cert --key" \
                 "-L --location --allow-insecure-http --presign --expires --id -h --help"
             ;;
+        "webhook add") echo "--url --auth -X --request -H --header --force -h --help" ;;
+        "webhook list" | "webhook show") echo "--json -h --help" ;;
+        "webhook remove") echo "-h --help" ;;
         verify)
             echo "--auth --request --json --introspect-url --expect-token --jwks --jwks-url --issuer --audience" \
                 "--leeway --tolerance -v --verbose --max-skew -h --help"
@@ -73,6 +76,9 @@ _hookauth_takes_value() {
         "auth token" | "auth login")
             case $2 in --login-timeout | --timeout) return 0 ;; esac
             ;;
+        "webhook add")
+            case $2 in --url | --auth | -X | --request | -H | --header) return 0 ;; esac
+            ;;
         "webhook send")
             case $2 in
                 --auth | -X | --request | -H | --header | -d | --data | --timeout | --retries | --cacert | \
@@ -95,16 +101,18 @@ _hookauth_takes_value() {
     return 1
 }
 
-# The authorization names in the store, one a line; nothing at all when anything fails.
-# $1: the hookauth command as typed, $2: a --store given on the line (may be empty).
+# The names in the store, one a line; nothing at all when anything fails.
+# $1: the hookauth command as typed, $2: a --store given on the line (may be empty),
+# $3: "auth" for the authorizations (the default), "webhook" for the saved webhooks.
 _hookauth_names() {
-    local bin=$1 store=$2 out
+    local bin=$1 store=$2 kind=${3:-auth} out
     # shellcheck disable=SC2088  # a literal "~/" as typed on the line
     [[ $bin == "~/"* ]] && bin=$HOME/${bin#"~/"}
     # shellcheck disable=SC2088
     [[ $store == "~/"* ]] && store=$HOME/${store#"~/"}
-    out=$("$bin" ${store:+--store "$store"} auth list --json 2>/dev/null </dev/null) || return 0
-    # Names are letters, digits, '.', '_' and '-', so no JSON unescaping is needed.
+    out=$("$bin" ${store:+--store "$store"} "$kind" list --json 2>/dev/null </dev/null) || return 0
+    # Names are letters, digits, '.', '_' and '-', so no JSON unescaping is needed; only the
+    # "name" members match (a saved header is one JSON string, its quotes escaped).
     printf '%s\n' "$out" | sed -n 's/^ *"name": "\([A-Za-z0-9._-]*\)",\{0,1\}$/\1/p'
 }
 
@@ -173,7 +181,8 @@ _hookauth() {
                         cmd="auth $w"
                         ;;
                     auth:rm) cmd="auth remove" ;;
-                    webhook:send) cmd="webhook send" ;;
+                    webhook:send | webhook:add | webhook:list | webhook:show | webhook:remove) cmd="webhook $w" ;;
+                    webhook:rm) cmd="webhook remove" ;;
                     verify:serve) cmd="verify serve" ;;
                     *) ((npos++)) ;;
                 esac
@@ -215,7 +224,8 @@ _hookauth() {
                 if [[ $cur == *,* ]]; then _hookauth_list_item "auth auth-int"; else _hookauth_list_item "auth auth-int none"; fi
                 ;;
             *:--auth) COMPREPLY=($(compgen -W "$(_hookauth_names "${words[0]}" "$store")" -- "$cur")) ;;
-            "webhook send:-X" | "webhook send:--request" | "auth presign:-X" | "auth presign:--request")
+            "webhook send:-X" | "webhook send:--request" | "webhook add:-X" | "webhook add:--request" | \
+                "auth presign:-X" | "auth presign:--request")
                 COMPREPLY=($(compgen -W "GET POST PUT PATCH DELETE HEAD" -- "$cur"))
                 ;;
             "webhook send:-d" | "webhook send:--data")
@@ -277,10 +287,14 @@ _hookauth() {
     case $cmd in
         "") COMPREPLY=($(compgen -W "auth webhook verify" -- "$cur")) ;;
         auth) COMPREPLY=($(compgen -W "add list show presign token login remove rm" -- "$cur")) ;;
-        webhook) COMPREPLY=($(compgen -W "send" -- "$cur")) ;;
+        webhook) COMPREPLY=($(compgen -W "send add list show remove rm" -- "$cur")) ;;
         verify) COMPREPLY=($(compgen -W "serve" -- "$cur")) ;;
         "auth show" | "auth remove" | "auth presign" | "auth token" | "auth login")
             ((npos == 0)) && COMPREPLY=($(compgen -W "$(_hookauth_names "${words[0]}" "$store")" -- "$cur"))
+            ;;
+        # The saved webhooks; webhook send also takes a URL there, which is typed, not completed.
+        "webhook show" | "webhook remove" | "webhook send")
+            ((npos == 0)) && COMPREPLY=($(compgen -W "$(_hookauth_names "${words[0]}" "$store" webhook)" -- "$cur"))
             ;;
     esac
     return 0

@@ -1,6 +1,8 @@
 #include "auth/jwt.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include <nlohmann/json.hpp>
 
@@ -30,6 +32,8 @@ Result<std::string> part(const nlohmann::json& j, const char* key, std::size_t i
 std::optional<std::int64_t> numeric_date(const nlohmann::json& claims, const char* key, bool* malformed) {
   auto it = claims.find(key);
   if (it == claims.end()) return std::nullopt;
+  if (it->is_number_unsigned())
+    return static_cast<std::int64_t>(std::min<std::uint64_t>(it->get<std::uint64_t>(), INT64_MAX));
   if (it->is_number_integer()) return it->get<std::int64_t>();
   if (it->is_number_float() && std::abs(it->get<double>()) < 1e15) return static_cast<std::int64_t>(it->get<double>());
   *malformed = true;
@@ -159,12 +163,16 @@ JwtVerdict verify_jwt(std::string_view token, const Jwks& jwks, const JwtExpecta
     v.reason = "the JWT has no exp";
     return v;
   }
-  if (now >= *v.exp + leeway) {
-    v.reason = "the JWT expired " + std::to_string(now - *v.exp) + " s ago (leeway " + std::to_string(leeway) + " s)";
+  // Compared as now - leeway against the claim, so a claim near the integer limits cannot overflow
+  // (now and the leeway are small).
+  if (now - leeway >= *v.exp) {
+    v.reason = "the JWT expired " + std::to_string(static_cast<std::uint64_t>(now) - static_cast<std::uint64_t>(*v.exp)) +
+               " s ago (leeway " + std::to_string(leeway) + " s)";
     return v;
   }
   if (nbf && now + leeway < *nbf) {
-    v.reason = "the JWT is not valid for another " + std::to_string(*nbf - now) + " s (nbf, leeway " +
+    v.reason = "the JWT is not valid for another " +
+               std::to_string(static_cast<std::uint64_t>(*nbf) - static_cast<std::uint64_t>(now)) + " s (nbf, leeway " +
                std::to_string(leeway) + " s)";
     return v;
   }

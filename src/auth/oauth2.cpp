@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include <nlohmann/json.hpp>
 
@@ -87,6 +88,9 @@ std::string describe_error(long status, const nlohmann::json& j) {
 
 // expires_in as a whole number of seconds: RFC 6749 says a number; some servers send a string.
 std::optional<std::int64_t> seconds_of(const nlohmann::json& v) {
+  // An unsigned number above INT64_MAX saturates instead of wrapping to a negative one.
+  if (v.is_number_unsigned())
+    return static_cast<std::int64_t>(std::min<std::uint64_t>(v.get<std::uint64_t>(), INT64_MAX));
   if (v.is_number_integer()) return v.get<std::int64_t>();
   if (v.is_number_float() && std::isfinite(v.get<double>()) && std::abs(v.get<double>()) < 1e15)
     return static_cast<std::int64_t>(v.get<double>());

@@ -153,7 +153,7 @@ Result<TokenResult> TokenSource::get(bool force) {
   };
   if (!force && usable(*cached)) return TokenResult{(*cached)->token, TokenOrigin::cache};
   if (options_.cache_only)
-    return fail(ExitCode::auth_flow, options_.profile + ": no fresh cached token, and --dry-run sends nothing: run " +
+    return fail(ExitCode::auth_flow, options_.profile + ": no fresh cached token, and --dry-run and --curl send nothing: run " +
                                          "'hookauth auth token " + options_.profile + "' first");
   std::string seen = *cached ? (*cached)->token.access_token : "";
 

@@ -63,16 +63,29 @@ std::string shell_quote(std::string_view s) {
 }
 }  // namespace
 
-std::string format_curl(const auth::Request& request, const auth::Redactor& redactor) {
+Result<std::string> format_curl(const auth::Request& request, const auth::Redactor& redactor) {
+  if (request.body.find('\0') != std::string::npos)
+    return usage_error("--curl: the body holds NUL bytes, which a shell argument cannot carry (use --dry-run)");
+  bool head = request.method == "HEAD";
+  // POST, PUT and PATCH go with a body, empty or not (Content-Length: 0), as hookauth sends them.
+  bool with_body = !request.body.empty() || request.method == "POST" || request.method == "PUT" ||
+                   request.method == "PATCH";
   std::string out = "curl";
-  if (!(request.method == "GET" && request.body.empty()) && !(request.method == "POST" && !request.body.empty()))
+  if (head)
+    out += " -I";
+  else if (!(request.method == "GET" && !with_body) && !(request.method == "POST" && with_body))
     out += " -X " + shell_quote(request.method);
   out += " " + shell_quote(redactor.url(request.url));
   for (const auto& [name, value] : request.headers.items) {
     if (util::iequals(name, "Host") || util::iequals(name, "Content-Length")) continue;
-    out += " \\\n  -H " + shell_quote(name + ": " + redactor.header_value(name, value));
+    std::string shown = redactor.header_value(name, value);
+    // curl drops "Name:" with nothing after it; "Name;" sends the header empty.
+    out += " \\\n  -H " + shell_quote(shown.empty() ? name + ";" : name + ": " + shown);
   }
-  if (!request.body.empty()) out += " \\\n  --data-binary " + shell_quote(redactor.text(request.body));
+  // --data-raw: the bytes as they are, even when they start with '@'; curl's own form Content-Type
+  // is removed when the request has none.
+  if (with_body && !request.headers.has("Content-Type")) out += " \\\n  -H 'Content-Type:'";
+  if (with_body) out += " \\\n  --data-raw " + shell_quote(redactor.text(request.body));
   return out + "\n";
 }
 

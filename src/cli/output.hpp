@@ -13,6 +13,7 @@
 #include "auth/payload_signature.hpp"
 #include "auth/redactor.hpp"
 #include "auth/sigv4.hpp"
+#include "util/result.hpp"
 
 namespace hookauth::cli {
 
@@ -36,8 +37,9 @@ void print_signature_steps(const auth::SignatureCredentials& credentials, const 
                            const auth::Redactor& redactor);
 
 // A curl command line that sends the same request (headers but Host and Content-Length, the body
-// as --data-binary), each argument single-quoted for a POSIX shell, secrets redacted.
-std::string format_curl(const auth::Request& request, const auth::Redactor& redactor);
+// as --data-raw, HEAD as -I), each argument single-quoted for a POSIX shell, secrets redacted. A
+// body with NUL bytes cannot be a shell argument: a usage error.
+Result<std::string> format_curl(const auth::Request& request, const auth::Redactor& redactor);
 
 // A transport trace for -v: each header line on stderr after its direction ('>' sent, '<'
 // received, '*' a note), secret header values and query parameters replaced. The redactor must

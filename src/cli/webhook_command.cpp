@@ -275,7 +275,13 @@ Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& given) {
     if (!signed_request.headers.has("Authorization") && signer.on_challenge && !g.quiet)
       std::cerr << "hookauth: no Authorization until the receiver's Digest challenge (a profile with --realm and "
                    "--nonce signs the first request)\n";
-    std::cout << (o.curl ? format_curl(signed_request, redactor) : format_request(signed_request, *host, redactor));
+    if (o.curl) {
+      auto command = format_curl(signed_request, redactor);
+      if (!command) return std::unexpected(command.error());
+      std::cout << *command;
+    } else {
+      std::cout << format_request(signed_request, *host, redactor);
+    }
     return ExitCode::ok;
   }
 

@@ -13,14 +13,16 @@ Result<void> validate(const SavedWebhook& w) {
   if (!scheme.starts_with("http://") && !scheme.starts_with("https://"))
     return usage_error("--url '" + util::printable(w.url) + "': not an http or https URL");
   for (char c : w.url)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return usage_error("--url: must not contain control characters");
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f)
+      return usage_error("--url: must not contain spaces or control characters (percent-encode them)");
   for (char c : w.method)
     if (!std::isalpha(static_cast<unsigned char>(c)) && c != '-')
       return usage_error("-X '" + util::printable(w.method) + "': not an HTTP method");
   for (const auto& h : w.headers) {
     auto colon = h.find(':');
+    // The value may be a secret: errors name the header, never its value.
     if (colon == std::string::npos || util::trim(std::string_view(h).substr(0, colon)).empty())
-      return usage_error("-H '" + util::printable(h) + "': expected 'Name: value'");
+      return usage_error("-H: expected 'Name: value' (no header name and ':')");
     for (char c : h)
       if (static_cast<unsigned char>(c) < 0x20 && c != '\t') return usage_error("-H: must not contain control characters");
   }

@@ -204,9 +204,13 @@ std::optional<CachedToken> token_from_json(const nlohmann::json& j) {
     c.fingerprint = j.at("fingerprint").get<std::string>();
     c.token.access_token = j.at("access_token").get<std::string>();
     c.token.token_type = j.at("token_type").get<std::string>();
-    if (const auto& e = j.at("expires_at"); !e.is_null())
+    if (const auto& e = j.at("expires_at"); !e.is_null()) {
+      std::int64_t at = e.is_number_unsigned()
+                            ? static_cast<std::int64_t>(std::min<std::uint64_t>(e.get<std::uint64_t>(), INT64_MAX))
+                            : e.get<std::int64_t>();
       c.token.expires_at = util::Clock::time_point(
-          std::chrono::seconds(std::clamp<std::int64_t>(e.get<std::int64_t>(), 0, 2 * auth::max_lifetime_seconds)));
+          std::chrono::seconds(std::clamp<std::int64_t>(at, 0, 2 * auth::max_lifetime_seconds)));
+    }
     c.token.scope = j.at("scope").get<std::string>();
     c.token.refresh_token = j.at("refresh_token").get<std::string>();
     return c;

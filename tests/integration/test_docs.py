@@ -3,7 +3,8 @@
 Every flag that `hookauth ... --help` lists must be documented in man/hookauth.1 (in the section
 of its command) and completed by completions/hookauth.bash, so a flag added without its
 documentation fails here. The completion is also driven the way bash drives it, with
-bash-completion loaded, including authorization names read from a store made by the binary.
+bash-completion loaded, including the names of authorizations and of saved webhooks read from a
+store made by the binary.
 
 Run from the repository root: HOOKAUTH_BIN=build/src/hookauth /usr/bin/python3 -m unittest -v
 tests/integration/test_docs.py
@@ -166,7 +167,8 @@ class DocsTest(unittest.TestCase):
     def test_help_parsing_found_the_commands(self):
         # Guards the checks below against a help format they no longer understand.
         for path in [(), ("auth", "add"), ("auth", "list"), ("auth", "show"), ("auth", "presign"), ("auth", "token"),
-                     ("auth", "login"), ("auth", "remove"), ("webhook", "send"), ("verify",), ("verify", "serve")]:
+                     ("auth", "login"), ("auth", "remove"), ("webhook", "send"), ("webhook", "add"),
+                     ("webhook", "list"), ("webhook", "show"), ("webhook", "remove"), ("verify",), ("verify", "serve")]:
             self.assertIn(path, self.flags)
         for flag in ["--store", "-q", "--quiet", "--version", "--help", "--type", "--in",
                      "--allow-insecure-http", "--dry-run", "--listen", "--count", "--grant", "--token-header",
@@ -177,6 +179,13 @@ class DocsTest(unittest.TestCase):
                               "--signature-algorithm", "--signature-encoding", "--signature-prefix",
                               "--signed-content", "--timestamp-header", "--id-header"}, self.flags[("auth", "add")])
         self.assertIn("--id", self.flags[("webhook", "send")])
+        self.assertIn("--curl", self.flags[("webhook", "send")])
+        self.assertEqual(self.flags[("webhook", "add")],
+                         {"-h", "--help", "--url", "--auth", "-X", "--request", "-H", "--header", "--force"})
+        self.assertEqual(self.flags[("webhook", "list")], {"-h", "--help", "--json"})
+        self.assertEqual(self.flags[("webhook", "show")], {"-h", "--help", "--json"})
+        self.assertEqual(self.flags[("webhook", "remove")], {"-h", "--help"})
+        self.assertEqual(self.flags[("auth", "remove")], {"-h", "--help", "--force"})
         self.assertEqual(self.flags[("auth", "token")],
                          {"-h", "--help", "--refresh", "--open", "--no-listen", "--login-timeout", "--timeout",
                           "--allow-insecure-http", "-v", "--verbose", "--json", "--reveal"})
@@ -235,6 +244,24 @@ class DocsTest(unittest.TestCase):
         self.assertEqual(m.group(1).split(" | "), self.choices[(("auth", "add"), "--type")])
         self.assertEqual(m.group(1).split(" | "),
                          ["none", "basic", "api-key", "digest", "aws-sigv4", "oauth2", "signature"])
+
+    def test_man_page_documents_saved_webhooks(self):
+        text = man_text()
+        sections = man_sections(text)
+        for path in [("webhook", "add"), ("webhook", "list"), ("webhook", "show"), ("webhook", "remove")]:
+            self.assertIn(path, sections)
+        self.assertTrue(mentions(sections[("webhook", "remove")], "rm"), "the alias rm of webhook remove")
+        synopsis = text.split(".SH SYNOPSIS", 1)[1].split(".SH ", 1)[0]
+        for command in ("webhook add", "webhook list", "webhook show", "webhook remove"):
+            self.assertIn(".B hookauth " + command, synopsis)
+        store_format = text.split('.SS "The store format"', 1)[1].split("\n.SH ", 1)[0]
+        self.assertIn('"webhooks"', store_format)
+        json_output = text.split(".SH JSON OUTPUT", 1)[1].split("\n.SH ", 1)[0]
+        for heading in ("webhook list --json", "webhook show --json"):
+            self.assertIn(heading, json_output)
+        send = sections[("webhook", "send")]
+        self.assertIn("neither a URL nor a saved webhook", send)
+        self.assertTrue(mentions(send, "--curl"))
 
     def test_man_page_has_the_signature_and_jwt_sections(self):
         text = man_text()
@@ -299,6 +326,12 @@ class CompletionTest(unittest.TestCase):
         cls.add(cls.store_a, "partner.key", "--type", "api-key", "--key", "X-API-Key", "--value", "env:KEY")
         cls.add(cls.store_a, "open_1", "--type", "none")
         cls.add(cls.store_b, "other-store", "--type", "none")
+        # Saved webhooks; a header whose value looks like a "name" member must not be offered.
+        cls.add_webhook(cls.store_a, "partner-hook", "--url", "https://hooks.partner.example/notify", "--auth",
+                        "partner-basic", "-H", 'X-Trick: "name": "not-a-webhook"')
+        cls.add_webhook(cls.store_a, "ops.alerts", "--url", "http://127.0.0.1:9/alerts", "-X", "PUT")
+        cls.add_webhook(cls.store_a, "h_2", "--url", "https://h2.example/")
+        cls.add_webhook(cls.store_b, "other-hook", "--url", "https://other.example/")
 
     @classmethod
     def tearDownClass(cls):
@@ -309,6 +342,12 @@ class CompletionTest(unittest.TestCase):
         result = run([cls.binary, "-q", "--store", store, "auth", "add", name, *args], env=cls.env)
         if result.returncode != 0:
             raise AssertionError(f"auth add {name}: {result.stderr}")
+
+    @classmethod
+    def add_webhook(cls, store, name, *args):
+        result = run([cls.binary, "-q", "--store", store, "webhook", "add", name, *args], env=cls.env)
+        if result.returncode != 0:
+            raise AssertionError(f"webhook add {name}: {result.stderr}")
 
     def complete(self, *words, env=None):
         """The candidates for the last word of `hookauth WORDS`."""
@@ -328,7 +367,9 @@ class CompletionTest(unittest.TestCase):
         self.assertEqual(self.complete("hookauth", "--store", self.store_a, "auth", "s"), ["show"])
 
     def test_other_subcommands(self):
-        self.assertEqual(self.complete("hookauth", "webhook", ""), ["send"])
+        self.assertEqual(self.complete("hookauth", "webhook", ""), ["add", "list", "remove", "rm", "send", "show"])
+        self.assertEqual(self.complete("hookauth", "webhook", "s"), ["send", "show"])
+        self.assertEqual(self.complete("hookauth", "webhook", "r"), ["remove", "rm"])
         self.assertEqual(self.complete("hookauth", "verify", ""), ["serve"])
 
     def test_type_values(self):
@@ -476,17 +517,70 @@ class CompletionTest(unittest.TestCase):
         self.assertEqual(self.complete("hookauth", "auth", "token", "open_1", "", env=env), [])
         self.assertEqual(self.complete("hookauth", "auth", "login", "open_1", "", env=env), [])
 
+    def test_webhook_names_from_store_flag(self):
+        env = dict(self.env, HOOKAUTH_STORE=self.store_b)  # --store must win over it
+        for path in (["webhook", "show"], ["webhook", "remove"], ["webhook", "rm"], ["webhook", "send"]):
+            with self.subTest(command=" ".join(path)):
+                self.assertEqual(self.complete("hookauth", "--store", self.store_a, *path, "", env=env),
+                                 ["h_2", "ops.alerts", "partner-hook"])
+                self.assertEqual(self.complete("hookauth", f"--store={self.store_a}", *path, "p", env=env),
+                                 ["partner-hook"])
+        self.assertEqual(self.complete("hookauth", "webhook", "show", "--store", self.store_a, "o", env=env),
+                         ["ops.alerts"])
+
+    def test_webhook_names_from_environment(self):
+        env = dict(self.env, HOOKAUTH_STORE=self.store_b)
+        self.assertEqual(self.complete("hookauth", "webhook", "send", "", env=env), ["other-hook"])
+        self.assertEqual(self.complete("hookauth", "webhook", "show", "", env=env), ["other-hook"])
+        env = dict(self.env, HOOKAUTH_STORE=self.store_a)
+        self.assertEqual(self.complete("hookauth", "webhook", "rm", "h", env=env), ["h_2"])
+        # Authorization names where an authorization goes, webhook names where a webhook goes.
+        self.assertEqual(self.complete("hookauth", "webhook", "send", "--auth", "", env=env),
+                         ["open_1", "partner-basic", "partner.key"])
+        self.assertEqual(self.complete("hookauth", "webhook", "add", "new", "--auth", "p", env=env),
+                         ["partner-basic", "partner.key"])
+        self.assertEqual(self.complete("hookauth", "auth", "show", "", env=env),
+                         ["open_1", "partner-basic", "partner.key"])
+        self.assertEqual(self.complete(self.binary, "webhook", "show", "", env=dict(env, PATH="/usr/bin:/bin")),
+                         ["h_2", "ops.alerts", "partner-hook"])
+
+    def test_webhook_names_after_flags_and_only_once(self):
+        env = dict(self.env, HOOKAUTH_STORE=self.store_a)
+        # Flag values before the name are skipped, and the name is only the first positional.
+        self.assertEqual(self.complete("hookauth", "webhook", "send", "-d", "{}", "-H", "X-A: 1", "-X", "PUT", "--auth",
+                                       "open_1", "--id", "evt_1", "o", env=env), ["ops.alerts"])
+        self.assertEqual(self.complete("hookauth", "webhook", "send", "ops.alerts", "", env=env), [])
+        self.assertEqual(self.complete("hookauth", "webhook", "show", "h_2", "", env=env), [])
+        self.assertEqual(self.complete("hookauth", "webhook", "remove", "h_2", "", env=env), [])
+        # A new webhook's name, its URL and its headers are typed, not completed.
+        self.assertEqual(self.complete("hookauth", "webhook", "add", "", env=env), [])
+        self.assertEqual(self.complete("hookauth", "webhook", "add", "x", "--url", "", env=env), [])
+        self.assertEqual(self.complete("hookauth", "webhook", "add", "x", "-H", "", env=env), [])
+        self.assertEqual(self.complete("hookauth", "webhook", "list", "", env=env), [])
+        # Values of webhook add's flags are not taken for flags or positionals.
+        self.assertEqual(self.complete("hookauth", "webhook", "add", "x", "--url", "https://a.example/", "-H",
+                                       "X-A: 1", "--auth", "open_1", "-X", ""),
+                         ["DELETE", "GET", "HEAD", "PATCH", "POST", "PUT"])
+        self.assertEqual(self.complete("hookauth", "webhook", "add", "x", "--request", "PUT", "--f"), ["--force"])
+        self.assertEqual(self.complete("hookauth", "auth", "remove", "--f"), ["--force"])
+        self.assertEqual(self.complete("hookauth", "auth", "rm", "--force", "o", env=env), ["open_1"])
+        self.assertEqual(self.complete("hookauth", "webhook", "send", "--c"), ["--cacert", "--cert", "--curl"])
+
     def test_names_are_silently_empty_when_the_store_is_bad(self):
         bad = os.path.join(self.tmp, "bad.json")
         with open(bad, "w", encoding="utf-8") as f:
             f.write("{not json")
         os.chmod(bad, 0o600)
-        for store in (bad, os.path.join(self.tmp, "missing", "store.json")):
-            result = run(["bash", "-c", DRIVER, "bash", "hookauth", "--store", store, "auth", "show", ""],
-                         env=self.env)
-            self.assertEqual(result.returncode, 0)
-            self.assertEqual(result.stdout.strip(), "")
-            self.assertEqual(result.stderr, "")
+        wrong_shape = os.path.join(self.tmp, "wrong-shape.json")
+        with open(wrong_shape, "w", encoding="utf-8") as f:
+            f.write('{"version": 1, "authorizations": [], "webhooks": [{"name": "w", "url": 5}]}\n')
+        os.chmod(wrong_shape, 0o600)
+        for store in (bad, wrong_shape, os.path.join(self.tmp, "missing", "store.json")):
+            for path in (["auth", "show"], ["webhook", "show"], ["webhook", "send"]):
+                result = run(["bash", "-c", DRIVER, "bash", "hookauth", "--store", store, *path, ""], env=self.env)
+                self.assertEqual(result.returncode, 0)
+                self.assertEqual(result.stdout.strip(), "")
+                self.assertEqual(result.stderr, "")
         self.assertFalse(os.path.exists(os.path.join(self.tmp, "missing")), "completion must not create a store")
 
 

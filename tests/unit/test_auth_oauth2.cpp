@@ -475,7 +475,8 @@ TEST_CASE("code_from_callback: RFC 6749 4.1.2 and RFC 9207") {
     REQUIRE_FALSE(r);
     CHECK(r.error().code == ExitCode::auth_flow);
     CHECK(r.error().message ==
-          "the callback's iss 'https://evil.example' is not the expected issuer 'https://auth.example.org' (RFC 9207; the profile's --issuer sets it)");
+          "the callback's iss 'https://evil.example' is not the expected issuer 'https://auth.example.org' (RFC 9207; "
+          "the profile's --issuer sets it)");
     // Compared exactly: a trailing slash is another issuer.
     CHECK_FALSE(code_from_callback("code=c&state=xyz&iss=https%3A%2F%2Fauth.example.org%2F", "xyz", issuer));
   }
@@ -656,6 +657,130 @@ TEST_CASE("form_encode: application/x-www-form-urlencoded") {
     CHECK(encoded.find(' ') == std::string::npos);
     CHECK(parse_query(encoded) == given);
   }
+}
+
+TEST_CASE("parse_token_answer: a huge expires_in is capped at 100 years, never in the past") {
+  const auto cap = std::chrono::floor<std::chrono::seconds>(now) + std::chrono::seconds(max_lifetime_seconds);
+  CHECK(max_lifetime_seconds == 100LL * 365 * 24 * 3600);
+  SUBCASE("expires_in as a large integer, a float or a string") {
+    for (const char* expires_in : {"10000000000", "18446744073709551615", "1e14", "9223372036854775807",
+                                   R"("10000000000")", R"("999999999999999")", "3153600001"}) {
+      CAPTURE(std::string(expires_in));
+      auto t = parse_token_answer(200, "application/json",
+                                  std::string(R"({"access_token":"AT","expires_in":)") + expires_in + "}", now,
+                                  std::nullopt);
+      REQUIRE(t);
+      REQUIRE(t->expires_at);
+      CHECK(*t->expires_at == cap);
+      CHECK(*t->expires_at > now);
+      CHECK(token_is_fresh(*t, now, 30));
+    }
+  }
+  SUBCASE("a validity is capped the same way") {
+    auto t = parse_token_answer(200, "application/json", R"({"access_token":"AT"})", now, 99'999'999'999LL);
+    REQUIRE(t);
+    CHECK(t->expires_at == cap);
+  }
+  SUBCASE("exactly 100 years is kept") {
+    auto t = parse_token_answer(200, "application/json",
+                                R"({"access_token":"AT","expires_in":)" + std::to_string(max_lifetime_seconds) + "}",
+                                now, std::nullopt);
+    REQUIRE(t);
+    CHECK(t->expires_at == cap);
+  }
+}
+
+TEST_CASE("parse_token_answer: a body that is not JSON but names a token is withheld from the message") {
+  for (const char* type : {"text/plain", "text/html", ""}) {
+    for (const char* body : {"access_token=SECRET-AT-123&token_type=bearer", "refresh_token=SECRET-RT-456",
+                             "oops: access_token=SECRET-AT-123"}) {
+      CAPTURE(std::string(type));
+      CAPTURE(std::string(body));
+      auto t = parse_token_answer(200, type, body, now, std::nullopt);
+      REQUIRE_FALSE(t);
+      CHECK(test::contains(t.error().message, "withheld"));
+      CHECK(
+          test::contains(t.error().message, "(" + std::to_string(std::string_view(body).size()) + " bytes, withheld"));
+      CHECK_FALSE(test::contains(t.error().message, "SECRET"));
+    }
+  }
+  SUBCASE("an introspection answer that is not JSON is withheld the same way") {
+    auto i = parse_introspection(502, "access_token=SECRET-AT-123");
+    REQUIRE_FALSE(i);
+    CHECK(test::contains(i.error().message, "withheld"));
+    CHECK_FALSE(test::contains(i.error().message, "SECRET"));
+  }
+}
+
+TEST_CASE("parse_introspection: an exp that is not a number is refused") {
+  for (const std::string body :
+       {R"({"active":true,"exp":"tomorrow"})", R"({"active":true,"exp":""})", R"({"active":true,"exp":[1]})",
+        R"({"active":true,"exp":true})", R"({"active":true,"exp":"-5"})"}) {
+    CAPTURE(body);
+    auto i = parse_introspection(200, body);
+    REQUIRE_FALSE(i);
+    CHECK(i.error().code == ExitCode::auth_flow);
+    CHECK(i.error().message == "the introspection answer's exp is not a number");
+  }
+  auto null_exp = parse_introspection(200, R"({"active":true,"exp":null})");
+  REQUIRE(null_exp);
+  CHECK_FALSE(null_exp->exp);
+}
+
+TEST_CASE("judge_introspection: active and not past its exp") {
+  const std::int64_t s = 1'800'000'000;
+  auto judge = [&](bool active, std::optional<std::int64_t> exp) {
+    Introspection i;
+    i.active = active;
+    i.exp = exp;
+    return judge_introspection(i, now);
+  };
+  auto no_exp = judge(true, std::nullopt);
+  CHECK(no_exp.valid);
+  CHECK(no_exp.reason.empty());
+  CHECK(judge(true, s + 1).valid);
+  CHECK(judge(true, s + 100LL * 365 * 24 * 3600).valid);
+
+  for (std::int64_t past : {s, s - 1, std::int64_t{0}}) {
+    CAPTURE(past);
+    auto v = judge(true, past);
+    CHECK_FALSE(v.valid);
+    CHECK(v.reason == "the token expired");
+  }
+  for (auto exp : {std::optional<std::int64_t>(), std::optional<std::int64_t>(s + 3600)}) {
+    auto v = judge(false, exp);
+    CHECK_FALSE(v.valid);
+    CHECK(v.reason == "the authorization server says the token is not active");
+  }
+  SUBCASE("from a parsed answer") {
+    auto i = parse_introspection(200, R"({"active":true,"exp":1799999999})");
+    REQUIRE(i);
+    CHECK_FALSE(judge_introspection(*i, now).valid);
+    auto j = parse_introspection(200, R"({"active":true,"exp":"1800000001"})");
+    REQUIRE(j);
+    CHECK(judge_introspection(*j, now).valid);
+    // An exp beyond int64 is far in the future, not before 1970.
+    auto huge = parse_introspection(200, R"({"active":true,"exp":18446744073709551615})");
+    REQUIRE(huge);
+    CHECK(judge_introspection(*huge, now).valid);
+  }
+}
+
+TEST_CASE("sign_bearer: a non-ASCII token is refused") {
+  for (const char* bad : {"tok\xc3\xa9n", "\x80", "abc\xff",
+                          "\xe2\x80\x8b"
+                          "zero-width"}) {
+    CAPTURE(util::printable(bad));
+    Request r;
+    auto ok = sign_bearer(bad, r);
+    REQUIRE_FALSE(ok);
+    CHECK(ok.error().code == ExitCode::auth_flow);
+    CHECK(ok.error().message == "the access token holds a space, control or non-ASCII character: not sendable");
+    CHECK_FALSE(r.headers.has("Authorization"));
+  }
+  Request r;
+  REQUIRE(sign_bearer("~+/=-._AZaz09", r));
+  CHECK(r.headers.get("Authorization") == "Bearer ~+/=-._AZaz09");
 }
 
 }  // namespace hookauth::auth

@@ -892,4 +892,248 @@ TEST_CASE("to_credentials for oauth2") {
   }
 }
 
+TEST_CASE("validate: --redirect-uri on [::1] needs a port like any other host") {
+  auto no_port = oauth2_with("redirect-uri", "http://[::1]/cb");
+  CHECK_FALSE(no_port);
+  CHECK(test::contains(test::error_of(no_port), "'http://[::1]/cb' has no port (1 to 65535) to listen on"));
+  CHECK(test::contains(test::error_of(oauth2_with("redirect-uri", "http://[::1]:/cb")), "has no port"));
+  CHECK(oauth2_with("redirect-uri", "http://[::1]:8080/cb"));
+  CHECK(oauth2_with("redirect-uri", "http://[::1]:8080"));
+  CHECK(oauth2_with("redirect-uri", "http://[::1]:1?x=1"));
+}
+
+TEST_CASE("to_credentials for oauth2: the default issuer is the origin, before a query or fragment") {
+  struct Case {
+    const char* auth_url;
+    const char* issuer;
+  };
+  for (const auto& c : {Case{"https://auth.example.org?tenant=a", "https://auth.example.org"},
+                        Case{"https://auth.example.org#login", "https://auth.example.org"},
+                        Case{"https://auth.example.org", "https://auth.example.org"},
+                        Case{"http://[::1]:9000?tenant=a", "http://[::1]:9000"}}) {
+    CAPTURE(c.auth_url);
+    auto p = authorization_code_profile();
+    p.fields["auth-url"] = c.auth_url;
+    REQUIRE(validate(p));
+    auto creds = to_credentials(p);
+    REQUIRE(creds);
+    CHECK(std::get<auth::OAuth2Credentials>(*creds).issuer == c.issuer);
+  }
+}
+
+namespace {
+const std::string spec_whsec = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+Profile signature_profile(const char* scheme, std::string secret) {
+  Profile p;
+  p.name = "partner-hooks";
+  p.type = "signature";
+  p.fields["scheme"] = scheme;
+  p.secrets["secret"] = SecretRef{SecretRef::Kind::literal, std::move(secret)};
+  return p;
+}
+
+Profile stacked_profile(const char* scheme, std::string secret) {
+  auto p = client_credentials_profile();
+  p.fields["signature"] = scheme;
+  p.secrets["signature-secret"] = SecretRef{SecretRef::Kind::literal, std::move(secret)};
+  return p;
+}
+}  // namespace
+
+TEST_CASE("to_signature: the signature type's own, or one stacked on another type") {
+  SUBCASE("the signature type") {
+    auto p = signature_profile("stripe", "whsec_stripe_new");
+    REQUIRE(validate(p));
+    auto s = to_signature(p);
+    REQUIRE(s);
+    REQUIRE(*s);
+    CHECK((*s)->scheme == auth::SignatureScheme::stripe);
+    CHECK((*s)->secrets == std::vector<std::string>{"whsec_stripe_new"});
+    // It carries no credentials of its own.
+    auto creds = to_credentials(p);
+    REQUIRE(creds);
+    CHECK(std::holds_alternative<auth::NoAuth>(*creds));
+  }
+  SUBCASE("stacked on oauth2: the type's credentials and the signature both") {
+    auto p = stacked_profile("standard-webhooks", spec_whsec);
+    REQUIRE(validate(p));
+    auto s = to_signature(p);
+    REQUIRE(s);
+    REQUIRE(*s);
+    CHECK((*s)->scheme == auth::SignatureScheme::standard_webhooks);
+    CHECK((*s)->secrets == std::vector<std::string>{spec_whsec});
+    auto creds = to_credentials(p);
+    REQUIRE(creds);
+    CHECK(std::get<auth::OAuth2Credentials>(*creds).client_secret == "cl13nt-s3cret");
+  }
+  SUBCASE("stacked on basic, with every scheme") {
+    for (const char* scheme : {"standard-webhooks", "github", "stripe", "hmac"}) {
+      CAPTURE(scheme);
+      auto p = basic_profile();
+      p.fields["signature"] = scheme;
+      p.secrets["signature-secret"] = SecretRef{SecretRef::Kind::literal, spec_whsec};
+      REQUIRE(validate(p));
+      auto s = to_signature(p);
+      REQUIRE(s);
+      REQUIRE(*s);
+      CHECK(auth::scheme_name((*s)->scheme) == scheme);
+    }
+  }
+  SUBCASE("several secrets: one per line; for standard-webhooks also space-separated") {
+    auto lines = signature_profile("github", "new secret\nold-secret\r\n\n  \nolder");
+    auto s = to_signature(lines);
+    REQUIRE(s);
+    REQUIRE(*s);
+    // GitHub, Stripe and hmac secrets are raw bytes and may hold spaces: only a line break separates.
+    CHECK((*s)->secrets == std::vector<std::string>{"new secret", "old-secret", "older"});
+    auto one = to_signature(stacked_profile("hmac", "a secret with spaces"));
+    REQUIRE(one);
+    CHECK((*one)->secrets == std::vector<std::string>{"a secret with spaces"});
+
+    const std::string second = "whsec_" + std::string(32, 'A');
+    auto stacked = stacked_profile("standard-webhooks", "  " + spec_whsec + "   " + second + " ");
+    auto t = to_signature(stacked);
+    REQUIRE(t);
+    REQUIRE(*t);
+    CHECK((*t)->secrets == std::vector<std::string>{spec_whsec, second});
+    auto mixed = to_signature(signature_profile("standard-webhooks", spec_whsec + "\n" + second + " " + spec_whsec));
+    REQUIRE(mixed);
+    CHECK((*mixed)->secrets == std::vector<std::string>{spec_whsec, second, spec_whsec});
+  }
+  SUBCASE("the hmac options are mapped, for the signature type and stacked") {
+    for (bool own : {true, false}) {
+      CAPTURE(own);
+      auto p = own ? signature_profile("hmac", "hm4c") : stacked_profile("hmac", "hm4c");
+      p.fields["signature-header"] = "X-Partner-Sig";
+      p.fields["signature-algorithm"] = "sha512";
+      p.fields["signature-encoding"] = "base64";
+      p.fields["signature-prefix"] = "sha512=";
+      p.fields["signed-content"] = "{timestamp}.{id}.{body}";
+      p.fields["timestamp-header"] = "X-Partner-Time";
+      p.fields["id-header"] = "X-Partner-Id";
+      REQUIRE(validate(p));
+      auto s = to_signature(p);
+      REQUIRE(s);
+      REQUIRE(*s);
+      const auto& h = (*s)->hmac;
+      CHECK(h.header == "X-Partner-Sig");
+      CHECK(h.sha512);
+      CHECK(h.base64);
+      CHECK(h.prefix == "sha512=");
+      CHECK(h.content == "{timestamp}.{id}.{body}");
+      CHECK(h.timestamp_header == "X-Partner-Time");
+      CHECK(h.id_header == "X-Partner-Id");
+    }
+    auto defaults = to_signature(signature_profile("hmac", "hm4c"));
+    REQUIRE(defaults);
+    REQUIRE(*defaults);
+    const auto& h = (*defaults)->hmac;
+    CHECK(h.header == "X-Signature");
+    CHECK_FALSE(h.sha512);
+    CHECK_FALSE(h.base64);
+    CHECK(h.prefix.empty());
+    CHECK(h.content == "{body}");
+    CHECK(h.timestamp_header == "X-Webhook-Timestamp");
+    CHECK(h.id_header == "X-Webhook-Id");
+  }
+  SUBCASE("none when the profile has no signature") {
+    for (const Profile& p : {basic_profile(), client_credentials_profile(), api_key_profile()}) {
+      CAPTURE(p.name);
+      auto s = to_signature(p);
+      REQUIRE(s);
+      CHECK_FALSE(*s);
+    }
+    Profile none{"open", "none", {}, {}};
+    auto s = to_signature(none);
+    REQUIRE(s);
+    CHECK_FALSE(*s);
+  }
+  SUBCASE("a whsec_ secret of the wrong size is refused, naming the profile, never the secret") {
+    const std::string short_secret = "whsec_c2hvcnQtc2VjcmV0LTEx";  // base64 of 15 bytes
+    for (bool own : {true, false}) {
+      CAPTURE(own);
+      auto p = own ? signature_profile("standard-webhooks", spec_whsec + " " + short_secret)
+                   : stacked_profile("standard-webhooks", short_secret);
+      auto s = to_signature(p);
+      REQUIRE_FALSE(s);
+      CHECK(s.error().code == ExitCode::usage);
+      CHECK(s.error().message.starts_with(p.name + ": signature secret " + (own ? "2" : "1") + ": "));
+      CHECK(test::contains(s.error().message, "24 to 64 bytes, this one is 15"));
+      CHECK_FALSE(test::contains(s.error().message, "c2hvcnQtc2VjcmV0LTEx"));
+      CHECK_FALSE(test::contains(s.error().message, "short-secret"));
+    }
+    // The same secret is fine for a scheme that takes raw bytes.
+    CHECK(to_signature(stacked_profile("stripe", short_secret)));
+  }
+  SUBCASE("a secret reference that cannot be read names the profile and field") {
+    test::ScopedEnv env("HOOKAUTH_UNIT_WHSEC", nullptr);
+    auto p = stacked_profile("github", "x");
+    p.secrets["signature-secret"] = SecretRef{SecretRef::Kind::env, "HOOKAUTH_UNIT_WHSEC"};
+    CHECK(test::contains(test::error_of(to_signature(p)), "partner-oauth: signature-secret"));
+    test::ScopedEnv set("HOOKAUTH_UNIT_WHSEC", "from-env-1\nfrom-env-2");
+    auto s = to_signature(p);
+    REQUIRE(s);
+    CHECK((*s)->secrets == std::vector<std::string>{"from-env-1", "from-env-2"});
+  }
+}
+
+TEST_CASE("validate: --signature and --signature-secret go together") {
+  auto both = stacked_profile("github", "s3cret");
+  CHECK(validate(both));
+
+  auto scheme_only = both;
+  scheme_only.secrets.erase("signature-secret");
+  CHECK(test::error_of(validate(scheme_only)) == "--signature needs --signature-secret");
+
+  auto secret_only = both;
+  secret_only.fields.erase("signature");
+  auto r = validate(secret_only);
+  CHECK(test::error_of(r) == "--signature-secret needs --signature SCHEME");
+  CHECK_FALSE(test::contains(test::error_of(r), "s3cret"));
+
+  SUBCASE("the scheme is one of the four") {
+    auto p = both;
+    p.fields["signature"] = "svix";
+    CHECK(test::error_of(validate(p)) == "signature: 'svix' is not one of standard-webhooks, github, stripe, hmac");
+  }
+  SUBCASE("the secret is a secret, never a plain field") {
+    auto p = both;
+    p.secrets.erase("signature-secret");
+    p.fields["signature-secret"] = "PLAIN-WHSEC";
+    auto plain = validate(p);
+    CHECK_FALSE(plain);
+    CHECK_FALSE(test::contains(test::error_of(plain), "PLAIN-WHSEC"));
+  }
+  SUBCASE("the signature type needs --scheme and --secret, and takes no stacked signature") {
+    auto p = signature_profile("github", "s");
+    CHECK(validate(p));
+    auto no_secret = p;
+    no_secret.secrets.clear();
+    CHECK(test::error_of(validate(no_secret)) == "type signature needs --secret");
+    auto no_scheme = p;
+    no_scheme.fields.erase("scheme");
+    CHECK(test::error_of(validate(no_scheme)) == "type signature needs --scheme");
+    auto stacked = p;
+    stacked.fields["signature"] = "github";
+    CHECK(test::error_of(validate(stacked)) == "--signature does not apply to type signature");
+  }
+  SUBCASE("the store's JSON round-trips a stacked signature, the secret as a reference") {
+    auto p = stacked_profile("hmac", "x");
+    p.secrets["signature-secret"] = SecretRef{SecretRef::Kind::env, "PARTNER_WHSEC"};
+    p.fields["signature-algorithm"] = "sha512";
+    auto j = to_json(p);
+    CHECK(j.at("signature-secret") == nlohmann::ordered_json{{"env", "PARTNER_WHSEC"}});
+    auto back = profile_from_json(nlohmann::json::parse(j.dump()));
+    REQUIRE(back);
+    CHECK(back->fields == p.fields);
+    CHECK(back->secrets == p.secrets);
+    auto missing = nlohmann::json::parse(j.dump());
+    missing.erase("signature-secret");
+    auto m = profile_from_json(missing);
+    REQUIRE_FALSE(m);
+    CHECK(m.error().message == "--signature needs --signature-secret");
+  }
+}
+
 }  // namespace hookauth::store

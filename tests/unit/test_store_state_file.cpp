@@ -422,6 +422,42 @@ TEST_CASE("OAuth 2.0 tokens: an entry of the wrong shape reads as none") {
   }
 }
 
+TEST_CASE("OAuth 2.0 tokens: an expires_at beyond the clock's range reads back clamped, not wrapped") {
+  test::TempDir dir;
+  StateFile state(dir / "state.json");
+  const auto latest = util::Clock::time_point(std::chrono::seconds(2 * auth::max_lifetime_seconds));
+  const auto now = util::Clock::time_point(std::chrono::seconds(1'800'000'000));
+  struct Case {
+    const char* expires_at;
+    util::Clock::time_point expected;
+  };
+  for (const auto& c :
+       {Case{"99999999999999", latest}, Case{"9223372036854775807", latest}, Case{"18446744073709551615", latest},
+        Case{"6307200001", latest}, Case{"6307200000", latest}, Case{"-5", util::Clock::time_point{}},
+        Case{"-9223372036854775808", util::Clock::time_point{}}, Case{"1800003600", now + std::chrono::hours(1)}}) {
+    CAPTURE(std::string(c.expires_at));
+    test::write_file(state.path(), std::string(R"({"oauth2": {"partner": {"fingerprint": "f", "access_token": "AT",)") +
+                                       R"("token_type": "Bearer", "scope": "", "refresh_token": "", "expires_at": )" +
+                                       c.expires_at + "}}}");
+    auto r = load_token(state, "partner");
+    REQUIRE(r);
+    REQUIRE(*r);
+    REQUIRE((*r)->token.expires_at);
+    CHECK(*(*r)->token.expires_at == c.expected);
+  }
+  SUBCASE("a clamped far-future token is fresh, and saves back as the clamp") {
+    test::write_file(state.path(),
+                     R"({"oauth2": {"partner": {"fingerprint": "f", "access_token": "AT",)"
+                     R"("token_type": "Bearer", "scope": "", "refresh_token": "", "expires_at": 99999999999999}}})");
+    auto r = load_token(state, "partner");
+    REQUIRE(r);
+    REQUIRE(*r);
+    CHECK(auth::token_is_fresh((*r)->token, now, 30));
+    REQUIRE(save_token(state, "partner", **r));
+    CHECK(state.read()->at("oauth2").at("partner").at("expires_at") == 2 * auth::max_lifetime_seconds);
+  }
+}
+
 TEST_CASE("token_lock_path: one lock file per authorization, beside the state file") {
   StateFile state("/home/u/.config/hookauth/state.json");
   CHECK(token_lock_path(state, "partner") == std::filesystem::path("/home/u/.config/hookauth/token-partner.lock"));
