@@ -10,7 +10,7 @@ _hookauth_flags() {
         "") echo "--store -q --quiet --at --version -h --help" ;;
         auth | webhook) echo "-h --help" ;;
         "auth add")
-            echo "--type --force --username --password --key --value --in --realm --nonce --algorithm" \
+            echo "--type --force --json --username --password --key --value --in --realm --nonce --algorithm" \
                 "--qop --nc --cnonce --opaque --userhash --access-key --secret-key --session-token" \
                 "--region --service --payload --content-sha256 --sign-header --grant --client-id" \
                 "--client-secret --token-url --auth-url --redirect-uri --scope --validity --refresh-url" \
@@ -19,7 +19,7 @@ _hookauth_flags() {
             ;;
         "auth list") echo "--json -h --help" ;;
         "auth show") echo "--json --reveal -h --help" ;;
-        "auth presign") echo "-X --request --expires -v --verbose -h --help" ;;
+        "auth presign") echo "-X --request --expires -v --verbose --json -h --help" ;;
         "auth token")
             echo "--refresh --open --no-listen --login-timeout --timeout --allow-insecure-http -v --verbose" \
                 "--json --reveal -h --help"
@@ -28,15 +28,15 @@ _hookauth_flags() {
             echo "--open --no-listen --login-timeout --timeout --allow-insecure-http -v --verbose --json" \
                 "--reveal -h --help"
             ;;
-        "auth remove") echo "--force -h --help" ;;
+        "auth remove") echo "--force --json -h --help" ;;
         "webhook send")
             echo "--auth -X --request -H --header -d --data -i --include --json -v --verbose" \
                 "--dry-run --reveal --curl --timeout --retries --cacert -k --insecure --cert --key" \
                 "-L --location --allow-insecure-http --presign --expires --id -h --help"
             ;;
-        "webhook add") echo "--url --auth -X --request -H --header --force -h --help" ;;
+        "webhook add") echo "--url --auth -X --request -H --header --force --json -h --help" ;;
         "webhook list" | "webhook show") echo "--json -h --help" ;;
-        "webhook remove") echo "-h --help" ;;
+        "webhook remove") echo "--json -h --help" ;;
         verify)
             echo "--auth --request --json --introspect-url --expect-token --jwks --jwks-url --issuer --audience" \
                 "--leeway --tolerance -v --verbose --max-skew -h --help"
@@ -250,24 +250,24 @@ _hookauth() {
         # auth add: only the field flags of the type already chosen.
         if [[ $cmd == "auth add" ]]; then
             case $type in
-                none) flags="--type --force -h --help" ;;
-                basic) flags="--type --force --username --password -h --help" ;;
-                api-key) flags="--type --force --key --value --in -h --help" ;;
+                none) flags="--type --force --json -h --help" ;;
+                basic) flags="--type --force --json --username --password -h --help" ;;
+                api-key) flags="--type --force --json --key --value --in -h --help" ;;
                 digest)
-                    flags="--type --force --username --password --realm --nonce --algorithm --qop --nc"
+                    flags="--type --force --json --username --password --realm --nonce --algorithm --qop --nc"
                     flags+=" --cnonce --opaque --userhash -h --help"
                     ;;
                 aws-sigv4)
-                    flags="--type --force --access-key --secret-key --session-token --region --service --payload"
+                    flags="--type --force --json --access-key --secret-key --session-token --region --service --payload"
                     flags+=" --content-sha256 --sign-header -h --help"
                     ;;
                 oauth2)
-                    flags="--type --force --grant --client-id --client-secret --token-url --auth-url --redirect-uri"
+                    flags="--type --force --json --grant --client-id --client-secret --token-url --auth-url --redirect-uri"
                     flags+=" --scope --validity --refresh-url --token-method --token-params --token-header"
                     flags+=" --client-auth --refresh-margin --issuer -h --help"
                     ;;
                 signature)
-                    flags="--type --force --scheme --secret -h --help"
+                    flags="--type --force --json --scheme --secret -h --help"
                     # The hmac options, until a scheme other than hmac is chosen.
                     [[ -z $scheme || $scheme == hmac ]] && flags+=" $(_hookauth_hmac_flags)"
                     ;;

@@ -21,6 +21,7 @@ struct AddOptions {
   std::string name;
   std::string type;
   bool force = false;
+  bool json = false;
   std::map<std::string, std::string> values;  // every --FIELD given, by field name
 };
 
@@ -93,7 +94,9 @@ Result<ExitCode> run_add(const GlobalOptions& g, const AddOptions& o) {
     return {};
   });
   if (!ok) return std::unexpected(ok.error());
-  if (!g.quiet)
+  if (o.json)
+    print_json(std::cout, {{"name", o.name}, {"type", o.type}, {"action", replaced ? "replaced" : "added"}});
+  else if (!g.quiet)
     std::cerr << (replaced ? "replaced" : "added") << " authorization '" << o.name << "' (" << o.type << ")\n";
   return ExitCode::ok;
 }
@@ -182,7 +185,7 @@ Result<ExitCode> run_show(const GlobalOptions& g, const ShowOptions& o) {
   return ExitCode::ok;
 }
 
-Result<ExitCode> run_remove(const GlobalOptions& g, const std::string& name, bool force) {
+Result<ExitCode> run_remove(const GlobalOptions& g, const std::string& name, bool force, bool json) {
   auto st = open_store(g);
   if (!st) return std::unexpected(st.error());
   auto ok = st->update([&](store::StoreData& data) -> Result<void> {
@@ -201,7 +204,10 @@ Result<ExitCode> run_remove(const GlobalOptions& g, const std::string& name, boo
   // A cached token is a credential: it goes with its authorization.
   if (auto forgot = store::forget_token(store::StateFile::beside(st->path()), name); !forgot)
     return std::unexpected(forgot.error());
-  if (!g.quiet) std::cerr << "removed authorization '" << name << "'\n";
+  if (json)
+    print_json(std::cout, {{"name", name}, {"action", "removed"}});
+  else if (!g.quiet)
+    std::cerr << "removed authorization '" << name << "'\n";
   return ExitCode::ok;
 }
 
@@ -211,6 +217,7 @@ struct PresignOptions {
   std::string method = "GET";
   std::int64_t expires = 3600;
   bool verbose = false;
+  bool json = false;
 };
 
 Result<ExitCode> run_presign(const GlobalOptions& g, const PresignOptions& o) {
@@ -230,7 +237,10 @@ Result<ExitCode> run_presign(const GlobalOptions& g, const PresignOptions& o) {
   if (auto ok = auth::presign_sigv4(std::get<auth::AwsCredentials>(*c), r, g.now(), o.expires, &steps, nullptr); !ok)
     return std::unexpected(ok.error());
   if (o.verbose) print_sigv4_steps(steps, auth::redactor_for(*c));
-  std::cout << r.url << "\n";
+  if (o.json)
+    print_json(std::cout, {{"url", r.url}, {"method", o.method}, {"expires", o.expires}});
+  else
+    std::cout << r.url << "\n";
   return ExitCode::ok;
 }
 
@@ -247,6 +257,7 @@ void setup_auth_commands(CLI::App& app, const GlobalOptions& global, Action& act
   for (const auto& t : store::profile_types()) types += (types.empty() ? "" : "|") + std::string(t.name);
   add->add_option("--type", add_opts->type, "the authorization type")->required()->type_name(types);
   add->add_flag("--force", add_opts->force, "replace an authorization of the same name");
+  add->add_flag("--json", add_opts->json, "print what was done as a JSON object");
   std::set<std::string> seen;
   for (const auto& t : store::profile_types()) {
     for (const auto& f : t.fields) {
@@ -308,6 +319,7 @@ void setup_auth_commands(CLI::App& app, const GlobalOptions& global, Action& act
       ->type_name("SECONDS")
       ->check(CLI::Range(1, 604800));
   presign->add_flag("-v,--verbose", presign_opts->verbose, "print the canonical request and string to sign on stderr");
+  presign->add_flag("--json", presign_opts->json, "print the URL, method and expiry as a JSON object");
   presign->callback([&global, &action, presign_opts] {
     action = [&global, presign_opts] { return run_presign(global, *presign_opts); };
   });
@@ -316,12 +328,16 @@ void setup_auth_commands(CLI::App& app, const GlobalOptions& global, Action& act
 
   auto remove_name = std::make_shared<std::string>();
   auto remove_force = std::make_shared<bool>(false);
+  auto remove_json = std::make_shared<bool>(false);
   auto* remove = auth->add_subcommand("remove", "remove an authorization");
   remove->alias("rm");
   remove->add_option("name", *remove_name, "the authorization")->required();
   remove->add_flag("--force", *remove_force, "remove it even when a saved webhook uses it");
-  remove->callback([&global, &action, remove_name, remove_force] {
-    action = [&global, remove_name, remove_force] { return run_remove(global, *remove_name, *remove_force); };
+  remove->add_flag("--json", *remove_json, "print what was done as a JSON object");
+  remove->callback([&global, &action, remove_name, remove_force, remove_json] {
+    action = [&global, remove_name, remove_force, remove_json] {
+      return run_remove(global, *remove_name, *remove_force, *remove_json);
+    };
   });
 }
 

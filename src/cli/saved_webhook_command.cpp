@@ -15,6 +15,7 @@ namespace {
 struct AddOptions {
   store::SavedWebhook webhook;
   bool force = false;
+  bool json = false;
 };
 
 Result<ExitCode> run_add(const GlobalOptions& g, const AddOptions& o) {
@@ -36,7 +37,10 @@ Result<ExitCode> run_add(const GlobalOptions& g, const AddOptions& o) {
     return {};
   });
   if (!ok) return std::unexpected(ok.error());
-  if (!g.quiet) std::cerr << (replaced ? "replaced" : "added") << " webhook '" << o.webhook.name << "'\n";
+  if (o.json)
+    print_json(std::cout, {{"name", o.webhook.name}, {"action", replaced ? "replaced" : "added"}});
+  else if (!g.quiet)
+    std::cerr << (replaced ? "replaced" : "added") << " webhook '" << o.webhook.name << "'\n";
   return ExitCode::ok;
 }
 
@@ -80,7 +84,7 @@ Result<ExitCode> run_show(const GlobalOptions& g, const std::string& name, bool 
   return ExitCode::ok;
 }
 
-Result<ExitCode> run_remove(const GlobalOptions& g, const std::string& name) {
+Result<ExitCode> run_remove(const GlobalOptions& g, const std::string& name, bool json) {
   auto st = open_store(g);
   if (!st) return std::unexpected(st.error());
   auto ok = st->update([&](store::StoreData& data) -> Result<void> {
@@ -89,7 +93,10 @@ Result<ExitCode> run_remove(const GlobalOptions& g, const std::string& name) {
     return {};
   });
   if (!ok) return std::unexpected(ok.error());
-  if (!g.quiet) std::cerr << "removed webhook '" << name << "'\n";
+  if (json)
+    print_json(std::cout, {{"name", name}, {"action", "removed"}});
+  else if (!g.quiet)
+    std::cerr << "removed webhook '" << name << "'\n";
   return ExitCode::ok;
 }
 
@@ -105,6 +112,7 @@ void setup_saved_webhook_commands(CLI::App& webhook, const GlobalOptions& global
       ->type_name("METHOD");
   add->add_option("-H,--header", add_opts->webhook.headers, "a header to send, repeatable")->type_name("'NAME: VALUE'");
   add->add_flag("--force", add_opts->force, "replace a saved webhook of the same name");
+  add->add_flag("--json", add_opts->json, "print what was done as a JSON object");
   add->callback([&global, &action, add_opts] { action = [&global, add_opts] { return run_add(global, *add_opts); }; });
 
   auto list_json = std::make_shared<bool>(false);
@@ -122,11 +130,13 @@ void setup_saved_webhook_commands(CLI::App& webhook, const GlobalOptions& global
   });
 
   auto remove_name = std::make_shared<std::string>();
+  auto remove_json = std::make_shared<bool>(false);
   auto* remove = webhook.add_subcommand("remove", "remove a saved webhook");
   remove->alias("rm");
   remove->add_option("name", *remove_name, "the saved webhook")->required();
-  remove->callback([&global, &action, remove_name] {
-    action = [&global, remove_name] { return run_remove(global, *remove_name); };
+  remove->add_flag("--json", *remove_json, "print what was done as a JSON object");
+  remove->callback([&global, &action, remove_name, remove_json] {
+    action = [&global, remove_name, remove_json] { return run_remove(global, *remove_name, *remove_json); };
   });
 }
 

@@ -181,11 +181,14 @@ class DocsTest(unittest.TestCase):
         self.assertIn("--id", self.flags[("webhook", "send")])
         self.assertIn("--curl", self.flags[("webhook", "send")])
         self.assertEqual(self.flags[("webhook", "add")],
-                         {"-h", "--help", "--url", "--auth", "-X", "--request", "-H", "--header", "--force"})
+                         {"-h", "--help", "--url", "--auth", "-X", "--request", "-H", "--header", "--force",
+                          "--json"})
         self.assertEqual(self.flags[("webhook", "list")], {"-h", "--help", "--json"})
         self.assertEqual(self.flags[("webhook", "show")], {"-h", "--help", "--json"})
-        self.assertEqual(self.flags[("webhook", "remove")], {"-h", "--help"})
-        self.assertEqual(self.flags[("auth", "remove")], {"-h", "--help", "--force"})
+        self.assertEqual(self.flags[("webhook", "remove")], {"-h", "--help", "--json"})
+        self.assertEqual(self.flags[("auth", "remove")], {"-h", "--help", "--force", "--json"})
+        self.assertIn("--json", self.flags[("auth", "add")])
+        self.assertIn("--json", self.flags[("auth", "presign")])
         self.assertEqual(self.flags[("auth", "token")],
                          {"-h", "--help", "--refresh", "--open", "--no-listen", "--login-timeout", "--timeout",
                           "--allow-insecure-http", "-v", "--verbose", "--json", "--reveal"})
@@ -428,7 +431,7 @@ class CompletionTest(unittest.TestCase):
         self.assertIn("--password", got)
         self.assertNotIn("--value", got)
         got = self.complete("hookauth", "auth", "add", "x", "--type", "oauth2", "--")
-        self.assertEqual(got, sorted(["--type", "--force", "--help", "--grant", "--client-id", "--client-secret",
+        self.assertEqual(got, sorted(["--type", "--force", "--json", "--help", "--grant", "--client-id", "--client-secret",
                                       "--token-url", "--auth-url", "--redirect-uri", "--scope", "--validity",
                                       "--refresh-url", "--token-method", "--token-params", "--token-header",
                                       "--client-auth", "--refresh-margin", "--issuer", "--signature",
@@ -438,7 +441,7 @@ class CompletionTest(unittest.TestCase):
     def test_auth_add_offers_the_signature_fields(self):
         hmac = ["--signature-header", "--signature-algorithm", "--signature-encoding", "--signature-prefix",
                 "--signed-content", "--timestamp-header", "--id-header"]
-        own = ["--type", "--force", "--help", "--scheme", "--secret"]
+        own = ["--type", "--force", "--json", "--help", "--scheme", "--secret"]
         add = ["hookauth", "auth", "add", "x", "--type", "signature"]
         self.assertEqual(self.complete(*add, "--"), sorted(own + hmac))
         self.assertEqual(self.complete(*add, "--scheme", "hmac", "--"), sorted(own + hmac))
@@ -448,7 +451,7 @@ class CompletionTest(unittest.TestCase):
         # Stacked on another type: --signature and its secret, the hmac options once the scheme is hmac.
         basic = ["hookauth", "auth", "add", "x", "--type", "basic"]
         self.assertEqual(self.complete(*basic, "--"),
-                         sorted(["--type", "--force", "--help", "--username", "--password", "--signature",
+                         sorted(["--type", "--force", "--json", "--help", "--username", "--password", "--signature",
                                  "--signature-secret"]))
         self.assertEqual(self.complete(*basic, "--signature", "standard-webhooks", "--sig"),
                          ["--signature", "--signature-secret"])

@@ -200,6 +200,39 @@ class AddListShowRemove(SavedWebhookTest):
         self.assertEqual(self.ok("webhook", "show", "partner-basic", "--json").json()["auth"], "partner-basic")
 
 
+class JsonOfChanges(SavedWebhookTest):
+    """--json on the commands that change the store: one object on stdout, nothing on stderr."""
+
+    def test_add_and_remove_print_what_was_done(self):
+        cases = [
+            (("auth", "add", "j1", "--type", "none", "--json"), {"name": "j1", "type": "none", "action": "added"}),
+            (("auth", "add", "j1", "--type", "none", "--force", "--json"),
+             {"name": "j1", "type": "none", "action": "replaced"}),
+            (("webhook", "add", "w1", "--url", "http://127.0.0.1:9/x", "--json"), {"name": "w1", "action": "added"}),
+            (("webhook", "add", "w1", "--url", "http://127.0.0.1:9/y", "--force", "--json"),
+             {"name": "w1", "action": "replaced"}),
+            (("webhook", "remove", "w1", "--json"), {"name": "w1", "action": "removed"}),
+            (("auth", "remove", "j1", "--json"), {"name": "j1", "action": "removed"}),
+        ]
+        for args, expected in cases:
+            with self.subTest(args=args):
+                r = self.hookauth(*args)
+                self.assertEqual(r.rc, 0, r)
+                self.assertEqual(json.loads(r.out), expected)
+                self.assertEqual(r.err, "")
+
+    def test_presign_json(self):
+        self.ok("auth", "add", "aws", "--type", "aws-sigv4", "--access-key", "AKIDEXAMPLE", "--secret-key",
+                "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "--region", "us-east-1", "--service", "s3")
+        r = self.hookauth("--at", "20130524T000000Z", "auth", "presign", "aws", "http://127.0.0.1:9/o", "--expires",
+                          "86400", "--json")
+        self.assertEqual(r.rc, 0, r)
+        out = json.loads(r.out)
+        self.assertEqual((out["method"], out["expires"]), ("GET", 86400))
+        self.assertIn("X-Amz-Expires=86400", out["url"])
+        self.assertIn("X-Amz-Signature=", out["url"])
+
+
 class WrongShapeStore(SavedWebhookTest):
     """A store whose webhooks entry has the wrong shape is refused by every command, with
     path:line:col pointing at the value and the member named; it is never rewritten."""
