@@ -71,7 +71,59 @@ Result<store::Profile> profile_from_flags(const AddOptions& o) {
   return p;
 }
 
-Result<ExitCode> run_add(const GlobalOptions& g, const AddOptions& o) {
+// `auth add NAME` without --type, on a terminal: the Add Authorization form. The type, then each
+// field of that type not given as a flag, with its default shown; Enter keeps the default (or
+// leaves an optional field out). Secrets are typed hidden.
+Result<AddOptions> walk_form(AddOptions o) {
+  std::cerr << "Add authorization '" << o.name << "'\n";
+  const store::TypeSpec* type = nullptr;
+  while (!type) {
+    auto answer = prompt_line("type (" + store::type_names() + "): ");
+    if (!answer) return std::unexpected(answer.error());
+    type = store::find_type(util::trim(*answer));
+    if (!type) std::cerr << "  '" << util::printable(*answer) << "' is not a type\n";
+  }
+  o.type = std::string(type->name);
+  for (const auto& f : type->fields) {
+    std::string n(f.name);
+    if (o.values.contains(n) || (o.type != "signature" && store::is_signature_option(n))) continue;
+    if (f.secret) {
+      auto secret = read_secret(n + (f.required ? "" : " (optional, Enter for none)") + " [hidden]");
+      if (!secret) return std::unexpected(secret.error());
+      if (!secret->empty()) o.values[n] = "literal:" + *secret;
+      continue;
+    }
+    std::string question = "  " + n + " - " + std::string(f.help);
+    if (!f.choices.empty()) {
+      std::string choices;
+      for (auto c : f.choices) choices += (choices.empty() ? "" : "|") + std::string(c);
+      question += " (" + choices + ")";
+    }
+    if (!f.default_value.empty()) question += " [" + std::string(f.default_value) + "]";
+    while (true) {
+      auto answer = prompt_line(question + ": ");
+      if (!answer) return std::unexpected(answer.error());
+      std::string value(util::trim(*answer));
+      if (value.empty() && f.required) {
+        std::cerr << "  " << n << " is required\n";
+        continue;
+      }
+      if (!value.empty()) o.values[n] = value;
+      break;
+    }
+  }
+  return o;
+}
+
+Result<ExitCode> run_add(const GlobalOptions& g, const AddOptions& given) {
+  AddOptions o = given;
+  if (o.type.empty()) {
+    if (!stdin_is_terminal())
+      return usage_error("--type is required (stdin is not a terminal, so there is no form to fill in)");
+    auto walked = walk_form(o);
+    if (!walked) return std::unexpected(walked.error());
+    o = std::move(*walked);
+  }
   auto profile = profile_from_flags(o);
   if (!profile) return std::unexpected(profile.error());
   // A literal signature secret is checked now (a whsec_ of the wrong size); references are
@@ -255,7 +307,8 @@ void setup_auth_commands(CLI::App& app, const GlobalOptions& global, Action& act
   add->add_option("name", add_opts->name, "its name: letters, digits, '.', '_', '-'")->required();
   std::string types;
   for (const auto& t : store::profile_types()) types += (types.empty() ? "" : "|") + std::string(t.name);
-  add->add_option("--type", add_opts->type, "the authorization type")->required()->type_name(types);
+  add->add_option("--type", add_opts->type, "the authorization type (asked for on a terminal when left out)")
+      ->type_name(types);
   add->add_flag("--force", add_opts->force, "replace an authorization of the same name");
   add->add_flag("--json", add_opts->json, "print what was done as a JSON object");
   std::set<std::string> seen;

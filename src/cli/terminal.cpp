@@ -40,4 +40,15 @@ Result<std::string> read_secret(std::string_view what) {
   return line;
 }
 
+Result<std::string> prompt_line(std::string_view prompt) {
+  std::cerr << prompt << std::flush;
+  std::string line;
+  if (!std::getline(std::cin, line)) {
+    std::cerr << "\n";
+    return usage_error("no answer was typed: stopping");
+  }
+  if (line.ends_with('\r')) line.pop_back();
+  return line;
+}
+
 }  // namespace hookauth::cli

@@ -18,4 +18,7 @@ std::string read_all_stdin();
 // (one trailing newline removed). An error when stdin is a terminal that gives nothing.
 Result<std::string> read_secret(std::string_view what);
 
+// One line typed at a visible prompt on a terminal (the prompt on stderr); an error at end of input.
+Result<std::string> prompt_line(std::string_view prompt);
+
 }  // namespace hookauth::cli
