@@ -29,6 +29,8 @@ _hookauth_flags() {
                 "--reveal -h --help"
             ;;
         "auth remove") echo "--force --json -h --help" ;;
+        "auth import") echo "-h --help" ;;
+        "auth import postman") echo "--environment --prefix --force --json -h --help" ;;
         "webhook send")
             echo "--auth -X --request -H --header -d --data -i --include --json -v --verbose" \
                 "--dry-run --reveal --curl --timeout --retries --cacert -k --insecure --cert --key" \
@@ -75,6 +77,9 @@ _hookauth_takes_value() {
             ;;
         "auth token" | "auth login")
             case $2 in --login-timeout | --timeout) return 0 ;; esac
+            ;;
+        "auth import postman")
+            case $2 in --environment | --prefix) return 0 ;; esac
             ;;
         "webhook add")
             case $2 in --url | --auth | -X | --request | -H | --header) return 0 ;; esac
@@ -177,9 +182,10 @@ _hookauth() {
             *)
                 case "$cmd:$w" in
                     :auth | :webhook | :verify) cmd=$w ;;
-                    auth:add | auth:list | auth:show | auth:presign | auth:token | auth:login | auth:remove)
+                    auth:add | auth:list | auth:show | auth:presign | auth:token | auth:login | auth:remove | auth:import)
                         cmd="auth $w"
                         ;;
+                    "auth import:postman") cmd="auth import postman" ;;
                     auth:rm) cmd="auth remove" ;;
                     webhook:send | webhook:add | webhook:list | webhook:show | webhook:remove) cmd="webhook $w" ;;
                     webhook:rm) cmd="webhook remove" ;;
@@ -197,7 +203,7 @@ _hookauth() {
     # The value of a flag.
     if [[ $prev == -* ]] && _hookauth_takes_value "$cmd" "$prev"; then
         case "$cmd:$prev" in
-            *:--store | "webhook send:--cacert" | "webhook send:--cert" | "webhook send:--key" | \
+            *:--store | "auth import postman:--environment" | "webhook send:--cacert" | "webhook send:--cert" | "webhook send:--key" | \
                 "verify serve:--log" | *:--jwks)
                 _hookauth_files
                 ;;
@@ -286,7 +292,9 @@ _hookauth() {
 
     case $cmd in
         "") COMPREPLY=($(compgen -W "auth webhook verify" -- "$cur")) ;;
-        auth) COMPREPLY=($(compgen -W "add list show presign token login remove rm" -- "$cur")) ;;
+        auth) COMPREPLY=($(compgen -W "add list show presign token login import remove rm" -- "$cur")) ;;
+        "auth import") COMPREPLY=($(compgen -W "postman" -- "$cur")) ;;
+        "auth import postman") ((npos == 0)) && _hookauth_files ;;
         webhook) COMPREPLY=($(compgen -W "send add list show remove rm" -- "$cur")) ;;
         verify) COMPREPLY=($(compgen -W "serve" -- "$cur")) ;;
         "auth show" | "auth remove" | "auth presign" | "auth token" | "auth login")

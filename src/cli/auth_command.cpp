@@ -378,6 +378,7 @@ void setup_auth_commands(CLI::App& app, const GlobalOptions& global, Action& act
   });
 
   setup_token_commands(*auth, global, action);
+  setup_import_commands(*auth, global, action);
 
   auto remove_name = std::make_shared<std::string>();
   auto remove_force = std::make_shared<bool>(false);

@@ -33,6 +33,8 @@ Result<store::Store> open_store(const GlobalOptions& global);
 Result<store::Profile> load_profile(const store::Store& store, const std::string& name);
 
 void setup_auth_commands(CLI::App& app, const GlobalOptions& global, Action& action);
+// auth import postman, under the auth command.
+void setup_import_commands(CLI::App& auth, const GlobalOptions& global, Action& action);
 // auth token and auth login, under the auth command.
 void setup_token_commands(CLI::App& auth, const GlobalOptions& global, Action& action);
 void setup_webhook_commands(CLI::App& app, const GlobalOptions& global, Action& action);

@@ -364,7 +364,7 @@ class CompletionTest(unittest.TestCase):
 
     def test_auth_subcommands(self):
         self.assertEqual(self.complete("hookauth", "auth", ""),
-                         ["add", "list", "login", "presign", "remove", "rm", "show", "token"])
+                         ["add", "import", "list", "login", "presign", "remove", "rm", "show", "token"])
         self.assertEqual(self.complete("hookauth", "auth", "t"), ["token"])
         self.assertEqual(self.complete("hookauth", "auth", "lo"), ["login"])
         self.assertEqual(self.complete("hookauth", "--store", self.store_a, "auth", "s"), ["show"])

@@ -1,0 +1,255 @@
+// hookauth auth import postman FILE
+
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "cli/context.hpp"
+#include "cli/output.hpp"
+#include "util/strings.hpp"
+
+namespace hookauth::cli {
+
+namespace {
+
+struct ImportOptions {
+  std::string file;
+  std::string environment;
+  std::string prefix;
+  bool force = false;
+  bool json = false;
+};
+
+// One auth block found in the collection, and what became of it.
+struct Found {
+  std::string where;  // the collection or request it belongs to
+  std::string name;   // the authorization made (empty when skipped)
+  std::string type;
+  std::string reason;  // why it was skipped
+};
+
+Result<nlohmann::json> read_json(const std::string& flag, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return usage_error(flag + " " + path + ": cannot read the file");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  auto j = nlohmann::json::parse(ss.str(), nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return usage_error(flag + " " + path + ": not a JSON object");
+  return j;
+}
+
+// {{name}} replaced by the environment's enabled values; unknown variables are kept.
+std::string substitute(std::string value, const std::map<std::string, std::string>& vars) {
+  for (const auto& [k, v] : vars) value = util::replace_all(std::move(value), "{{" + k + "}}", v);
+  return value;
+}
+
+// Postman v2.1 keeps an auth block's settings as [{"key", "value"}]; v2.0 as an object.
+std::map<std::string, std::string> settings(const nlohmann::json& block, const std::map<std::string, std::string>& vars) {
+  std::map<std::string, std::string> out;
+  auto add = [&](const std::string& k, const nlohmann::json& v) {
+    if (v.is_string())
+      out[k] = substitute(v.get<std::string>(), vars);
+    else if (v.is_boolean() || v.is_number())
+      out[k] = v.dump();
+  };
+  if (block.is_array()) {
+    for (const auto& e : block)
+      if (e.is_object() && e.contains("key") && e["key"].is_string() && e.contains("value"))
+        add(e["key"].get<std::string>(), e["value"]);
+  } else if (block.is_object()) {
+    for (const auto& [k, v] : block.items()) add(k, v);
+  }
+  return out;
+}
+
+std::string sanitize(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+    if (ok)
+      out.push_back(c);
+    else if (!out.empty() && out.back() != '-')
+      out.push_back('-');
+  }
+  while (!out.empty() && out.back() == '-') out.pop_back();
+  return out.empty() ? "imported" : out.substr(0, 56);
+}
+
+// The hookauth profile for a Postman auth block, or why there is none.
+std::expected<store::Profile, std::string> map_auth(const nlohmann::json& auth,
+                                                    const std::map<std::string, std::string>& vars) {
+  std::string type = auth.value("type", "");
+  auto s = settings(auth.contains(type) ? auth[type] : nlohmann::json(), vars);
+  auto get = [&](const char* k) { return s.contains(k) ? s[k] : std::string(); };
+  store::Profile p;
+  auto literal = [&](const char* field, const std::string& value) {
+    if (!value.empty()) p.secrets[field] = store::SecretRef{store::SecretRef::Kind::literal, value};
+  };
+  auto field = [&](const char* name, const std::string& value) {
+    if (!value.empty()) p.fields[name] = value;
+  };
+  if (type == "noauth") {
+    p.type = "none";
+  } else if (type == "basic") {
+    p.type = "basic";
+    field("username", get("username"));
+    literal("password", get("password"));
+  } else if (type == "digest") {
+    p.type = "digest";
+    field("username", get("username"));
+    literal("password", get("password"));
+    field("realm", get("realm"));
+    field("nonce", get("nonce"));
+    field("algorithm", get("algorithm"));
+    field("qop", get("qop"));
+    field("opaque", get("opaque"));
+    field("cnonce", get("clientNonce"));
+    field("nc", get("nonceCount"));
+  } else if (type == "awsv4") {
+    p.type = "aws-sigv4";
+    field("access-key", get("accessKey"));
+    literal("secret-key", get("secretKey"));
+    literal("session-token", get("sessionToken"));
+    field("region", get("region"));
+    field("service", get("service"));
+  } else if (type == "apikey") {
+    p.type = "api-key";
+    field("key", get("key"));
+    literal("value", get("value"));
+    if (get("in") == "query") field("in", "query");
+  } else if (type == "bearer") {
+    // A static bearer token is an API key in the Authorization header.
+    p.type = "api-key";
+    field("key", "Authorization");
+    if (!get("token").empty()) literal("value", "Bearer " + get("token"));
+  } else if (type == "oauth2") {
+    p.type = "oauth2";
+    std::string grant = get("grant_type");
+    if (grant == "client_credentials")
+      field("grant", "client-credentials");
+    else if (grant == "authorization_code" || grant == "authorization_code_with_pkce")
+      field("grant", "authorization-code");
+    else
+      return std::unexpected("oauth2 grant '" + grant + "' is not client credentials or authorization code");
+    field("client-id", get("clientId"));
+    literal("client-secret", get("clientSecret"));
+    field("token-url", get("accessTokenUrl"));
+    field("auth-url", get("authUrl"));
+    field("redirect-uri", get("redirect_uri"));
+    field("scope", get("scope"));
+    if (get("client_authentication") == "header") field("client-auth", "basic");
+  } else {
+    return std::unexpected("type '" + util::printable(type) + "' has no hookauth equivalent");
+  }
+  return p;
+}
+
+void walk(const nlohmann::json& node, const std::string& where, const std::map<std::string, std::string>& vars,
+          std::vector<std::pair<Found, std::optional<store::Profile>>>& out) {
+  auto take = [&](const nlohmann::json& auth, const std::string& at) {
+    if (!auth.is_object()) return;
+    auto p = map_auth(auth, vars);
+    Found f{at, "", auth.value("type", ""), ""};
+    if (!p) f.reason = p.error();
+    out.emplace_back(f, p ? std::optional<store::Profile>(*p) : std::nullopt);
+  };
+  if (node.contains("auth")) take(node["auth"], where);
+  if (node.contains("request") && node["request"].is_object() && node["request"].contains("auth"))
+    take(node["request"]["auth"], where);
+  if (node.contains("item") && node["item"].is_array())
+    for (const auto& child : node["item"])
+      if (child.is_object()) walk(child, where + "/" + child.value("name", "item"), vars, out);
+}
+
+Result<ExitCode> run_import(const GlobalOptions& g, const ImportOptions& o) {
+  auto collection = read_json("postman", o.file);
+  if (!collection) return std::unexpected(collection.error());
+  std::map<std::string, std::string> vars;
+  auto collect_vars = [&](const nlohmann::json& list) {
+    if (!list.is_array()) return;
+    for (const auto& v : list)
+      if (v.is_object() && v.value("enabled", true) && v.contains("key") && v["key"].is_string() &&
+          v.contains("value") && v["value"].is_string())
+        vars[v["key"].get<std::string>()] = v["value"].get<std::string>();
+  };
+  if (collection->contains("variable")) collect_vars((*collection)["variable"]);
+  if (!o.environment.empty()) {
+    auto env = read_json("--environment", o.environment);
+    if (!env) return std::unexpected(env.error());
+    collect_vars(env->value("values", nlohmann::json::array()));
+  }
+  if (!collection->contains("info") && !collection->contains("item"))
+    return usage_error("postman " + o.file + ": not a Postman collection (no info or item)");
+  std::string root = collection->contains("info") ? (*collection)["info"].value("name", "collection") : "collection";
+  std::vector<std::pair<Found, std::optional<store::Profile>>> found;
+  walk(*collection, root, vars, found);
+
+  auto st = open_store(g);
+  if (!st) return std::unexpected(st.error());
+  auto ok = st->update([&](store::StoreData& data) -> Result<void> {
+    std::set<std::string> taken;
+    for (const auto& p : data.authorizations) taken.insert(p.name);
+    for (auto& [f, profile] : found) {
+      if (!profile) continue;
+      std::string base = sanitize(o.prefix + f.where.substr(f.where.rfind('/') + 1));
+      std::string name = base;
+      for (int n = 2; taken.contains(name) && !(o.force && data.find(name)); ++n) name = base + "-" + std::to_string(n);
+      profile->name = name;
+      if (auto valid = store::validate(*profile); !valid) {
+        f.reason = valid.error().message;
+        continue;
+      }
+      if (auto* existing = data.find(name))
+        *existing = *profile;
+      else
+        data.authorizations.push_back(*profile);
+      taken.insert(name);
+      f.name = name;
+      f.type = profile->type;
+    }
+    return {};
+  });
+  if (!ok) return std::unexpected(ok.error());
+  if (o.json) {
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
+    for (const auto& [f, profile] : found) {
+      nlohmann::ordered_json e{{"from", f.where}, {"postman_type", f.type}};
+      e["name"] = f.name.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(f.name);
+      e["skipped"] = f.name.empty() ? nlohmann::ordered_json(f.reason) : nlohmann::ordered_json(nullptr);
+      out.push_back(e);
+    }
+    print_json(std::cout, out);
+  } else {
+    for (const auto& [f, profile] : found) {
+      if (!f.name.empty())
+        std::cout << "created " << f.name << " (" << f.type << ") from " << f.where << "\n";
+      else
+        std::cout << "skipped " << f.where << ": " << f.reason << "\n";
+    }
+    if (found.empty()) std::cout << "no auth blocks in " << o.file << "\n";
+  }
+  return ExitCode::ok;
+}
+
+}  // namespace
+
+void setup_import_commands(CLI::App& auth, const GlobalOptions& global, Action& action) {
+  auto* import = auth.add_subcommand("import", "create authorizations from another tool's files");
+  import->require_subcommand(1);
+  auto o = std::make_shared<ImportOptions>();
+  auto* postman = import->add_subcommand("postman", "the auth blocks of a Postman collection (v2.1)");
+  postman->add_option("file", o->file, "the collection file")->required()->type_name("FILE");
+  postman->add_option("--environment", o->environment, "a Postman environment whose values fill {{variables}}")
+      ->type_name("FILE");
+  postman->add_option("--prefix", o->prefix, "put TEXT before every name made")->type_name("TEXT");
+  postman->add_flag("--force", o->force, "replace authorizations of the same name instead of numbering new ones");
+  postman->add_flag("--json", o->json, "print what was created and skipped as a JSON array");
+  postman->callback([&global, &action, o] { action = [&global, o] { return run_import(global, *o); }; });
+}
+
+}  // namespace hookauth::cli
