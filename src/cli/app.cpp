@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/context.hpp"
+#include "cli/terminal.hpp"
 
 namespace hookauth::cli {
 
@@ -35,7 +36,9 @@ Result<store::Profile> load_profile(const store::Store& st, const std::string& n
 
 namespace {
 
-void print_error(const std::string& message) { std::cerr << "hookauth: error: " << message << "\n"; }
+void print_error(const std::string& message) {
+  std::cerr << "hookauth: " << paint("error:", Colour::red, true) << " " << message << "\n";
+}
 
 }  // namespace
 

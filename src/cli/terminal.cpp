@@ -3,6 +3,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <iostream>
 #include <iterator>
 
@@ -10,6 +11,14 @@ namespace hookauth::cli {
 
 bool stdin_is_terminal() { return ::isatty(STDIN_FILENO) == 1; }
 bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
+bool stdout_is_terminal() { return ::isatty(STDOUT_FILENO) == 1; }
+
+std::string paint(std::string_view text, Colour colour, bool to_stderr) {
+  const char* no_color = std::getenv("NO_COLOR");
+  bool terminal = to_stderr ? stderr_is_terminal() : stdout_is_terminal();
+  if (!terminal || (no_color && *no_color)) return std::string(text);
+  return std::string(colour == Colour::red ? "\x1b[31m" : "\x1b[32m") + std::string(text) + "\x1b[0m";
+}
 
 std::string read_all_stdin() {
   return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());

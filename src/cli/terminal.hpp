@@ -10,6 +10,12 @@ namespace hookauth::cli {
 
 bool stdin_is_terminal();
 bool stderr_is_terminal();
+bool stdout_is_terminal();
+
+// Colour on a stream: only when it is a terminal and NO_COLOR is unset or empty
+// (https://no-color.org). text wrapped in the SGR code, or text unchanged.
+enum class Colour { red, green };
+std::string paint(std::string_view text, Colour colour, bool to_stderr);
 
 // Everything on standard input.
 std::string read_all_stdin();

@@ -157,7 +157,8 @@ Result<ExitCode> run_check(const GlobalOptions& g, const CheckOptions& o) {
     out["reason"] = v.valid ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(v.reason);
     print_json(std::cout, out);
   } else {
-    std::cout << (v.valid ? "valid" : "invalid: " + v.reason) << "\n";
+    std::cout << (v.valid ? paint("valid", Colour::green, false) : paint("invalid", Colour::red, false) + ": " + v.reason)
+              << "\n";
   }
   return v.valid ? ExitCode::ok : ExitCode::check_failed;
 }

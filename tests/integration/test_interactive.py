@@ -136,7 +136,7 @@ class AddForm(harness.HookauthTest):
         os.write(t.master, b"\x04")  # Ctrl-D
         rc, out, rest = t.finish()
         self.assertEqual(rc, 2, rest)
-        self.assertIn("hookauth: error:", rest)
+        self.assertIn("error:\x1b[0m no answer was typed", rest)
         r = self.hookauth("auth", "show", "half")
         self.assertEqual(r.rc, 2)
 
@@ -148,6 +148,27 @@ class AddForm(harness.HookauthTest):
         self.assertEqual(rc, 0, rest)
         self.assertNotIn(SECRET, rest)
         self.assertEqual(self.stored("b")["password"], SECRET)
+
+
+class Colour(harness.HookauthTest):
+    """Colour only on a terminal, never with NO_COLOR (https://no-color.org)."""
+
+    def error_on_a_terminal(self, **extra_env):
+        env = dict(self.env, **extra_env)
+        t = Terminal(["auth", "show", "nosuch"], env)
+        self.addCleanup(lambda: t.proc.poll() is None and t.proc.kill())
+        rc, out, shown = t.finish()
+        self.assertEqual(rc, 2, shown)
+        return shown
+
+    def test_errors_are_red_on_a_terminal_only(self):
+        self.assertIn("hookauth: \x1b[31merror:\x1b[0m no authorization", self.error_on_a_terminal())
+        plain = self.error_on_a_terminal(NO_COLOR="1")
+        self.assertIn("hookauth: error: no authorization", plain)
+        self.assertNotIn("\x1b[", plain)
+        r = self.hookauth("auth", "show", "nosuch")  # stderr is a pipe here
+        self.assertTrue(r.err.startswith("hookauth: error: "), r)
+        self.assertNotIn("\x1b[", r.err)
 
 
 class NoTerminalNoPrompt(harness.HookauthTest):

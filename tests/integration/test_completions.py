@@ -1,0 +1,202 @@
+"""The zsh and fish completions (completions/_hookauth, completions/hookauth.fish) against the real binary.
+
+Both files must parse, and completing a command line in each shell must give the subcommands, the
+values of --type and --grant, and the authorization and saved-webhook names read from a store made
+by the binary (the HOOKAUTH_STORE one, or the --store on the line). fish is driven with
+`complete -C LINE`; zsh with a real interactive zsh in a zpty (the zsh/zpty module), TAB bound to
+complete-word and compadd wrapped to print each candidate.
+
+Run from the repository root: HOOKAUTH_BIN=build/src/hookauth /usr/bin/python3 -m unittest -v
+tests/integration/test_completions.py
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+
+COMPLETIONS = os.path.join(harness.REPO, "completions")
+ZSH_COMPLETION = os.path.join(COMPLETIONS, "_hookauth")
+FISH_COMPLETION = os.path.join(COMPLETIONS, "hookauth.fish")
+ZSH = shutil.which("zsh") or "zsh"  # scripts/install-deps installs it: missing is a failure
+FISH = shutil.which("fish") or "fish"  # likewise
+
+TYPES = ["none", "basic", "api-key", "digest", "aws-sigv4", "oauth2", "signature"]
+GRANTS = ["client-credentials", "authorization-code"]
+AUTH_SUBCOMMANDS = ["add", "list", "show", "presign", "token", "login", "remove", "rm"]
+
+# Completes the line $2 in an interactive zsh (fpath: $1) running in a pseudo-terminal, and prints
+# the candidates one a line. Each compadd call prints its matches to the terminal between two
+# markers written by compprefuncs and comppostfuncs (the latter also exits the inner shell).
+ZSH_CAPTURE = r"""
+zmodload zsh/zpty || exit 3
+zmodload zsh/datetime
+zpty z zsh -f -i
+zpty -w z "fpath=(${(q)1} \$fpath)"
+zpty -w z 'PROMPT= RPROMPT= PS2='
+zpty -w z 'autoload -Uz compinit; compinit -u -D'
+zpty -w z 'zstyle ":completion:*" list-grouped false; zstyle ":completion:*" insert-tab false'
+zpty -w z 'bindkey "^I" complete-word'
+zpty -w z '__mark() { print -rn -- $'"'"'\n<<MA\x52K>>\n'"'"' }'
+zpty -w z 'compprefuncs=(__mark); comppostfuncs=(__mark exit)'
+zpty -w z 'compadd() { if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then builtin compadd "$@"; return; fi; local -a __h; builtin compadd -A __h "$@"; print -rl -- "==>"${^__h} >/dev/tty }'
+zpty -w -n z "$2"$'\t'
+local out="" chunk
+local deadline=$(( EPOCHREALTIME + 20 ))
+while (( EPOCHREALTIME < deadline )); do
+  if zpty -r -t z chunk; then
+    out+=$chunk
+    [[ $out == *'<<MARK>>'*'<<MARK>>'* ]] && break
+  else
+    sleep 0.02
+  fi
+done
+zpty -d z
+[[ $out == *'<<MARK>>'*'<<MARK>>'* ]] || { print -u2 "no completion ran: $out"; exit 4 }
+print -r -- "$out" | tr -d '\r' | sed -n 's/^==>//p'
+"""
+
+
+class CompletionTest(harness.HookauthTest):
+    def setUp(self):
+        super().setUp()
+        # The shells find `hookauth` on PATH, as a user's would.
+        self.env["PATH"] = os.path.dirname(os.path.abspath(harness.binary())) + os.pathsep + self.env["PATH"]
+        self.add_none("partner-basic")
+        self.ok("auth", "add", "partner.key", "--type", "api-key", "--key", "X-Key", "--value", "v-1234")
+        self.add_none("open_1")
+        self.ok("webhook", "add", "partner-hook", "--url", "https://hooks.partner.example/notify", "--auth",
+                "partner-basic")
+        self.ok("webhook", "add", "ops.alerts", "--url", "http://127.0.0.1:9/alerts")
+        # A second store, only named with --store on the line.
+        self.other_store = os.path.join(self.tmp, "other", "store.json")
+        self.ok("--store", self.other_store, "auth", "add", "other-auth", "--type", "none")
+        self.ok("--store", self.other_store, "webhook", "add", "other-hook", "--url", "https://o.example/")
+        self.bad_store = os.path.join(self.tmp, "bad.json")
+        with open(self.bad_store, "w") as f:
+            f.write("{not json")
+
+    def shell(self, args, env=None):
+        run_env = dict(self.env)
+        if env:
+            run_env.update(env)
+        p = subprocess.run(args, capture_output=True, text=True, env=run_env, cwd=self.tmp, timeout=60)
+        return p
+
+
+class ZshCompletionTest(CompletionTest):
+    def setUp(self):
+        super().setUp()
+        self.capture = os.path.join(self.tmp, "capture.zsh")
+        with open(self.capture, "w") as f:
+            f.write(ZSH_CAPTURE)
+
+    def complete(self, line, env=None):
+        p = self.shell([ZSH, "-f", self.capture, COMPLETIONS, line], env=env)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return p.stdout.split()
+
+    def names(self, *args, env=None):
+        """Runs the file's name helper (_hookauth_names KIND STORE) alone."""
+        p = self.shell([ZSH, "-f", "-c", 'source "$1" && shift && _hookauth_names "$@"', "zsh", ZSH_COMPLETION,
+                        *args], env=env)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stderr, "")
+        return p.stdout.split()
+
+    def test_syntax(self):
+        p = self.shell([ZSH, "-n", ZSH_COMPLETION])
+        self.assertEqual(p.returncode, 0, p.stderr)
+
+    def test_commands_and_auth_subcommands(self):
+        self.assertEqual(sorted(self.complete("hookauth ")), ["auth", "verify", "webhook"])
+        self.assertEqual(sorted(self.complete("hookauth auth ")), sorted(AUTH_SUBCOMMANDS))
+        self.assertEqual(self.complete("hookauth verify "), ["serve"])
+
+    def test_type_and_grant_values(self):
+        self.assertEqual(sorted(self.complete("hookauth auth add x --type ")), sorted(TYPES))
+        self.assertEqual(self.complete("hookauth auth add x --type a"), ["api-key", "aws-sigv4"])
+        self.assertEqual(sorted(self.complete("hookauth auth add x --grant ")), sorted(GRANTS))
+        self.assertEqual(sorted(self.complete("hookauth auth add x --signature-encoding ")), ["base64", "hex"])
+
+    def test_authorization_names(self):
+        expected = ["open_1", "partner-basic", "partner.key"]
+        for line in ("hookauth auth show ", "hookauth auth remove ", "hookauth auth token ",
+                     "hookauth webhook send --auth ", "hookauth verify serve --auth "):
+            with self.subTest(line=line):
+                self.assertEqual(sorted(self.complete(line)), expected)
+        self.assertEqual(self.complete("hookauth auth show partner-"), ["partner-basic"])
+
+    def test_webhook_names(self):
+        self.assertEqual(sorted(self.complete("hookauth webhook send ")), ["ops.alerts", "partner-hook"])
+        self.assertEqual(sorted(self.complete("hookauth webhook show ")), ["ops.alerts", "partner-hook"])
+
+    def test_store_on_the_line_wins(self):
+        self.assertEqual(self.complete(f"hookauth --store {self.other_store} auth show "), ["other-auth"])
+        self.assertEqual(self.complete(f"hookauth --store={self.other_store} webhook remove "), ["other-hook"])
+
+    def test_missing_or_bad_store_gives_no_names(self):
+        self.assertEqual(self.complete(f"hookauth --store {self.bad_store} auth show "), [])
+        self.assertEqual(self.complete("hookauth auth show ", env={"HOOKAUTH_STORE": "/nonexistent/s.json"}), [])
+
+    def test_name_helper(self):
+        self.assertEqual(sorted(self.names("auth", "")), ["open_1", "partner-basic", "partner.key"])
+        self.assertEqual(sorted(self.names("webhook", "")), ["ops.alerts", "partner-hook"])
+        self.assertEqual(self.names("auth", self.other_store), ["other-auth"])
+        self.assertEqual(self.names("auth", self.bad_store), [])
+        self.assertEqual(self.names("auth", "", "/nonexistent/hookauth"), [])
+
+
+class FishCompletionTest(CompletionTest):
+    def complete(self, line, env=None):
+        run_env = {"HOOKAUTH_COMPLETE_LINE": line}
+        run_env.update(env or {})
+        p = self.shell([FISH, "--no-config", "-c", 'source "$HOOKAUTH_COMPLETION"; complete -C "$HOOKAUTH_COMPLETE_LINE"'],
+                       env=dict(run_env, HOOKAUTH_COMPLETION=FISH_COMPLETION))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stderr, "")
+        return [line.split("\t")[0] for line in p.stdout.splitlines()]
+
+    def test_syntax(self):
+        p = self.shell([FISH, "--no-config", "-n", FISH_COMPLETION])
+        self.assertEqual(p.returncode, 0, p.stderr)
+
+    def test_commands_and_auth_subcommands(self):
+        self.assertEqual(sorted(self.complete("hookauth ")), ["auth", "verify", "webhook"])
+        self.assertEqual(sorted(self.complete("hookauth auth ")), sorted(AUTH_SUBCOMMANDS))
+        self.assertEqual(self.complete("hookauth verify "), ["serve"])
+
+    def test_type_and_grant_values(self):
+        self.assertEqual(sorted(self.complete("hookauth auth add x --type ")), sorted(TYPES))
+        self.assertEqual(sorted(self.complete("hookauth auth add x --grant ")), sorted(GRANTS))
+        self.assertEqual(sorted(self.complete("hookauth auth add x --scheme ")),
+                         ["github", "hmac", "standard-webhooks", "stripe"])
+
+    def test_authorization_names(self):
+        expected = ["open_1", "partner-basic", "partner.key"]
+        for line in ("hookauth auth show ", "hookauth auth rm ", "hookauth auth login ",
+                     "hookauth webhook send --auth ", "hookauth verify --auth "):
+            with self.subTest(line=line):
+                self.assertEqual(sorted(self.complete(line)), expected)
+        # Only the first positional is a name.
+        self.assertEqual(self.complete("hookauth auth show open_1 "), [])
+
+    def test_webhook_names(self):
+        self.assertEqual(sorted(self.complete("hookauth webhook send ")), ["ops.alerts", "partner-hook"])
+        self.assertEqual(sorted(self.complete("hookauth webhook remove ")), ["ops.alerts", "partner-hook"])
+
+    def test_store_on_the_line_wins(self):
+        self.assertEqual(self.complete(f"hookauth --store {self.other_store} auth show "), ["other-auth"])
+        self.assertEqual(self.complete(f"hookauth --store={self.other_store} webhook show "), ["other-hook"])
+
+    def test_missing_or_bad_store_gives_no_names(self):
+        self.assertEqual(self.complete(f"hookauth --store {self.bad_store} auth show "), [])
+        self.assertEqual(self.complete("hookauth auth show ", env={"HOOKAUTH_STORE": "/nonexistent/s.json"}), [])
+
+
+if __name__ == "__main__":
+    harness.main()
