@@ -15,7 +15,7 @@ function __hookauth_takes_value
                 --signed-content --timestamp-header --id-header -X --request --expires --login-timeout \
                 --timeout --url --auth -H --header -d --data --retries --cacert --cert --id \
                 --introspect-url --expect-token --jwks --jwks-url --audience --leeway --tolerance \
-                --max-skew --listen --log --count --nonce-lifetime
+                --max-skew --listen --log --count --nonce-lifetime --environment --prefix
             return 0
     end
     return 1
@@ -46,8 +46,10 @@ function __hookauth_parse
                 switch "$cmd:$t"
                     case -:auth -:webhook -:verify
                         set cmd $t
-                    case auth:add auth:list auth:show auth:presign auth:token auth:login auth:remove \
+                    case auth:add auth:list auth:show auth:presign auth:token auth:login auth:remove auth:import \
                             webhook:send webhook:add webhook:list webhook:show webhook:remove verify:serve
+                        set cmd "$cmd $t"
+                    case 'auth import:postman'
                         set cmd "$cmd $t"
                     case auth:rm webhook:rm
                         set cmd "$cmd remove"
@@ -106,6 +108,12 @@ complete -c hookauth -n '__hookauth_using auth' -a presign -d 'print a presigned
 complete -c hookauth -n '__hookauth_using auth' -a token -d 'print a valid OAuth 2.0 access token'
 complete -c hookauth -n '__hookauth_using auth' -a login -d 'log in with the authorization code flow'
 complete -c hookauth -n '__hookauth_using auth' -a 'remove rm' -d 'remove an authorization'
+complete -c hookauth -n '__hookauth_using auth' -a import -d "create authorizations from another tool's files"
+complete -c hookauth -n '__hookauth_using "auth import"' -a postman -d 'the auth blocks of a Postman collection'
+complete -c hookauth -n '__hookauth_using "auth import postman"' -l environment -r -F -d 'a Postman environment'
+complete -c hookauth -n '__hookauth_using "auth import postman"' -l prefix -x -d 'put TEXT before every name'
+complete -c hookauth -n '__hookauth_using "auth import postman"' -l force -d 'replace authorizations of the same name'
+complete -c hookauth -n '__hookauth_using "auth import postman"' -l json -d 'print JSON'
 
 complete -c hookauth -n '__hookauth_first_arg "auth show" "auth remove" "auth presign" "auth token" "auth login"' \
     -a '(__hookauth_names auth)' -d authorization

@@ -27,7 +27,7 @@ FISH = shutil.which("fish") or "fish"  # likewise
 
 TYPES = ["none", "basic", "api-key", "digest", "aws-sigv4", "oauth2", "signature"]
 GRANTS = ["client-credentials", "authorization-code"]
-AUTH_SUBCOMMANDS = ["add", "list", "show", "presign", "token", "login", "remove", "rm"]
+AUTH_SUBCOMMANDS = ["add", "list", "show", "presign", "token", "login", "import", "remove", "rm"]
 
 # Completes the line $2 in an interactive zsh (fpath: $1) running in a pseudo-terminal, and prints
 # the candidates one a line. Each compadd call prints its matches to the terminal between two
