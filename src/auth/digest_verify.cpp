@@ -67,7 +67,7 @@ NonceCheck check_nonce(const std::string& nonce, const std::string& realm, const
   auto expected = make_digest_nonce(ctx.digest_nonces->key(), util::Clock::time_point(std::chrono::seconds(issued_at)),
                                     serial, realm);
   if (!crypto::constant_time_equal(expected, nonce)) return {};
-  auto now = std::chrono::duration_cast<std::chrono::seconds>(ctx.now.time_since_epoch()).count();
+  auto now = util::unix_seconds(ctx.now);
   bool expired = now - issued_at > ctx.digest_nonces->lifetime().count() || issued_at - now > 60;
   return {true, expired};
 }
@@ -84,7 +84,7 @@ std::optional<std::string> decode_ext_value(const std::string& v) {
 std::string make_digest_nonce(const std::string& key, util::Clock::time_point now, std::uint64_t serial,
                               std::string_view realm) {
   char ts[32], sn[32];
-  auto secs = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  auto secs = util::unix_seconds(now);
   auto [end, ec] = std::to_chars(ts, ts + sizeof ts, secs, 16);
   auto [send, ec2] = std::to_chars(sn, sn + sizeof sn, serial, 16);
   std::string stamp = std::string(ts, end) + "." + std::string(sn, send);

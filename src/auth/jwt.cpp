@@ -22,10 +22,10 @@ std::string member(const nlohmann::json& j, const char* key) {
 // A base64url key part; an error names the member.
 Result<std::string> part(const nlohmann::json& j, const char* key, std::size_t index) {
   auto it = j.find(key);
-  if (it == j.end() || !it->is_string())
-    return usage_error("JWKS key " + std::to_string(index) + ": no '" + key + "'");
+  if (it == j.end() || !it->is_string()) return usage_error("JWKS key " + std::to_string(index) + ": no '" + key + "'");
   auto raw = base64url_decode(it->get<std::string>());
-  if (!raw || raw->empty()) return usage_error("JWKS key " + std::to_string(index) + ": '" + key + "' is not base64url");
+  if (!raw || raw->empty())
+    return usage_error("JWKS key " + std::to_string(index) + ": '" + key + "' is not base64url");
   return raw;
 }
 
@@ -149,7 +149,7 @@ JwtVerdict verify_jwt(std::string_view token, const Jwks& jwks, const JwtExpecta
     v.reason = "the JWT's signature does not verify: its header or claims were changed, or another key signed it";
     return v;
   }
-  auto now = std::chrono::duration_cast<std::chrono::seconds>(expected.now.time_since_epoch()).count();
+  auto now = util::unix_seconds(expected.now);
   auto leeway = expected.leeway.count();
   bool malformed = false;
   v.exp = numeric_date(claims, "exp", &malformed);
@@ -166,7 +166,8 @@ JwtVerdict verify_jwt(std::string_view token, const Jwks& jwks, const JwtExpecta
   // Compared as now - leeway against the claim, so a claim near the integer limits cannot overflow
   // (now and the leeway are small).
   if (now - leeway >= *v.exp) {
-    v.reason = "the JWT expired " + std::to_string(static_cast<std::uint64_t>(now) - static_cast<std::uint64_t>(*v.exp)) +
+    v.reason = "the JWT expired " +
+               std::to_string(static_cast<std::uint64_t>(now) - static_cast<std::uint64_t>(*v.exp)) +
                " s ago (leeway " + std::to_string(leeway) + " s)";
     return v;
   }

@@ -18,9 +18,9 @@ namespace hookauth::auth {
 // A public key of a JWKS, its parts base64url-decoded.
 struct Jwk {
   std::string kid;
-  std::string kty;  // RSA, EC, OKP
-  std::string alg;  // optional in the set
-  std::string crv;  // P-256, Ed25519
+  std::string kty;   // RSA, EC, OKP
+  std::string alg;   // optional in the set
+  std::string crv;   // P-256, Ed25519
   std::string n, e;  // RSA
   std::string x, y;  // EC (x, y), OKP (x)
 };

@@ -146,10 +146,10 @@ std::expected<OAuth2Token, TokenAnswerError> parse_token_answer(long status, std
   auto object = answer_object(content_type, body);
   if (!object) {
     std::string type = content_type.empty() ? "no content type" : util::printable(content_type);
-    return std::unexpected(TokenAnswerError{"the token endpoint answered HTTP " + std::to_string(status) + " (" +
-                                                type + "), not a JSON object: " +
-                                                (body.empty() ? std::string("an empty body") : first_bytes(body)),
-                                            ""});
+    return std::unexpected(TokenAnswerError{
+        "the token endpoint answered HTTP " + std::to_string(status) + " (" + type +
+            "), not a JSON object: " + (body.empty() ? std::string("an empty body") : first_bytes(body)),
+        ""});
   }
   const nlohmann::json& j = *object;
   if (j.contains("error") || status < 200 || status > 299) {
@@ -237,7 +237,8 @@ Result<std::string> code_from_callback(std::string_view raw_query, std::string_v
   }
   // RFC 6749 10.12: a callback without our state may be forged; nothing in it is trusted.
   if (!state || !crypto::constant_time_equal(*state, expected_state))
-    return fail(ExitCode::auth_flow, "the callback's state is not the one sent: refusing it (a stale or forged redirect)");
+    return fail(ExitCode::auth_flow,
+                "the callback's state is not the one sent: refusing it (a stale or forged redirect)");
   if (iss && !expected_issuer.empty() && *iss != expected_issuer)
     return fail(ExitCode::auth_flow, "the callback's iss '" + util::printable(*iss) + "' is not the expected issuer '" +
                                          std::string(expected_issuer) + "' (RFC 9207; the profile's --issuer sets it)");
@@ -277,7 +278,7 @@ Request introspection_request(const OAuth2Credentials& c, std::string_view intro
 
 BearerJudgement judge_introspection(const Introspection& answer, util::Clock::time_point now) {
   if (!answer.active) return {false, "the authorization server says the token is not active"};
-  auto seconds = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  auto seconds = util::unix_seconds(now);
   if (answer.exp && *answer.exp <= seconds) return {false, "the token expired"};
   return {true, ""};
 }
@@ -285,8 +286,9 @@ BearerJudgement judge_introspection(const Introspection& answer, util::Clock::ti
 Result<Introspection> parse_introspection(long status, std::string_view body) {
   auto j = nlohmann::json::parse(body, nullptr, false);
   if (status != 200 || j.is_discarded() || !j.is_object()) {
-    std::string what = j.is_object() && j.contains("error") ? describe_error(status, j)
-                                                            : "HTTP " + std::to_string(status) + ": " + first_bytes(body);
+    std::string what = j.is_object() && j.contains("error")
+                           ? describe_error(status, j)
+                           : "HTTP " + std::to_string(status) + ": " + first_bytes(body);
     return fail(ExitCode::auth_flow, "the introspection endpoint did not answer: " + what);
   }
   auto active = j.find("active");

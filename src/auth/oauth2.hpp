@@ -27,9 +27,9 @@ struct OAuth2Credentials {
   std::string client_id;
   std::string client_secret;  // empty: a public client (authorization code with PKCE)
   std::string token_url;
-  std::string auth_url;      // authorization code
-  std::string redirect_uri;  // authorization code: a loopback http URL
-  std::string scope;         // space-separated; empty: none asked
+  std::string auth_url;                  // authorization code
+  std::string redirect_uri;              // authorization code: a loopback http URL
+  std::string scope;                     // space-separated; empty: none asked
   std::optional<std::int64_t> validity;  // seconds, when the answer has no expires_in
   std::string refresh_url;               // empty: the token URL
   bool token_method_get = false;         // GET instead of POST

@@ -11,10 +11,6 @@ namespace {
 
 using std::chrono::seconds;
 
-std::int64_t epoch(util::Clock::time_point t) {
-  return std::chrono::duration_cast<seconds>(t.time_since_epoch()).count();
-}
-
 // A Unix timestamp: digits only, as every scheme here sends it.
 std::optional<std::int64_t> parse_timestamp(std::string_view text) {
   std::int64_t v = 0;
@@ -113,8 +109,8 @@ std::string_view scheme_name(SignatureScheme scheme) {
 }
 
 std::optional<SignatureScheme> parse_scheme(std::string_view name) {
-  for (auto s : {SignatureScheme::standard_webhooks, SignatureScheme::github, SignatureScheme::stripe,
-                 SignatureScheme::hmac})
+  for (auto s :
+       {SignatureScheme::standard_webhooks, SignatureScheme::github, SignatureScheme::stripe, SignatureScheme::hmac})
     if (scheme_name(s) == name) return s;
   return std::nullopt;
 }
@@ -132,7 +128,7 @@ Result<void> check_secrets(const SignatureCredentials& c) {
 Result<void> sign_payload(const SignatureCredentials& c, Request& request, util::Clock::time_point now,
                           const std::string& id, SignatureSteps* steps) {
   if (auto ok = check_secrets(c); !ok) return ok;
-  std::string ts = std::to_string(epoch(now));
+  std::string ts = std::to_string(util::unix_seconds(now));
   const std::string& body = request.body;
   SignatureSteps local;
   SignatureSteps& out = steps ? *steps : local;
@@ -210,7 +206,7 @@ std::string check_time(std::string_view header, std::string_view text, const Pay
   if (!ts) return std::string(header) + " '" + util::printable(text.substr(0, 40)) + "' is not a Unix timestamp";
   if (out) *out = *ts;
   if (!check.tolerance) return "";
-  std::int64_t skew = epoch(check.now) - *ts;
+  std::int64_t skew = util::unix_seconds(check.now) - *ts;
   if (skew > check.tolerance->count() || -skew > check.tolerance->count())
     return std::string(header) + " is " + std::to_string(skew < 0 ? -skew : skew) + " s " +
            (skew < 0 ? "ahead of" : "behind") + " this clock, outside the tolerance of " +
@@ -221,7 +217,8 @@ std::string check_time(std::string_view header, std::string_view text, const Pay
 std::string replayed(const std::string& id, const PayloadCheck& check) {
   if (!check.replays) return "";
   auto window = check.tolerance.value_or(seconds(300));
-  if (!check.replays->first_use(id, check.now, window)) return "message id '" + util::printable(id) + "' was seen before: a replay";
+  if (!check.replays->first_use(id, check.now, window))
+    return "message id '" + util::printable(id) + "' was seen before: a replay";
   return "";
 }
 
@@ -248,7 +245,8 @@ PayloadVerdict verify_standard(const SignatureCredentials& c, const Request& r, 
     if (entry.empty()) continue;
     auto comma = entry.find(',');
     if (comma == std::string_view::npos) {
-      malformed = "webhook-signature entry '" + util::printable(entry.substr(0, 20)) + "' has no ',' (expected v1,BASE64)";
+      malformed =
+          "webhook-signature entry '" + util::printable(entry.substr(0, 20)) + "' has no ',' (expected v1,BASE64)";
       continue;
     }
     std::string_view version = entry.substr(0, comma);
@@ -277,7 +275,12 @@ PayloadVerdict verify_standard(const SignatureCredentials& c, const Request& r, 
     if (auto why = replayed(*id, check); !why.empty()) return {false, why};
     return {true, ""};
   }
-  if (!any) return {false, malformed.empty() ? "webhook-signature has no signature of a version these secrets check (v1 for whsec_, v1a for whsk_/whpk_)" : malformed};
+  if (!any)
+    return {
+        false,
+        malformed.empty()
+            ? "webhook-signature has no signature of a version these secrets check (v1 for whsec_, v1a for whsk_/whpk_)"
+            : malformed};
   return {false, "no webhook-signature matches: " + std::string(mismatch)};
 }
 
@@ -304,7 +307,8 @@ PayloadVerdict verify_stripe(const SignatureCredentials& c, const Request& r, co
   for (auto item : util::split(*sig, ',')) {
     item = util::trim(item);
     auto eq = item.find('=');
-    if (eq == std::string_view::npos) return {false, "Stripe-Signature item '" + util::printable(item.substr(0, 20)) + "' has no '='"};
+    if (eq == std::string_view::npos)
+      return {false, "Stripe-Signature item '" + util::printable(item.substr(0, 20)) + "' has no '='"};
     if (item.substr(0, eq) == "t") t = std::string(item.substr(eq + 1));
     if (item.substr(0, eq) == "v1") v1.emplace_back(util::to_lower(item.substr(eq + 1)));
   }

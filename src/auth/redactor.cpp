@@ -76,36 +76,36 @@ std::string Redactor::text(std::string_view text) const {
 
 Redactor redactor_for(const Credentials& credentials) {
   Redactor r;
-  std::visit(Overloaded{[](const NoAuth&) {},
-                        [&](const BasicCredentials& c) {
-                          r.add_secret(c.password);
-                          r.add_secret(crypto::base64_encode(c.username + ":" + c.password));
-                        },
-                        [&](const ApiKeyCredentials& c) {
-                          r.add_secret(c.value);
-                          if (c.in == KeyLocation::header)
-                            r.add_header(c.name);
-                          else
-                            r.add_query_param(c.name);
-                        },
-                        [&](const DigestCredentials& c) { r.add_secret(c.password); },
-                        [&](const AwsCredentials& c) {
-                          r.add_secret(c.secret_key);
-                          r.add_secret(c.session_token);
-                          r.add_header("x-amz-security-token");
-                          r.add_query_param("X-Amz-Security-Token");
-                          r.add_query_param("X-Amz-Signature");  // a presigned URL is a credential until it expires
-                        },
-                        [&](const OAuth2Credentials& c) {
-                          // The tokens themselves are added by whoever obtains them.
-                          r.add_secret(c.client_secret);
-                          r.add_secret(crypto::base64_encode(util::percent_encode(c.client_id) + ":" +
-                                                             util::percent_encode(c.client_secret)));
-                          for (auto p : {"client_secret", "access_token", "refresh_token", "code", "code_verifier",
-                                         "token"})
-                            r.add_query_param(p);
-                        }},
-             credentials);
+  std::visit(
+      Overloaded{[](const NoAuth&) {},
+                 [&](const BasicCredentials& c) {
+                   r.add_secret(c.password);
+                   r.add_secret(crypto::base64_encode(c.username + ":" + c.password));
+                 },
+                 [&](const ApiKeyCredentials& c) {
+                   r.add_secret(c.value);
+                   if (c.in == KeyLocation::header)
+                     r.add_header(c.name);
+                   else
+                     r.add_query_param(c.name);
+                 },
+                 [&](const DigestCredentials& c) { r.add_secret(c.password); },
+                 [&](const AwsCredentials& c) {
+                   r.add_secret(c.secret_key);
+                   r.add_secret(c.session_token);
+                   r.add_header("x-amz-security-token");
+                   r.add_query_param("X-Amz-Security-Token");
+                   r.add_query_param("X-Amz-Signature");  // a presigned URL is a credential until it expires
+                 },
+                 [&](const OAuth2Credentials& c) {
+                   // The tokens themselves are added by whoever obtains them.
+                   r.add_secret(c.client_secret);
+                   r.add_secret(crypto::base64_encode(util::percent_encode(c.client_id) + ":" +
+                                                      util::percent_encode(c.client_secret)));
+                   for (auto p : {"client_secret", "access_token", "refresh_token", "code", "code_verifier", "token"})
+                     r.add_query_param(p);
+                 }},
+      credentials);
   return r;
 }
 

@@ -8,9 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/context.hpp"
-#include "store/state_file.hpp"
 #include "cli/output.hpp"
 #include "cli/terminal.hpp"
+#include "store/state_file.hpp"
 #include "util/strings.hpp"
 
 namespace hookauth::cli {
@@ -316,10 +316,10 @@ void setup_auth_commands(CLI::App& app, const GlobalOptions& global, Action& act
     for (const auto& f : t.fields) {
       std::string n(f.name);
       if (!seen.insert(n).second) continue;
-      std::string help = std::string(f.help) + " (" + (store::is_signature_option(n) && t.name != "signature"
-                                                           ? std::string("any type")
-                                                           : std::string(t.name)) +
-                         ")";
+      std::string help =
+          std::string(f.help) + " (" +
+          (store::is_signature_option(n) && t.name != "signature" ? std::string("any type") : std::string(t.name)) +
+          ")";
       if (f.flag) {
         add->add_flag_function(
             "--" + n, [add_opts, n](std::int64_t) { add_opts->values[n] = "true"; }, help);

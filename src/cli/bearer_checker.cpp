@@ -16,10 +16,6 @@ namespace {
 // kids must not turn the receiver into a load generator for the key server.
 constexpr std::chrono::seconds jwks_refetch_interval{10};
 
-std::int64_t epoch(util::Clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
-}
-
 Result<void> check_url(const std::string& flag, const std::string& url) {
   net::SendPolicy policy;
   policy.has_credentials = true;
@@ -30,8 +26,7 @@ Result<void> check_url(const std::string& flag, const std::string& url) {
 
 }  // namespace
 
-Result<std::shared_ptr<BearerChecker>> BearerChecker::make(const auth::Credentials& credentials,
-                                                           const BearerOptions& o,
+Result<std::shared_ptr<BearerChecker>> BearerChecker::make(const auth::Credentials& credentials, const BearerOptions& o,
                                                            std::function<util::Clock::time_point()> now) {
   int ways = !o.introspect_url.empty() + !o.expect_token.empty() + (!o.jwks_url.empty() || !o.jwks_file.empty());
   const auto* oauth = std::get_if<auth::OAuth2Credentials>(&credentials);
@@ -40,7 +35,8 @@ Result<std::shared_ptr<BearerChecker>> BearerChecker::make(const auth::Credentia
     return std::shared_ptr<BearerChecker>();
   }
   if (ways == 0)
-    return usage_error("an oauth2 authorization is checked with --introspect-url, --jwks-url, --jwks or --expect-token");
+    return usage_error(
+        "an oauth2 authorization is checked with --introspect-url, --jwks-url, --jwks or --expect-token");
   if (ways > 1 || (!o.jwks_url.empty() && !o.jwks_file.empty()))
     return usage_error("give one of --introspect-url, --jwks-url, --jwks and --expect-token");
   auto checker = std::shared_ptr<BearerChecker>(new BearerChecker());
@@ -115,8 +111,9 @@ auth::BearerAnswer BearerChecker::check_jwt(const std::string& token) {
       jwks_fetched_ = now_();
       lock.unlock();
       auto fresh = fetch_jwks();
-      if (!fresh) return {false, "the bearer token's key is unknown and the JWKS could not be fetched again: " +
-                                     fresh.error().message};
+      if (!fresh)
+        return {false,
+                "the bearer token's key is unknown and the JWKS could not be fetched again: " + fresh.error().message};
       lock.lock();
       jwks_ = *fresh;
       jwks = jwks_;
@@ -129,7 +126,7 @@ auth::BearerAnswer BearerChecker::check_jwt(const std::string& token) {
 
 auth::BearerAnswer BearerChecker::introspect(const std::string& token) {
   std::string key = auth::crypto::sha256(token);
-  auto now = epoch(now_());
+  auto now = util::unix_seconds(now_());
   {
     std::lock_guard lock(mutex_);
     if (auto it = active_until_.find(key); it != active_until_.end()) {
@@ -137,8 +134,8 @@ auth::BearerAnswer BearerChecker::introspect(const std::string& token) {
       active_until_.erase(it);
     }
   }
-  auto response =
-      net::make_curl_transport()->perform(auth::introspection_request(credentials_, options_.introspect_url, token), {});
+  auto response = net::make_curl_transport()->perform(
+      auth::introspection_request(credentials_, options_.introspect_url, token), {});
   if (!response) return {false, "introspection failed: " + response.error().message};
   auto answer = auth::parse_introspection(response->status, response->body);
   if (!answer) return {false, "introspection failed: " + answer.error().message};

@@ -49,7 +49,8 @@ std::string substitute(std::string value, const std::map<std::string, std::strin
 }
 
 // Postman v2.1 keeps an auth block's settings as [{"key", "value"}]; v2.0 as an object.
-std::map<std::string, std::string> settings(const nlohmann::json& block, const std::map<std::string, std::string>& vars) {
+std::map<std::string, std::string> settings(const nlohmann::json& block,
+                                            const std::map<std::string, std::string>& vars) {
   std::map<std::string, std::string> out;
   auto add = [&](const std::string& k, const nlohmann::json& v) {
     if (v.is_string())

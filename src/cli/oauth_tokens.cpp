@@ -100,9 +100,8 @@ Result<std::string> wait_for_callback(const RedirectTarget& target, int timeout_
   done.notify_all();
   watchdog.join();
   if (!query)
-    return fail(ExitCode::auth_flow, "no callback reached " + target.path + " on port " +
-                                         std::to_string(target.port) + " within " + std::to_string(timeout_seconds) +
-                                         " s (--login-timeout)");
+    return fail(ExitCode::auth_flow, "no callback reached " + target.path + " on port " + std::to_string(target.port) +
+                                         " within " + std::to_string(timeout_seconds) + " s (--login-timeout)");
   return *query;
 }
 
@@ -153,7 +152,8 @@ Result<TokenResult> TokenSource::get(bool force) {
   };
   if (!force && usable(*cached)) return TokenResult{(*cached)->token, TokenOrigin::cache};
   if (options_.cache_only)
-    return fail(ExitCode::auth_flow, options_.profile + ": no fresh cached token, and --dry-run and --curl send nothing: run " +
+    return fail(ExitCode::auth_flow, options_.profile +
+                                         ": no fresh cached token, and --dry-run and --curl send nothing: run " +
                                          "'hookauth auth token " + options_.profile + "' first");
   std::string seen = *cached ? (*cached)->token.access_token : "";
 
@@ -183,14 +183,14 @@ Result<TokenResult> TokenSource::get(bool force) {
     // The refresh token is spent: forget it, so nothing tries it again.
     if (auto ok = store::forget_token(state_, options_.profile); !ok) return std::unexpected(ok.error());
     if (code_grant)
-      return fail(ExitCode::auth_flow, token.error().message + "; log in again with 'hookauth auth login " +
-                                           options_.profile + "'");
+      return fail(ExitCode::auth_flow,
+                  token.error().message + "; log in again with 'hookauth auth login " + options_.profile + "'");
     if (options_.note) options_.note("the refresh was refused; asking for a new token");
   }
   if (code_grant) {
     if (!options_.allow_login)
-      return fail(ExitCode::auth_flow, options_.profile + ": no usable token; log in with 'hookauth auth login " +
-                                           options_.profile + "'");
+      return fail(ExitCode::auth_flow,
+                  options_.profile + ": no usable token; log in with 'hookauth auth login " + options_.profile + "'");
     return login_locked();
   }
   auto token = request_token(auth::ClientCredentialsGrant{}, nullptr);

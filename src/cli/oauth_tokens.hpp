@@ -25,8 +25,8 @@ struct TokenSourceOptions {
   std::function<util::Clock::time_point()> now;
   net::TransportOptions transport;  // timeouts, TLS, and the -v trace of token requests
   LoginOptions login;
-  bool allow_login = false;  // may start a login when an authorization-code profile has no usable token
-  bool cache_only = false;   // --dry-run: the cached token or an error, never a request
+  bool allow_login = false;          // may start a login when an authorization-code profile has no usable token
+  bool cache_only = false;           // --dry-run: the cached token or an error, never a request
   bool allow_insecure_http = false;  // client secrets and codes over plain http outside loopback
   std::function<void(const std::string&)> note;  // what is being done, for stderr
 };

@@ -56,8 +56,10 @@ namespace {
 std::string shell_quote(std::string_view s) {
   std::string out = "'";
   for (char c : s) {
-    if (c == '\'') out += "'\\''";
-    else out.push_back(c);
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out.push_back(c);
   }
   return out + "'";
 }
@@ -68,8 +70,8 @@ Result<std::string> format_curl(const auth::Request& request, const auth::Redact
     return usage_error("--curl: the body holds NUL bytes, which a shell argument cannot carry (use --dry-run)");
   bool head = request.method == "HEAD";
   // POST, PUT and PATCH go with a body, empty or not (Content-Length: 0), as hookauth sends them.
-  bool with_body = !request.body.empty() || request.method == "POST" || request.method == "PUT" ||
-                   request.method == "PATCH";
+  bool with_body =
+      !request.body.empty() || request.method == "POST" || request.method == "PUT" || request.method == "PATCH";
   std::string out = "curl";
   if (head)
     out += " -I";

@@ -56,7 +56,8 @@ Result<ExitCode> run_list(const GlobalOptions& g, bool json) {
     return ExitCode::ok;
   }
   if (data->webhooks.empty()) {
-    if (!g.quiet) std::cerr << "no saved webhooks in " << st->path().string() << " (add one with 'hookauth webhook add')\n";
+    if (!g.quiet)
+      std::cerr << "no saved webhooks in " << st->path().string() << " (add one with 'hookauth webhook add')\n";
     return ExitCode::ok;
   }
   std::vector<std::vector<std::string>> rows{{"NAME", "AUTH", "METHOD", "URL"}};
@@ -77,8 +78,8 @@ Result<ExitCode> run_show(const GlobalOptions& g, const std::string& name, bool 
     print_json(std::cout, store::to_json(*w));
     return ExitCode::ok;
   }
-  std::vector<std::vector<std::string>> rows{{"name:", w->name}, {"url:", w->url}, {"auth:", w->auth},
-                                             {"method:", w->method}};
+  std::vector<std::vector<std::string>> rows{
+      {"name:", w->name}, {"url:", w->url}, {"auth:", w->auth}, {"method:", w->method}};
   for (const auto& h : w->headers) rows.push_back({"header:", h});
   print_table(std::cout, rows);
   return ExitCode::ok;
@@ -118,7 +119,8 @@ void setup_saved_webhook_commands(CLI::App& webhook, const GlobalOptions& global
   auto list_json = std::make_shared<bool>(false);
   auto* list = webhook.add_subcommand("list", "list the saved webhooks");
   list->add_flag("--json", *list_json, "print a JSON array");
-  list->callback([&global, &action, list_json] { action = [&global, list_json] { return run_list(global, *list_json); }; });
+  list->callback(
+      [&global, &action, list_json] { action = [&global, list_json] { return run_list(global, *list_json); }; });
 
   auto show_name = std::make_shared<std::string>();
   auto show_json = std::make_shared<bool>(false);

@@ -6,8 +6,8 @@
 #include <charconv>
 #include <csignal>
 #include <fstream>
-#include <map>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -18,13 +18,13 @@
 #include "auth/credentials.hpp"
 #include "auth/crypto.hpp"
 #include "auth/redactor.hpp"
+#include "cli/bearer_checker.hpp"
 #include "cli/context.hpp"
 #include "cli/output.hpp"
 #include "cli/terminal.hpp"
 #include "net/listener.hpp"
 #include "net/sender.hpp"
 #include "net/transport.hpp"
-#include "cli/bearer_checker.hpp"
 #include "store/state_file.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
@@ -157,7 +157,8 @@ Result<ExitCode> run_check(const GlobalOptions& g, const CheckOptions& o) {
     out["reason"] = v.valid ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(v.reason);
     print_json(std::cout, out);
   } else {
-    std::cout << (v.valid ? paint("valid", Colour::green, false) : paint("invalid", Colour::red, false) + ": " + v.reason)
+    std::cout << (v.valid ? paint("valid", Colour::green, false)
+                          : paint("invalid", Colour::red, false) + ": " + v.reason)
               << "\n";
   }
   return v.valid ? ExitCode::ok : ExitCode::check_failed;

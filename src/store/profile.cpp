@@ -54,9 +54,7 @@ Result<void> check_no_controls(std::string_view v) {
   return {};
 }
 
-bool is_token_char(char c) {
-  return c > ' ' && c != ':' && c != 0x7f && c != '(' && c != ')' && c != ',' && c != '"';
-}
+bool is_token_char(char c) { return c > ' ' && c != ':' && c != 0x7f && c != '(' && c != ')' && c != ',' && c != '"'; }
 
 Result<void> check_header_name(std::string_view v) {
   if (v.empty()) return usage_error("a header name must not be empty");
@@ -152,8 +150,7 @@ std::vector<FieldSpec> hmac_fields() {
 // A type's own fields, then a payload signature that can be stacked on it.
 std::vector<FieldSpec> with_signature(std::vector<FieldSpec> fields) {
   fields.push_back({"signature", false, false, "", scheme_choices, "also sign the payload with this scheme"});
-  fields.push_back(
-      {"signature-secret", true, false, "", {}, "the payload signature's secret (several: one per line)"});
+  fields.push_back({"signature-secret", true, false, "", {}, "the payload signature's secret (several: one per line)"});
   for (auto& f : hmac_fields()) fields.push_back(std::move(f));
   return fields;
 }
@@ -179,21 +176,18 @@ bool is_signature_option(std::string_view field) {
 const std::vector<TypeSpec>& profile_types() {
   static const std::vector<TypeSpec> types = {
       {"none", "No Auth", with_signature({})},
-      {"basic",
-       "Basic",
+      {"basic", "Basic",
        with_signature({
            {"username", false, true, "", {}, "the user-id (RFC 7617; no ':')", false, check_no_controls},
            {"password", true, true, "", {}, "the password"},
        })},
-      {"api-key",
-       "API Key",
+      {"api-key", "API Key",
        with_signature({
            {"key", false, true, "", {}, "the header or query parameter name", false, check_no_controls},
            {"value", true, true, "", {}, "the key itself"},
            {"in", false, false, "header", {"header", "query"}, "where the key goes"},
        })},
-      {"digest",
-       "Digest",
+      {"digest", "Digest",
        with_signature({
            {"username", false, true, "", {}, "the user-id (RFC 7617; no ':')", false, check_no_controls},
            {"password", true, true, "", {}, "the password"},
@@ -220,8 +214,7 @@ const std::vector<TypeSpec>& profile_types() {
            {"opaque", false, false, "", {}, "the opaque value shared with the nonce"},
            {"userhash", false, false, "false", {"true", "false"}, "send the username hashed (RFC 7616 3.4.4)", true},
        })},
-      {"aws-sigv4",
-       "AWS Signature",
+      {"aws-sigv4", "AWS Signature",
        with_signature({
            {"access-key", false, true, "", {}, "the access key id"},
            {"secret-key", true, true, "", {}, "the secret access key"},
@@ -240,8 +233,7 @@ const std::vector<TypeSpec>& profile_types() {
             check_header_name,
             true},
        })},
-      {"oauth2",
-       "OAuth 2.0",
+      {"oauth2", "OAuth 2.0",
        with_signature({
            {"grant",
             false,
@@ -270,7 +262,14 @@ const std::vector<TypeSpec>& profile_types() {
             "seconds a token lives when the answer has no expires_in (default: no expiry)",
             false,
             check_seconds},
-           {"refresh-url", false, false, "", {}, "the refresh token URL (default: the token URL)", false, check_http_url},
+           {"refresh-url",
+            false,
+            false,
+            "",
+            {},
+            "the refresh token URL (default: the token URL)",
+            false,
+            check_http_url},
            {"token-method", false, false, "POST", {"POST", "GET"}, "the token request's method"},
            {"token-params", false, false, "body", {"body", "url"}, "token request parameters in the body or the URL"},
            {"token-header",
@@ -282,12 +281,7 @@ const std::vector<TypeSpec>& profile_types() {
             false,
             check_header_line,
             true},
-           {"client-auth",
-            false,
-            false,
-            "body",
-            {"body", "basic"},
-            "client credentials in the body or as HTTP Basic"},
+           {"client-auth", false, false, "body", {"body", "basic"}, "client credentials in the body or as HTTP Basic"},
            {"refresh-margin",
             false,
             false,
@@ -504,7 +498,7 @@ Result<auth::Credentials> to_credentials(const Profile& p) {
       o.client_secret = std::move(*client_secret);
     }
     o.grant = p.field("grant") == "authorization-code" ? auth::OAuth2Grant::authorization_code
-                                                        : auth::OAuth2Grant::client_credentials;
+                                                       : auth::OAuth2Grant::client_credentials;
     o.client_id = p.field("client-id");
     o.token_url = p.field("token-url");
     o.auth_url = p.field("auth-url");

@@ -24,7 +24,8 @@ Result<void> validate(const SavedWebhook& w) {
     if (colon == std::string::npos || util::trim(std::string_view(h).substr(0, colon)).empty())
       return usage_error("-H: expected 'Name: value' (no header name and ':')");
     for (char c : h)
-      if (static_cast<unsigned char>(c) < 0x20 && c != '\t') return usage_error("-H: must not contain control characters");
+      if (static_cast<unsigned char>(c) < 0x20 && c != '\t')
+        return usage_error("-H: must not contain control characters");
   }
   return {};
 }
@@ -49,7 +50,11 @@ std::expected<SavedWebhook, JsonFieldError> webhook_from_json(const nlohmann::js
       }
       continue;
     }
-    std::string* field = k == "name" ? &w.name : k == "url" ? &w.url : k == "auth" ? &w.auth : k == "method" ? &w.method : nullptr;
+    std::string* field = k == "name"     ? &w.name
+                         : k == "url"    ? &w.url
+                         : k == "auth"   ? &w.auth
+                         : k == "method" ? &w.method
+                                         : nullptr;
     if (!field) return std::unexpected(JsonFieldError{k, "not a field of a webhook"});
     if (!v.is_string()) return std::unexpected(JsonFieldError{k, "expected a string"});
     *field = v.get<std::string>();

@@ -15,8 +15,8 @@ namespace hookauth::store {
 struct SavedWebhook {
   std::string name;
   std::string url;
-  std::string auth;    // an authorization's name; empty: none
-  std::string method;  // empty: POST with data, else GET
+  std::string auth;                  // an authorization's name; empty: none
+  std::string method;                // empty: POST with data, else GET
   std::vector<std::string> headers;  // "Name: value"
 };
 

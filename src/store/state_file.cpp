@@ -182,10 +182,6 @@ namespace hookauth::store {
 
 namespace {
 
-std::int64_t epoch_seconds(util::Clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
-}
-
 nlohmann::json to_json(const CachedToken& c) {
   const auto& t = c.token;
   nlohmann::json j{{"fingerprint", c.fingerprint},
@@ -194,7 +190,7 @@ nlohmann::json to_json(const CachedToken& c) {
                    {"expires_at", nullptr},
                    {"scope", t.scope},
                    {"refresh_token", t.refresh_token}};
-  if (t.expires_at) j["expires_at"] = epoch_seconds(*t.expires_at);
+  if (t.expires_at) j["expires_at"] = util::unix_seconds(*t.expires_at);
   return j;
 }
 

@@ -80,6 +80,10 @@ std::optional<Clock::time_point> parse_time(std::string_view s) {
   return time_point_cast<Clock::duration>(t);
 }
 
+std::int64_t unix_seconds(Clock::time_point t) {
+  return std::chrono::floor<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
 std::string format_rfc3339(Clock::time_point t) {
   // floor, not duration_cast: times before the epoch round down, so the milliseconds stay positive.
   auto ms = std::chrono::floor<std::chrono::milliseconds>(t.time_since_epoch()).count();
