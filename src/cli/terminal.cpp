@@ -33,17 +33,19 @@ Result<std::string> read_secret(std::string_view what) {
       s.pop_back();
     return s;
   }
-  std::cerr << what << ": " << std::flush;
+  // Echo goes off before the prompt shows, and without flushing: what is typed as soon as the
+  // prompt appears is neither echoed nor lost.
   termios old{};
   bool restore = ::tcgetattr(STDIN_FILENO, &old) == 0;
   if (restore) {
     termios quiet = old;
     quiet.c_lflag &= static_cast<tcflag_t>(~ECHO);
-    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
   }
+  std::cerr << what << ": " << std::flush;
   std::string line;
   bool got = static_cast<bool>(std::getline(std::cin, line));
-  if (restore) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+  if (restore) ::tcsetattr(STDIN_FILENO, TCSANOW, &old);
   std::cerr << "\n";
   if (!got) return usage_error(std::string(what) + ": nothing was typed");
   return line;
