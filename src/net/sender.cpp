@@ -60,39 +60,6 @@ bool is_redirect(long status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
-// One request to one URL, with retries, and with the signer's answers to challenges.
-Result<Response> send_with_retries(Transport& transport, const auth::Request& request, const Signer* sign,
-                                   const SendPolicy& policy, const TransportOptions& options,
-                                   const SendEnvironment& env) {
-  int challenges_answered = 0;
-  for (int attempt = 0;; ++attempt) {
-    auth::Request r = request;
-    if (sign && sign->sign) {
-      if (auto ok = sign->sign(r); !ok) return std::unexpected(ok.error());
-    }
-    auto response = transport.perform(r, options);
-    // A challenge answered is not a retry: at most two (a fresh one, then a stale one).
-    if (response && response->status == 401 && sign && sign->on_challenge && challenges_answered < 2) {
-      auto again = sign->on_challenge(*response);
-      if (!again) return std::unexpected(again.error());
-      if (*again) {
-        ++challenges_answered;
-        --attempt;
-        continue;
-      }
-    }
-    bool last = attempt >= policy.retries;
-    if (response && (!is_retryable_status(response->status) || last)) return response;
-    if (!response && (last || response.error().code != ExitCode::network)) return response;
-    auto delay = retry_delay(attempt, response ? &*response : nullptr, policy, env);
-    if (env.note)
-      env.note("retry " + std::to_string(attempt + 1) + " of " + std::to_string(policy.retries) + " in " +
-               std::to_string(delay.count()) + " ms after " +
-               (response ? "HTTP " + std::to_string(response->status) : response.error().message));
-    if (env.sleep) env.sleep(delay);
-  }
-}
-
 }  // namespace
 
 milliseconds retry_delay(int attempt, const Response* response, const SendPolicy& policy, const SendEnvironment& env) {
@@ -104,40 +71,92 @@ milliseconds retry_delay(int attempt, const Response* response, const SendPolicy
   return milliseconds(static_cast<long long>(cap * (0.5 + unit / 2)));
 }
 
-Result<Response> send(Transport& transport, const auth::Request& request, const Signer& sign, const SendPolicy& policy,
-                      const TransportOptions& options, const SendEnvironment& env) {
+Exchange::Exchange(auth::Request request, const Signer& signer, const SendPolicy& policy, const SendEnvironment& env,
+                   Origin origin)
+    : current_(std::move(request)), signer_(&signer), policy_(&policy), env_(&env), origin_(std::move(origin)) {}
+
+Result<Exchange> Exchange::start(auth::Request request, const Signer& signer, const SendPolicy& policy,
+                                 const SendEnvironment& env) {
   if (auto ok = check_transport_security(request.url, policy); !ok) return std::unexpected(ok.error());
   auto origin = origin_of(request.url);
   if (!origin) return std::unexpected(origin.error());
-  auth::Request current = request;
-  bool credentials_follow = true;
-  for (int hops = 0;; ++hops) {
-    auto response = send_with_retries(transport, current, credentials_follow ? &sign : nullptr, policy, options, env);
-    if (!response || !policy.follow_redirects || !is_redirect(response->status)) return response;
-    auto location = response->headers.get("Location");
-    if (!location) return response;
-    if (hops >= policy.max_redirects)
-      return fail(ExitCode::network, "more than " + std::to_string(policy.max_redirects) + " redirects");
-    auto next = resolve_location(current.url, *location);
-    if (!next) return std::unexpected(next.error());
-    auto next_origin = origin_of(*next);
-    if (!next_origin) return fail(ExitCode::network, "redirect refused: " + next_origin.error().message);
-    if (credentials_follow && !(*next_origin == *origin)) {
-      credentials_follow = false;
-      if (env.note) env.note("redirected to another origin: sending no credentials there");
+  return Exchange(std::move(request), signer, policy, env, std::move(*origin));
+}
+
+Result<auth::Request> Exchange::next() {
+  auth::Request r = current_;
+  if (credentials_follow_ && signer_->sign) {
+    if (auto ok = signer_->sign(r); !ok) return std::unexpected(ok.error());
+  }
+  ++attempts_;
+  return r;
+}
+
+Exchange::Step Exchange::answer(Result<Response> response) {
+  // A challenge answered is not a retry: at most two per URL (a fresh one, then a stale one).
+  if (response && response->status == 401 && credentials_follow_ && signer_->on_challenge && challenges_answered_ < 2) {
+    auto again = signer_->on_challenge(*response);
+    if (!again) return {std::unexpected(again.error())};
+    if (*again) {
+      ++challenges_answered_;
+      return {};
     }
-    if (!credentials_follow) {
-      for (auto name : {"Authorization", "Proxy-Authorization", "Cookie"}) current.headers.remove(name);
-    }
-    // RFC 9110 section 15.4: 301 and 302 after POST, and 303 after anything but HEAD, become GET.
-    long s = response->status;
-    if ((s == 303 && current.method != "HEAD") || ((s == 301 || s == 302) && current.method == "POST")) {
-      current.method = "GET";
-      current.body.clear();
-      current.headers.remove("Content-Type");
-      current.headers.remove("Content-Length");
-    }
-    current.url = remove_query_params(*next, policy.signer_query_params);
+  }
+  bool last = attempt_ >= policy_->retries;
+  if (response && (!is_retryable_status(response->status) || last)) return follow(std::move(*response));
+  if (!response && (last || response.error().code != ExitCode::network)) return {std::move(response)};
+  auto delay = retry_delay(attempt_, response ? &*response : nullptr, *policy_, *env_);
+  ++attempt_;
+  if (env_->note)
+    env_->note("retry " + std::to_string(attempt_) + " of " + std::to_string(policy_->retries) + " in " +
+               std::to_string(delay.count()) + " ms after " +
+               (response ? "HTTP " + std::to_string(response->status) : response.error().message));
+  return {std::nullopt, true, delay};
+}
+
+// The final answer for the current URL: done, or the redirect to follow.
+Exchange::Step Exchange::follow(Response response) {
+  if (!policy_->follow_redirects || !is_redirect(response.status)) return {std::move(response)};
+  auto location = response.headers.get("Location");
+  if (!location) return {std::move(response)};
+  if (hops_ >= policy_->max_redirects)
+    return {fail(ExitCode::network, "more than " + std::to_string(policy_->max_redirects) + " redirects")};
+  auto next = resolve_location(current_.url, *location);
+  if (!next) return {std::unexpected(next.error())};
+  auto next_origin = origin_of(*next);
+  if (!next_origin) return {fail(ExitCode::network, "redirect refused: " + next_origin.error().message)};
+  ++hops_;
+  attempt_ = 0;
+  challenges_answered_ = 0;
+  if (credentials_follow_ && !(*next_origin == origin_)) {
+    credentials_follow_ = false;
+    if (env_->note) env_->note("redirected to another origin: sending no credentials there");
+  }
+  if (!credentials_follow_) {
+    for (auto name : {"Authorization", "Proxy-Authorization", "Cookie"}) current_.headers.remove(name);
+  }
+  // RFC 9110 section 15.4: 301 and 302 after POST, and 303 after anything but HEAD, become GET.
+  long s = response.status;
+  if ((s == 303 && current_.method != "HEAD") || ((s == 301 || s == 302) && current_.method == "POST")) {
+    current_.method = "GET";
+    current_.body.clear();
+    current_.headers.remove("Content-Type");
+    current_.headers.remove("Content-Length");
+  }
+  current_.url = remove_query_params(*next, policy_->signer_query_params);
+  return {};
+}
+
+Result<Response> send(Transport& transport, const auth::Request& request, const Signer& sign, const SendPolicy& policy,
+                      const TransportOptions& options, const SendEnvironment& env) {
+  auto exchange = Exchange::start(request, sign, policy, env);
+  if (!exchange) return std::unexpected(exchange.error());
+  for (;;) {
+    auto r = exchange->next();
+    if (!r) return std::unexpected(r.error());
+    auto step = exchange->answer(transport.perform(*r, options));
+    if (step.done) return std::move(*step.done);
+    if (step.backoff && env.sleep) env.sleep(step.wait);
   }
 }
 

@@ -4,11 +4,13 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "auth/http_message.hpp"
 #include "net/transport.hpp"
+#include "net/url.hpp"
 #include "util/result.hpp"
 #include "util/time.hpp"
 
@@ -41,6 +43,42 @@ struct Signer {
   // Given a 401 from the original origin: true when the signer has taken its challenge and the
   // request should go again (the next sign() answers it); false to give the 401 to the caller.
   std::function<Result<bool>(const Response&)> on_challenge;
+};
+
+// One webhook's way through the single-send policy, as a state machine, so the same policy runs
+// one request at a time (send) or many at once (the batch runner): next() gives the signed request
+// to put on the wire, answer() takes what came back and says whether the exchange is done or
+// when next() should be called again (a retry's backoff, a challenge answered, a redirect).
+class Exchange {
+ public:
+  struct Step {
+    std::optional<Result<Response>> done;  // set: the exchange is over with this result
+    bool backoff = false;                  // else: a retry, to be sent after wait
+    std::chrono::milliseconds wait{0};
+  };
+
+  // Refuses credentials over plain http outside loopback, and a URL without an origin.
+  static Result<Exchange> start(auth::Request request, const Signer& signer, const SendPolicy& policy,
+                                const SendEnvironment& env);
+  Result<auth::Request> next();
+  Step answer(Result<Response> response);
+  int attempts() const { return attempts_; }  // requests put on the wire so far
+
+ private:
+  Exchange(auth::Request request, const Signer& signer, const SendPolicy& policy, const SendEnvironment& env,
+           Origin origin);
+  Step follow(Response response);
+
+  auth::Request current_;
+  const Signer* signer_;
+  const SendPolicy* policy_;
+  const SendEnvironment* env_;
+  Origin origin_;
+  bool credentials_follow_ = true;
+  int hops_ = 0;
+  int attempt_ = 0;  // retries of the current URL
+  int challenges_answered_ = 0;
+  int attempts_ = 0;
 };
 
 // Refuses credentials over plain http to a host outside loopback unless the policy allows it.
