@@ -16,6 +16,7 @@
 #include "auth/payload_signature.hpp"
 #include "auth/redactor.hpp"
 #include "auth/sigv4.hpp"
+#include "cli/batch_send.hpp"
 #include "cli/context.hpp"
 #include "cli/digest_signer.hpp"
 #include "cli/oauth_tokens.hpp"
@@ -53,9 +54,28 @@ struct SendOptions {
   bool allow_insecure_http = false;
   bool presign = false;
   std::int64_t expires = 3600;
-  std::string id;     // the payload signature's message id (default: a fresh random one)
-  bool curl = false;  // print an equivalent curl command line instead of sending
+  std::string id;          // the payload signature's message id (default: a fresh random one)
+  bool curl = false;       // print an equivalent curl command line instead of sending
+  std::string data_lines;  // FILE or "-": one webhook per line
+  int concurrency = 8;
+  std::string failed;  // where the lines that failed go
 };
+
+// Flags that make no sense with --data-lines: the body comes from the lines, and nothing is printed per request.
+Result<void> check_batch_flags(const SendOptions& o) {
+  if (o.data_lines.empty()) {
+    if (!o.failed.empty()) return usage_error("--failed: only with --data-lines");
+    return {};
+  }
+  std::pair<bool, const char*> refused[] = {{o.has_data, "-d/--data"},
+                                            {o.dry_run, "--dry-run"},
+                                            {o.curl, "--curl"},
+                                            {o.include, "-i/--include"},
+                                            {!o.id.empty(), "--id (each line gets its own)"}};
+  for (const auto& [given, flag] : refused)
+    if (given) return usage_error(std::string(flag) + ": cannot be used with --data-lines");
+  return {};
+}
 
 // -d DATA, -d @FILE, -d @- (exact bytes, as curl's --data-binary).
 Result<std::string> read_data(const std::string& data) {
@@ -140,6 +160,7 @@ Result<SendOptions> with_saved_webhook(const GlobalOptions& g, SendOptions o) {
 }
 
 Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& given) {
+  if (auto ok = check_batch_flags(given); !ok) return std::unexpected(ok.error());
   auto resolved = with_saved_webhook(g, given);
   if (!resolved) return std::unexpected(resolved.error());
   const SendOptions& o = *resolved;
@@ -181,10 +202,15 @@ Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& given) {
   std::unique_ptr<net::Transport> token_transport;
   std::optional<TokenSource> tokens;
   std::string bearer;
-  bool refreshed = false;
+  std::optional<util::Clock::time_point> bearer_expires;
+  int bearer_generation = 0;
+  std::optional<std::chrono::steady_clock::time_point> last_forced_refresh;
   auto origin = net::origin_of(request->url);
   if (!origin) return std::unexpected(origin.error());
-  net::Signer signer;
+  // The signer for one message: the type's own (shared by every message of a batch), under the
+  // payload signature with the message's id.
+  net::Signer base;
+  std::function<net::Signer()> make_base = [&base] { return base; };
   if (o.presign && !std::holds_alternative<auth::AwsCredentials>(credentials))
     return usage_error("--presign: only an aws-sigv4 authorization presigns URLs");
   if (const auto* digest = std::get_if<auth::DigestCredentials>(&credentials)) {
@@ -199,7 +225,7 @@ Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& given) {
       if (!bytes) return std::unexpected(bytes.error());
       return auth::crypto::hex_encode(*bytes);
     };
-    signer = make_digest_signer(*digest, store::StateFile::beside(st->path()), dopt);
+    base = make_digest_signer(*digest, store::StateFile::beside(st->path()), dopt);
   } else if (const auto* oauth = std::get_if<auth::OAuth2Credentials>(&credentials)) {
     TokenSourceOptions topts;
     topts.profile = o.auth;
@@ -212,30 +238,49 @@ Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& given) {
     token_transport = net::make_curl_transport();
     tokens.emplace(*oauth, store::StateFile::beside(st->path()), *token_transport, topts);
     // RFC 6750 3.1: a 401 may mean the token was revoked or expired early: one refresh, one retry.
-    auto use = [&redactor, &bearer](const TokenResult& t) {
+    // In a batch, requests signed with an older token than the current one are signed again
+    // without a refresh, and a forced refresh happens at most once every 10 s.
+    auto use = [&redactor, &bearer, &bearer_expires, &bearer_generation](const TokenResult& t) {
       bearer = t.token.access_token;
+      bearer_expires = t.token.expires_at;
+      ++bearer_generation;
       redactor.add_secret(t.token.access_token);
     };
-    signer.sign = [&tokens, &bearer, use](auth::Request& r) -> Result<void> {
-      if (bearer.empty()) {
-        auto t = tokens->get(false);
+    make_base = [&tokens, &bearer, &bearer_expires, &bearer_generation, &last_forced_refresh, &g, use,
+                 batch = !o.data_lines.empty(), margin = oauth->refresh_margin]() {
+      auto signed_with = std::make_shared<int>(0);
+      auto refreshed_here = std::make_shared<bool>(false);
+      net::Signer s;
+      s.sign = [&tokens, &bearer, &bearer_expires, &bearer_generation, &g, use, signed_with,
+                margin](auth::Request& r) -> Result<void> {
+        bool expiring = bearer_expires && *bearer_expires - std::chrono::seconds(margin) <= g.now();
+        if (bearer.empty() || expiring) {
+          auto t = tokens->get(false);
+          if (!t) return std::unexpected(t.error());
+          if (t->token.access_token != bearer) use(*t);
+        }
+        *signed_with = bearer_generation;
+        return auth::sign_bearer(bearer, r);
+      };
+      s.on_challenge = [&tokens, &bearer_generation, &last_forced_refresh, use, signed_with, refreshed_here,
+                        batch](const net::Response&) -> Result<bool> {
+        if (*signed_with != bearer_generation) return true;  // another request refreshed meanwhile
+        if (*refreshed_here) return false;
+        auto now = std::chrono::steady_clock::now();
+        if (batch && last_forced_refresh && now - *last_forced_refresh < std::chrono::seconds(10)) return false;
+        *refreshed_here = true;
+        last_forced_refresh = now;
+        auto t = tokens->get(true);
         if (!t) return std::unexpected(t.error());
         use(*t);
-      }
-      return auth::sign_bearer(bearer, r);
-    };
-    signer.on_challenge = [&tokens, &refreshed, use](const net::Response&) -> Result<bool> {
-      if (refreshed) return false;
-      refreshed = true;
-      auto t = tokens->get(true);
-      if (!t) return std::unexpected(t.error());
-      use(*t);
-      return true;
+        return true;
+      };
+      return s;
     };
   } else {
     const auto* aws = std::get_if<auth::AwsCredentials>(&credentials);
     if (o.presign && !aws) return usage_error("--presign: only an aws-sigv4 authorization presigns URLs");
-    signer.sign = [&credentials, &g, &o, &keys, &redactor, aws](auth::Request& r) -> Result<void> {
+    base.sign = [&credentials, &g, &o, &keys, &redactor, aws](auth::Request& r) -> Result<void> {
       auth::SigV4Steps steps;
       auth::SignContext context;
       context.now = g.now();
@@ -250,20 +295,28 @@ Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& given) {
 
   // The payload signature goes on first, over the exact body, with a fresh timestamp on every
   // attempt and one message id for all of them (a retry is the same message).
-  std::string message_id = o.id;
-  if (payload_signature && message_id.empty()) {
+  auto new_message_id = []() -> Result<std::string> {
     auto bytes = auth::crypto::random_bytes(18);
     if (!bytes) return std::unexpected(bytes.error());
-    message_id = "msg_" + auth::base64url(*bytes);
-  }
-  if (payload_signature) {
-    signer.sign = [primary = signer.sign, &payload_signature, &message_id, &g, &o,
-                   &redactor](auth::Request& r) -> Result<void> {
+    return "msg_" + auth::base64url(*bytes);
+  };
+  auto signer_for = [&](std::string message_id) {
+    net::Signer s = make_base();
+    if (!payload_signature) return s;
+    s.sign = [primary = s.sign, &payload_signature, message_id = std::move(message_id), &g, &o,
+              &redactor](auth::Request& r) -> Result<void> {
       auth::SignatureSteps steps;
       if (auto ok = auth::sign_payload(*payload_signature, r, g.now(), message_id, &steps); !ok) return ok;
       if (o.verbose) print_signature_steps(*payload_signature, steps, redactor);
       return primary(r);
     };
+    return s;
+  };
+  std::string message_id = o.id;
+  if (payload_signature && message_id.empty() && o.data_lines.empty()) {
+    auto id = new_message_id();
+    if (!id) return std::unexpected(id.error());
+    message_id = std::move(*id);
   }
 
   if (o.dry_run || o.curl) {
@@ -271,6 +324,7 @@ Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& given) {
     auto host = net::host_header(request->url);
     if (!host) return std::unexpected(host.error());
     auth::Request signed_request = *request;
+    net::Signer signer = signer_for(message_id);
     if (auto ok = signer.sign(signed_request); !ok) return std::unexpected(ok.error());
     if (!signed_request.headers.has("Authorization") && signer.on_challenge && !g.quiet)
       std::cerr << "hookauth: no Authorization until the receiver's Digest challenge (a profile with --realm and "
@@ -300,8 +354,18 @@ Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& given) {
   env.note = [&](const std::string& s) {
     if (!g.quiet) std::cerr << "hookauth: " << redactor.text(s) << "\n";
   };
+  if (!o.data_lines.empty()) {
+    BatchSend batch{o.data_lines, o.concurrency, o.failed, o.json, g.quiet};
+    auto make_signer = [&]() -> Result<net::Signer> {
+      if (!payload_signature) return make_base();
+      auto id = new_message_id();
+      if (!id) return std::unexpected(id.error());
+      return signer_for(std::move(*id));
+    };
+    return run_batch_send(batch, *request, make_signer, policy, topt, env, redactor);
+  }
   auto transport = net::make_curl_transport();
-  auto response = net::send(*transport, *request, signer, policy, topt, env);
+  auto response = net::send(*transport, *request, signer_for(message_id), policy, topt, env);
   if (!response) return std::unexpected(response.error());
   if (o.json) {
     print_json(std::cout, response_json(*response, redactor));
@@ -326,7 +390,7 @@ void setup_webhook_commands(CLI::App& app, const GlobalOptions& global, Action& 
   auto* webhook = app.add_subcommand("webhook", "send webhooks");
   webhook->require_subcommand(1);
   auto o = std::make_shared<SendOptions>();
-  auto* send = webhook->add_subcommand("send", "send one webhook with an authorization applied");
+  auto* send = webhook->add_subcommand("send", "send a webhook (or one per input line) with an authorization applied");
   send->add_option("url", o->url, "the receiver's URL (http or https), or a saved webhook's name")
       ->required()
       ->type_name("URL|NAME");
@@ -366,6 +430,15 @@ void setup_webhook_commands(CLI::App& app, const GlobalOptions& global, Action& 
       ->type_name("SECONDS")
       ->check(CLI::Range(1, 604800));
   send->add_option("--id", o->id, "the payload signature's message id (default: a fresh random one)")->type_name("ID");
+  send->add_option("--data-lines", o->data_lines,
+                   "send one webhook per line of FILE (- for stdin), each signed on its own")
+      ->type_name("FILE|-");
+  send->add_option("--concurrency", o->concurrency,
+                   "with --data-lines: requests in flight and connections kept alive (default 8)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 1000));
+  send->add_option("--failed", o->failed, "with --data-lines: write the lines that failed to FILE, to send again")
+      ->type_name("FILE");
   send->callback([&global, &action, o] { action = [&global, o] { return run_send(global, *o); }; });
   setup_saved_webhook_commands(*webhook, global, action);
 }

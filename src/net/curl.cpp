@@ -1,10 +1,14 @@
-// The only file that includes libcurl: the transport and the URL helpers.
+// The only file that includes libcurl: the transports (one request, and many in flight) and the URL helpers.
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <memory>
 #include <mutex>
+#include <unordered_map>
+#include <vector>
 
+#include "net/batch.hpp"
 #include "net/transport.hpp"
 #include "net/url.hpp"
 #include "util/strings.hpp"
@@ -137,45 +141,65 @@ struct SlistDeleter {
   void operator()(curl_slist* l) const { curl_slist_free_all(l); }
 };
 
-class CurlTransport final : public Transport {
- public:
-  CurlTransport() {
-    global_init();
-    easy_ = curl_easy_init();
-  }
-  ~CurlTransport() override { curl_easy_cleanup(easy_); }
-  CurlTransport(const CurlTransport&) = delete;
-  CurlTransport& operator=(const CurlTransport&) = delete;
+// Errors name the origin only: a query may carry a key.
+std::string origin_text(const std::string& url) {
+  auto o = origin_of(url);
+  return o ? o->scheme + "://" + (o->host.find(':') != std::string::npos ? "[" + o->host + "]" : o->host) + ":" +
+                 o->port
+           : std::string("the URL");
+}
 
-  Result<Response> perform(const auth::Request& req, const TransportOptions& opt) override {
-    if (!easy_) return fail(ExitCode::network, "libcurl could not start");
-    CURL* c = easy_;
-    curl_easy_reset(c);  // keeps the connection cache: a retry reuses the connection
-    Transfer t;
-    t.options = &opt;
-    char errbuf[CURL_ERROR_SIZE] = {0};
-    std::unique_ptr<curl_slist, SlistDeleter> headers;
+// One easy handle and what must live as long as its transfer: the request (libcurl reads the
+// body from it), the header list, the error buffer and the response being received.
+struct Easy {
+  CURL* handle = nullptr;
+  Transfer transfer;
+  auth::Request request;
+  std::unique_ptr<curl_slist, SlistDeleter> headers;
+  char errbuf[CURL_ERROR_SIZE] = {0};
+
+  Easy() : handle(curl_easy_init()) {}
+  ~Easy() { curl_easy_cleanup(handle); }
+  Easy(const Easy&) = delete;
+  Easy& operator=(const Easy&) = delete;
+
+  // Sets the handle up for request (reset first: the connection cache is kept, so a retry or the
+  // next item reuses the connection).
+  void prepare(auth::Request req, const TransportOptions& opt, bool multiplex) {
+    CURL* c = handle;
+    curl_easy_reset(c);
+    request = std::move(req);
+    transfer = Transfer{};
+    transfer.options = &opt;
+    errbuf[0] = 0;
+    headers.reset();
     auto add = [&](const std::string& line) { headers.reset(curl_slist_append(headers.release(), line.c_str())); };
-    for (const auto& [k, v] : req.headers.items) add(v.empty() ? k + ";" : k + ": " + v);
+    for (const auto& [k, v] : request.headers.items) add(v.empty() ? k + ";" : k + ": " + v);
     add("Expect:");  // no 100-continue round trip
-    if (!req.headers.has("Accept")) add("Accept:");
-    if (!req.headers.has("Content-Type")) add("Content-Type:");
+    if (!request.headers.has("Accept")) add("Accept:");
+    if (!request.headers.has("Content-Type")) add("Content-Type:");
 
-    curl_easy_setopt(c, CURLOPT_URL, req.url.c_str());
+    curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
     curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &transfer);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &transfer);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);  // the sender decides, origin by origin
+    if (multiplex) {
+      // HTTP/2 where TLS negotiates it (HTTP/1.1 otherwise), and wait for a connection that may
+      // multiplex rather than open another.
+      curl_easy_setopt(c, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+      curl_easy_setopt(c, CURLOPT_PIPEWAIT, 1L);
+    }
     if (opt.trace) {
       curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
       curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, on_debug);
-      curl_easy_setopt(c, CURLOPT_DEBUGDATA, &t);
+      curl_easy_setopt(c, CURLOPT_DEBUGDATA, &transfer);
     }
     if (opt.timeout_seconds > 0) curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(opt.timeout_seconds * 1000));
     if (!opt.cacert.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, opt.cacert.c_str());
@@ -186,49 +210,145 @@ class CurlTransport final : public Transport {
     if (!opt.client_cert.empty()) curl_easy_setopt(c, CURLOPT_SSLCERT, opt.client_cert.c_str());
     if (!opt.client_key.empty()) curl_easy_setopt(c, CURLOPT_SSLKEY, opt.client_key.c_str());
 
-    std::string method = util::to_lower(req.method) == "head" ? "HEAD" : req.method;
-    if (method == "HEAD") {
+    const std::string& method = request.method;
+    if (util::to_lower(method) == "head") {
       curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-    } else if (!req.body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
-      curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
-      curl_easy_setopt(c, CURLOPT_POSTFIELDS, req.body.data());
+    } else if (!request.body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
+      curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+      curl_easy_setopt(c, CURLOPT_POSTFIELDS, request.body.data());
       if (method != "POST") curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
     } else if (method != "GET") {
       curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
     }
+  }
 
-    CURLcode rc = curl_easy_perform(c);
+  // The transfer's outcome, once libcurl has finished it with rc.
+  Result<Response> outcome(CURLcode rc) {
     if (rc != CURLE_OK) {
       std::string detail = errbuf[0] ? errbuf : curl_easy_strerror(rc);
-      return fail(ExitCode::network, "request to " + origin_text(req.url) + " failed: " + detail);
+      return fail(ExitCode::network, "request to " + origin_text(request.url) + " failed: " + detail);
     }
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &t.response.status);
-    curl_off_t us = 0;
+    CURL* c = handle;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &transfer.response.status);
     auto secs = [&](CURLINFO info) {
-      us = 0;
+      curl_off_t us = 0;
       curl_easy_getinfo(c, info, &us);
       return static_cast<double>(us) / 1e6;
     };
-    t.response.timings = {secs(CURLINFO_NAMELOOKUP_TIME_T), secs(CURLINFO_CONNECT_TIME_T),
-                          secs(CURLINFO_APPCONNECT_TIME_T), secs(CURLINFO_STARTTRANSFER_TIME_T),
-                          secs(CURLINFO_TOTAL_TIME_T)};
-    return std::move(t.response);
+    transfer.response.timings = {secs(CURLINFO_NAMELOOKUP_TIME_T), secs(CURLINFO_CONNECT_TIME_T),
+                                 secs(CURLINFO_APPCONNECT_TIME_T), secs(CURLINFO_STARTTRANSFER_TIME_T),
+                                 secs(CURLINFO_TOTAL_TIME_T)};
+    return std::move(transfer.response);
+  }
+};
+
+class CurlTransport final : public Transport {
+ public:
+  CurlTransport() { global_init(); }
+
+  Result<Response> perform(const auth::Request& req, const TransportOptions& opt) override {
+    if (!easy_.handle) return fail(ExitCode::network, "libcurl could not start");
+    easy_.prepare(req, opt, false);
+    return easy_.outcome(curl_easy_perform(easy_.handle));
   }
 
  private:
-  // Errors name the origin only: a query may carry a key.
-  static std::string origin_text(const std::string& url) {
-    auto o = origin_of(url);
-    return o ? o->scheme + "://" + (o->host.find(':') != std::string::npos ? "[" + o->host + "]" : o->host) + ":" +
-                   o->port
-             : std::string("the URL");
+  Easy easy_;
+};
+
+struct MultiDeleter {
+  void operator()(CURLM* m) const { curl_multi_cleanup(m); }
+};
+
+class CurlMultiTransport final : public MultiTransport {
+ public:
+  explicit CurlMultiTransport(int concurrency) {
+    global_init();
+    multi_.reset(curl_multi_init());
+    long n = std::max(1, concurrency);
+    if (multi_) {
+      curl_multi_setopt(multi_.get(), CURLMOPT_PIPELINING, static_cast<long>(CURLPIPE_MULTIPLEX));
+      curl_multi_setopt(multi_.get(), CURLMOPT_MAX_HOST_CONNECTIONS, n);
+      curl_multi_setopt(multi_.get(), CURLMOPT_MAX_TOTAL_CONNECTIONS, n);
+      curl_multi_setopt(multi_.get(), CURLMOPT_MAXCONNECTS, n);
+    }
+  }
+  ~CurlMultiTransport() override {
+    for (auto& [handle, easy] : active_) curl_multi_remove_handle(multi_.get(), handle);
   }
 
-  CURL* easy_ = nullptr;
+  void start(std::uint64_t tag, auth::Request request, const TransportOptions& options) override {
+    std::unique_ptr<Easy> easy;
+    if (!idle_.empty()) {
+      easy = std::move(idle_.back());
+      idle_.pop_back();
+    } else {
+      easy = std::make_unique<Easy>();
+    }
+    if (!multi_ || !easy->handle) {
+      finished_.push_back({tag, fail(ExitCode::network, "libcurl could not start")});
+      idle_.push_back(std::move(easy));
+      return;
+    }
+    easy->prepare(std::move(request), options, true);
+    CURL* handle = easy->handle;
+    if (curl_multi_add_handle(multi_.get(), handle) != CURLM_OK) {
+      finished_.push_back({tag, fail(ExitCode::network, "libcurl could not add a transfer")});
+      idle_.push_back(std::move(easy));
+      return;
+    }
+    active_.emplace(handle, Active{tag, std::move(easy)});
+  }
+
+  std::vector<Done> poll(std::chrono::milliseconds wait) override {
+    std::vector<Done> out = std::move(finished_);
+    finished_.clear();
+    if (!multi_) return out;
+    int running = 0;
+    curl_multi_perform(multi_.get(), &running);
+    collect(out);
+    if (out.empty() && !active_.empty()) {
+      curl_multi_poll(multi_.get(), nullptr, 0, static_cast<int>(wait.count()), nullptr);
+      curl_multi_perform(multi_.get(), &running);
+      collect(out);
+    }
+    return out;
+  }
+
+ private:
+  struct Active {
+    std::uint64_t tag;
+    std::unique_ptr<Easy> easy;
+  };
+
+  void collect(std::vector<Done>& out) {
+    int left = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi_.get(), &left)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      CURL* handle = msg->easy_handle;
+      CURLcode rc = msg->data.result;
+      curl_multi_remove_handle(multi_.get(), handle);
+      auto it = active_.find(handle);
+      if (it == active_.end()) continue;
+      out.push_back({it->second.tag, it->second.easy->outcome(rc)});
+      it->second.easy->request.body.clear();
+      idle_.push_back(std::move(it->second.easy));
+      active_.erase(it);
+    }
+  }
+
+  std::unique_ptr<CURLM, MultiDeleter> multi_;
+  std::unordered_map<CURL*, Active> active_;
+  std::vector<std::unique_ptr<Easy>> idle_;
+  std::vector<Done> finished_;
 };
 
 }  // namespace
 
 std::unique_ptr<Transport> make_curl_transport() { return std::make_unique<CurlTransport>(); }
+
+std::unique_ptr<MultiTransport> make_curl_multi_transport(int concurrency) {
+  return std::make_unique<CurlMultiTransport>(concurrency);
+}
 
 }  // namespace hookauth::net

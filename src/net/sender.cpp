@@ -71,22 +71,22 @@ milliseconds retry_delay(int attempt, const Response* response, const SendPolicy
   return milliseconds(static_cast<long long>(cap * (0.5 + unit / 2)));
 }
 
-Exchange::Exchange(auth::Request request, const Signer& signer, const SendPolicy& policy, const SendEnvironment& env,
+Exchange::Exchange(auth::Request request, Signer signer, const SendPolicy& policy, const SendEnvironment& env,
                    Origin origin)
-    : current_(std::move(request)), signer_(&signer), policy_(&policy), env_(&env), origin_(std::move(origin)) {}
+    : current_(std::move(request)), signer_(std::move(signer)), policy_(&policy), env_(&env), origin_(std::move(origin)) {}
 
-Result<Exchange> Exchange::start(auth::Request request, const Signer& signer, const SendPolicy& policy,
+Result<Exchange> Exchange::start(auth::Request request, Signer signer, const SendPolicy& policy,
                                  const SendEnvironment& env) {
   if (auto ok = check_transport_security(request.url, policy); !ok) return std::unexpected(ok.error());
   auto origin = origin_of(request.url);
   if (!origin) return std::unexpected(origin.error());
-  return Exchange(std::move(request), signer, policy, env, std::move(*origin));
+  return Exchange(std::move(request), std::move(signer), policy, env, std::move(*origin));
 }
 
 Result<auth::Request> Exchange::next() {
   auth::Request r = current_;
-  if (credentials_follow_ && signer_->sign) {
-    if (auto ok = signer_->sign(r); !ok) return std::unexpected(ok.error());
+  if (credentials_follow_ && signer_.sign) {
+    if (auto ok = signer_.sign(r); !ok) return std::unexpected(ok.error());
   }
   ++attempts_;
   return r;
@@ -94,8 +94,8 @@ Result<auth::Request> Exchange::next() {
 
 Exchange::Step Exchange::answer(Result<Response> response) {
   // A challenge answered is not a retry: at most two per URL (a fresh one, then a stale one).
-  if (response && response->status == 401 && credentials_follow_ && signer_->on_challenge && challenges_answered_ < 2) {
-    auto again = signer_->on_challenge(*response);
+  if (response && response->status == 401 && credentials_follow_ && signer_.on_challenge && challenges_answered_ < 2) {
+    auto again = signer_.on_challenge(*response);
     if (!again) return {std::unexpected(again.error())};
     if (*again) {
       ++challenges_answered_;

@@ -58,19 +58,19 @@ class Exchange {
   };
 
   // Refuses credentials over plain http outside loopback, and a URL without an origin.
-  static Result<Exchange> start(auth::Request request, const Signer& signer, const SendPolicy& policy,
+  // The policy and the environment must outlive the exchange; the signer is its own.
+  static Result<Exchange> start(auth::Request request, Signer signer, const SendPolicy& policy,
                                 const SendEnvironment& env);
   Result<auth::Request> next();
   Step answer(Result<Response> response);
   int attempts() const { return attempts_; }  // requests put on the wire so far
 
  private:
-  Exchange(auth::Request request, const Signer& signer, const SendPolicy& policy, const SendEnvironment& env,
-           Origin origin);
+  Exchange(auth::Request request, Signer signer, const SendPolicy& policy, const SendEnvironment& env, Origin origin);
   Step follow(Response response);
 
   auth::Request current_;
-  const Signer* signer_;
+  Signer signer_;
   const SendPolicy* policy_;
   const SendEnvironment* env_;
   Origin origin_;

@@ -66,40 +66,6 @@ std::optional<DigestSession> from_json(const nlohmann::json& j) {
   }
 }
 
-}  // namespace
-
-Result<std::optional<DigestSession>> reserve_digest_session(const StateFile& state, const std::string& key) {
-  std::optional<DigestSession> out;
-  auto ok = state.update([&](nlohmann::json& j) -> Result<void> {
-    auto& sessions = j["digest"];
-    if (!sessions.is_object()) sessions = nlohmann::json::object();
-    if (!sessions.contains(key)) return {};
-    auto s = from_json(sessions[key]);
-    if (!s || s->nc == 0xffffffffu) {
-      sessions.erase(key);
-      return {};
-    }
-    ++s->nc;
-    sessions[key] = to_json(*s);
-    out = std::move(s);
-    return {};
-  });
-  if (!ok) return std::unexpected(ok.error());
-  return out;
-}
-
-Result<std::optional<DigestSession>> peek_digest_session(const StateFile& state, const std::string& key) {
-  auto j = state.read();
-  if (!j) return std::unexpected(j.error());
-  if (!j->contains("digest") || !(*j)["digest"].contains(key)) return std::optional<DigestSession>();
-  auto s = from_json((*j)["digest"][key]);
-  if (!s || s->nc == 0xffffffffu) return std::optional<DigestSession>();
-  ++s->nc;
-  return s;
-}
-
-namespace {
-
 // Earlier nonces of a key and their last counts: [[nonce, nc], ...], newest last.
 constexpr std::size_t kept_counts = 16;
 
@@ -129,6 +95,38 @@ void keep_count(nlohmann::json& list, const std::string& nonce, std::uint32_t nc
 }
 
 }  // namespace
+
+Result<std::optional<DigestSession>> reserve_digest_session(const StateFile& state, const std::string& key) {
+  std::optional<DigestSession> out;
+  auto ok = state.update([&](nlohmann::json& j) -> Result<void> {
+    auto& sessions = j["digest"];
+    if (!sessions.is_object()) sessions = nlohmann::json::object();
+    if (!sessions.contains(key)) return {};
+    auto s = from_json(sessions[key]);
+    if (!s || s->nc == 0xffffffffu) {
+      // An exhausted nonce's count is kept, so the nonce is never answered with a used count again.
+      if (s) keep_count(counts_of(j, key), s->challenge.nonce, s->nc);
+      sessions.erase(key);
+      return {};
+    }
+    ++s->nc;
+    sessions[key] = to_json(*s);
+    out = std::move(s);
+    return {};
+  });
+  if (!ok) return std::unexpected(ok.error());
+  return out;
+}
+
+Result<std::optional<DigestSession>> peek_digest_session(const StateFile& state, const std::string& key) {
+  auto j = state.read();
+  if (!j) return std::unexpected(j.error());
+  if (!j->contains("digest") || !(*j)["digest"].contains(key)) return std::optional<DigestSession>();
+  auto s = from_json((*j)["digest"][key]);
+  if (!s || s->nc == 0xffffffffu) return std::optional<DigestSession>();
+  ++s->nc;
+  return s;
+}
 
 Result<void> remember_digest_session(const StateFile& state, const std::string& key, const DigestSession& session) {
   return state.update([&](nlohmann::json& j) -> Result<void> {
