@@ -35,6 +35,7 @@ std::chrono::microseconds Histogram::percentile(double p) const {
   p = std::clamp(p, 0.0, 100.0);
   auto rank =
       std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::ceil(p / 100.0 * static_cast<double>(count_))));
+  if (rank >= count_) return std::chrono::microseconds(max_);
   std::uint64_t seen = 0;
   for (std::size_t i = 0; i < counts_.size(); ++i) {
     seen += counts_[i];
