@@ -209,8 +209,8 @@ Result<ExitCode> run_batch_send(const BatchSend& batch, const auth::Request& req
     return false;
   };
   auto last_drawn = Steady::now() - std::chrono::seconds(1);
-  hooks.tick = [&] {
-    if (!progress || Steady::now() - last_drawn < std::chrono::milliseconds(200)) return;
+  auto draw = [&](bool force) {
+    if (!progress || (!force && Steady::now() - last_drawn < std::chrono::milliseconds(200))) return;
     last_drawn = Steady::now();
     double secs = elapsed();
     double rate = secs > 0 ? static_cast<double>(tally.finished) / secs : 0;
@@ -223,10 +223,12 @@ Result<ExitCode> run_batch_send(const BatchSend& batch, const auth::Request& req
     }
     std::cerr << line << std::flush;
   };
+  hooks.tick = [&] { draw(false); };
 
   auto transport = net::make_curl_multi_transport(batch.concurrency);
   auto ran = net::run_batch(*transport, batch.concurrency, options, hooks);
   double secs = elapsed();
+  draw(true);  // the final count, then the line is cleared for the summary
   if (progress) std::cerr << "\r\033[K" << std::flush;
   if (failed_file->get() && std::fflush(failed_file->get()) != 0)
     say("--failed " + batch.failed + ": could not write every failed line");

@@ -12,7 +12,6 @@ struct DigestSignerState {
   DigestSignerOptions options;
   std::string key;
   std::optional<store::DigestSession> session;  // what the next attempt answers
-  bool fresh_challenge_taken = false;
 
   // Picks the session for the next attempt: the one in hand (with its next count), a remembered
   // one, or the profile's shared nonce.
@@ -92,7 +91,8 @@ struct DigestSignerState {
     return {};
   }
 
-  Result<bool> on_challenge(const net::Response& response) {
+  // fresh_challenge_taken belongs to one message: whether it has answered a fresh challenge already.
+  Result<bool> on_challenge(const net::Response& response, bool& fresh_challenge_taken) {
     std::vector<std::string> values;
     for (const auto& [k, v] : response.headers.items)
       if (util::iequals(k, "WWW-Authenticate")) values.push_back(v);
@@ -121,12 +121,16 @@ struct DigestSignerState {
 
 }  // namespace
 
-net::Signer make_digest_signer(const auth::DigestCredentials& credentials, const store::StateFile& state,
-                               const DigestSignerOptions& options) {
+std::function<net::Signer()> make_digest_signers(const auth::DigestCredentials& credentials,
+                                                 const store::StateFile& state, const DigestSignerOptions& options) {
   auto s = std::make_shared<DigestSignerState>(DigestSignerState{
-      credentials, state, options, store::digest_session_key(options.profile, options.origin), std::nullopt, false});
-  return net::Signer{[s](auth::Request& r) { return s->sign(r); },
-                     [s](const net::Response& r) { return s->on_challenge(r); }};
+      credentials, state, options, store::digest_session_key(options.profile, options.origin), std::nullopt});
+  return [s] {
+    auto fresh_challenge_taken = std::make_shared<bool>(false);
+    return net::Signer{
+        [s](auth::Request& r) { return s->sign(r); },
+        [s, fresh_challenge_taken](const net::Response& r) { return s->on_challenge(r, *fresh_challenge_taken); }};
+  };
 }
 
 }  // namespace hookauth::cli

@@ -23,8 +23,10 @@ struct DigestSignerOptions {
   std::function<Result<std::string>()> make_cnonce;
 };
 
-// A signer for a Digest profile; its state lives as long as the returned signer.
-net::Signer make_digest_signer(const auth::DigestCredentials& credentials, const store::StateFile& state,
-                               const DigestSignerOptions& options);
+// Signers for a Digest profile, one per message: they share the session (the challenge being
+// answered and its nonce count) and its state, which live as long as the last of them; each message
+// answers at most one fresh challenge of its own (a second means the password is wrong).
+std::function<net::Signer()> make_digest_signers(const auth::DigestCredentials& credentials,
+                                                 const store::StateFile& state, const DigestSignerOptions& options);
 
 }  // namespace hookauth::cli

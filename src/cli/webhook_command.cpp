@@ -115,7 +115,9 @@ Result<auth::Request> build_request(const SendOptions& o) {
     bool is_json = nlohmann::json::accept(r.body);
     r.headers.add("Content-Type", is_json ? "application/json" : "application/x-www-form-urlencoded");
   }
-  r.method = !o.method.empty() ? util::to_lower(o.method) == "head" ? "HEAD" : o.method : o.has_data ? "POST" : "GET";
+  r.method = !o.method.empty()                     ? util::to_lower(o.method) == "head" ? "HEAD" : o.method
+             : o.has_data || !o.data_lines.empty() ? "POST"
+                                                   : "GET";
   return r;
 }
 
@@ -225,7 +227,7 @@ Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& given) {
       if (!bytes) return std::unexpected(bytes.error());
       return auth::crypto::hex_encode(*bytes);
     };
-    base = make_digest_signer(*digest, store::StateFile::beside(st->path()), dopt);
+    make_base = make_digest_signers(*digest, store::StateFile::beside(st->path()), dopt);
   } else if (const auto* oauth = std::get_if<auth::OAuth2Credentials>(&credentials)) {
     TokenSourceOptions topts;
     topts.profile = o.auth;
@@ -395,7 +397,8 @@ void setup_webhook_commands(CLI::App& app, const GlobalOptions& global, Action& 
       ->required()
       ->type_name("URL|NAME");
   send->add_option("--auth", o->auth, "the authorization to apply (default: none)")->type_name("NAME");
-  send->add_option("-X,--request", o->method, "the method (default: POST with data, else GET)")->type_name("METHOD");
+  send->add_option("-X,--request", o->method, "the method (default: POST with data or --data-lines, else GET)")
+      ->type_name("METHOD");
   send->add_option("-H,--header", o->headers, "an extra header, repeatable")->type_name("'NAME: VALUE'");
   send->add_option_function<std::string>(
           "-d,--data",

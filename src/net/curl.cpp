@@ -222,8 +222,21 @@ struct Easy {
     }
   }
 
+  // RFC 9113 section 8.1: a server may send its whole response before the request body has all
+  // arrived, then reset the stream with NO_ERROR, and the client must not discard that response.
+  // libcurl 7.88 reports such a stream as an error; the answer counts when it is complete.
+  bool answered_in_full() {
+    long status = 0;
+    curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
+    if (status < 200) return false;
+    if (status == 204 || status == 304) return true;
+    auto length = transfer.response.headers.get("Content-Length");
+    return length && util::trim(*length) == std::to_string(transfer.response.body.size());
+  }
+
   // The transfer's outcome, once libcurl has finished it with rc.
   Result<Response> outcome(CURLcode rc) {
+    if (rc == CURLE_HTTP2_STREAM && answered_in_full()) rc = CURLE_OK;
     if (rc != CURLE_OK) {
       std::string detail = errbuf[0] ? errbuf : curl_easy_strerror(rc);
       return fail(ExitCode::network, "request to " + origin_text(request.url) + " failed: " + detail);

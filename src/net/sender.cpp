@@ -73,7 +73,11 @@ milliseconds retry_delay(int attempt, const Response* response, const SendPolicy
 
 Exchange::Exchange(auth::Request request, Signer signer, const SendPolicy& policy, const SendEnvironment& env,
                    Origin origin)
-    : current_(std::move(request)), signer_(std::move(signer)), policy_(&policy), env_(&env), origin_(std::move(origin)) {}
+    : current_(std::move(request)),
+      signer_(std::move(signer)),
+      policy_(&policy),
+      env_(&env),
+      origin_(std::move(origin)) {}
 
 Result<Exchange> Exchange::start(auth::Request request, Signer signer, const SendPolicy& policy,
                                  const SendEnvironment& env) {
