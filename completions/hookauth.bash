@@ -34,7 +34,8 @@ _hookauth_flags() {
         "webhook send")
             echo "--auth -X --request -H --header -d --data -i --include --json -v --verbose" \
                 "--dry-run --reveal --curl --timeout --retries --cacert -k --insecure --cert --key" \
-                "-L --location --allow-insecure-http --presign --expires --id -h --help"
+                "-L --location --allow-insecure-http --presign --expires --id --data-lines --concurrency --failed" \
+                "-h --help"
             ;;
         "webhook add") echo "--url --auth -X --request -H --header --force --json -h --help" ;;
         "webhook list" | "webhook show") echo "--json -h --help" ;;
@@ -87,7 +88,7 @@ _hookauth_takes_value() {
         "webhook send")
             case $2 in
                 --auth | -X | --request | -H | --header | -d | --data | --timeout | --retries | --cacert | \
-                    --cert | --key | --expires | --id) return 0 ;;
+                    --cert | --key | --expires | --id | --data-lines | --concurrency | --failed) return 0 ;;
             esac
             ;;
         verify)

@@ -13,7 +13,7 @@ function __hookauth_takes_value
                 --client-auth --refresh-margin --issuer --scheme --secret --signature --signature-secret \
                 --signature-header --signature-algorithm --signature-encoding --signature-prefix \
                 --signed-content --timestamp-header --id-header -X --request --expires --login-timeout \
-                --timeout --url --auth -H --header -d --data --retries --cacert --cert --id \
+                --timeout --url --auth -H --header -d --data --retries --cacert --cert --id --concurrency \
                 --introspect-url --expect-token --jwks --jwks-url --audience --leeway --tolerance \
                 --max-skew --listen --log --count --nonce-lifetime --environment --prefix
             return 0
@@ -219,6 +219,9 @@ complete -c hookauth -n $send -l allow-insecure-http -d 'allow credentials over 
 complete -c hookauth -n $send -l presign -d 'aws-sigv4: sign in the query string'
 complete -c hookauth -n $send -l expires -x -d 'seconds the presigned URL stays valid'
 complete -c hookauth -n $send -l id -x -d 'the payload signature message id'
+complete -c hookauth -n $send -l data-lines -r -F -d 'send one webhook per line of FILE'
+complete -c hookauth -n $send -l concurrency -x -d 'requests in flight with --data-lines'
+complete -c hookauth -n $send -l failed -r -F -d 'write the lines that failed to FILE'
 
 # --auth: an authorization name, wherever the command takes it.
 complete -c hookauth -n '__hookauth_using "webhook send" "webhook add" verify "verify serve"' -l auth -x \

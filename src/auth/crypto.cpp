@@ -53,36 +53,80 @@ std::string hex_encode(std::string_view bytes) {
   return out;
 }
 
+namespace {
+
+// OpenSSL 3 looks an algorithm up by name each time EVP_sha256() and friends are used in a call
+// (an "implicit fetch"), which costs as much as hashing a short string. Fetched once here, the
+// objects are shared by every thread (they are immutable once fetched).
+const EVP_MD* fetched(const char* name) {
+  static EVP_MD* md5 = EVP_MD_fetch(nullptr, "MD5", nullptr);
+  static EVP_MD* sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  static EVP_MD* sha512 = EVP_MD_fetch(nullptr, "SHA512", nullptr);
+  static EVP_MD* sha512_256 = EVP_MD_fetch(nullptr, "SHA512-256", nullptr);
+  std::string_view n(name);
+  return n == "MD5" ? md5 : n == "SHA256" ? sha256 : n == "SHA512" ? sha512 : sha512_256;
+}
+
+struct MacCtxDeleter {
+  void operator()(EVP_MAC_CTX* c) const { EVP_MAC_CTX_free(c); }
+};
+
+// An HMAC context per thread and digest, set up once; EVP_MAC_init gives it each call's key.
+EVP_MAC_CTX* hmac_context(const char* digest) {
+  static EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  if (!mac) return nullptr;
+  thread_local std::unique_ptr<EVP_MAC_CTX, MacCtxDeleter> sha256_ctx, sha512_ctx;
+  auto& ctx = std::string_view(digest) == "SHA256" ? sha256_ctx : sha512_ctx;
+  if (!ctx) {
+    ctx.reset(EVP_MAC_CTX_new(mac));
+    if (!ctx) return nullptr;
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(digest), 0),
+                           OSSL_PARAM_construct_end()};
+    if (EVP_MAC_CTX_set_params(ctx.get(), params) != 1) {
+      ctx.reset();
+      return nullptr;
+    }
+  }
+  return ctx.get();
+}
+
+std::string hmac(const char* digest, std::string_view key, std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  static const unsigned char no_key = 0;  // EVP_MAC_init keeps the old key when given a null one
+  const auto* k = key.empty() ? &no_key : reinterpret_cast<const unsigned char*>(key.data());
+  if (EVP_MAC_CTX* ctx = hmac_context(digest)) {
+    std::size_t len = 0;
+    if (EVP_MAC_init(ctx, k, key.size(), nullptr) == 1 &&
+        EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1 &&
+        EVP_MAC_final(ctx, out, &len, sizeof out) == 1)
+      return std::string(reinterpret_cast<const char*>(out), len);
+  }
+  unsigned int len = 0;  // the one-shot call, should the context be unavailable
+  HMAC(fetched(digest), k, static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+       data.size(), out, &len);
+  return std::string(reinterpret_cast<const char*>(out), len);
+}
+
+}  // namespace
+
 std::string sha256(std::string_view data) {
   std::string out(32, '\0');
   unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char*>(out.data()), &len, EVP_sha256(), nullptr);
+  EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char*>(out.data()), &len, fetched("SHA256"), nullptr);
   return out;
 }
 
 std::string hash_hex(Hash hash, std::string_view data) {
-  const EVP_MD* md = hash == Hash::md5 ? EVP_md5() : hash == Hash::sha256 ? EVP_sha256() : EVP_sha512_256();
+  const EVP_MD* md = fetched(hash == Hash::md5 ? "MD5" : hash == Hash::sha256 ? "SHA256" : "SHA512-256");
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_Digest(data.data(), data.size(), out, &len, md, nullptr);
   return hex_encode(std::string_view(reinterpret_cast<const char*>(out), len));
 }
 
-std::string hmac_sha256(std::string_view key, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-       data.size(), out, &len);
-  return std::string(reinterpret_cast<const char*>(out), len);
-}
+std::string hmac_sha256(std::string_view key, std::string_view data) { return hmac("SHA256", key, data); }
 
-std::string hmac_sha512(std::string_view key, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha512(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-       data.size(), out, &len);
-  return std::string(reinterpret_cast<const char*>(out), len);
-}
+std::string hmac_sha512(std::string_view key, std::string_view data) { return hmac("SHA512", key, data); }
 
 namespace {
 

@@ -87,6 +87,11 @@ Result<Exchange> Exchange::start(auth::Request request, Signer signer, const Sen
   return Exchange(std::move(request), std::move(signer), policy, env, std::move(*origin));
 }
 
+Exchange Exchange::start_checked(auth::Request request, Signer signer, const SendPolicy& policy,
+                                 const SendEnvironment& env, Origin origin) {
+  return Exchange(std::move(request), std::move(signer), policy, env, std::move(origin));
+}
+
 Result<auth::Request> Exchange::next() {
   auth::Request r = current_;
   if (credentials_follow_ && signer_.sign) {

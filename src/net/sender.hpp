@@ -61,6 +61,10 @@ class Exchange {
   // The policy and the environment must outlive the exchange; the signer is its own.
   static Result<Exchange> start(auth::Request request, Signer signer, const SendPolicy& policy,
                                 const SendEnvironment& env);
+  // The same, for a caller that has checked the transport security of request.url already and
+  // knows its origin (a batch: every line goes to one URL).
+  static Exchange start_checked(auth::Request request, Signer signer, const SendPolicy& policy,
+                                const SendEnvironment& env, Origin origin);
   Result<auth::Request> next();
   Step answer(Result<Response> response);
   int attempts() const { return attempts_; }  // requests put on the wire so far
