@@ -567,7 +567,7 @@ class CompletionTest(unittest.TestCase):
         self.assertEqual(self.complete("hookauth", "webhook", "add", "x", "--request", "PUT", "--f"), ["--force"])
         self.assertEqual(self.complete("hookauth", "auth", "remove", "--f"), ["--force"])
         self.assertEqual(self.complete("hookauth", "auth", "rm", "--force", "o", env=env), ["open_1"])
-        self.assertEqual(self.complete("hookauth", "webhook", "send", "--c"), ["--cacert", "--cert", "--curl"])
+        self.assertEqual(self.complete("hookauth", "webhook", "send", "--c"), ["--cacert", "--cert", "--concurrency", "--curl"])
 
     def test_names_are_silently_empty_when_the_store_is_bad(self):
         bad = os.path.join(self.tmp, "bad.json")
