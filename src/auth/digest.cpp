@@ -48,7 +48,7 @@ Result<DigestChallenge> read_digest_challenge(const AuthChallenge& c) {
   }
   if (const auto* a = get("algorithm")) {
     auto alg = parse_digest_algorithm(*a);
-    if (!alg) return flow_error("unknown algorithm '" + util::printable(*a) + "'");
+    if (!alg) return flow_error("unknown algorithm '" + util::excerpt(*a) + "'");
     d.algorithm = *alg;
   }
   if (const auto* q = get("qop")) {

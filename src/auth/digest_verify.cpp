@@ -115,10 +115,10 @@ Verdict verify_digest(const DigestCredentials& c, const Request& request, const 
   bool offered_alg = false;
   for (const auto& o : offered_algorithms(c))
     if (alg && parse_digest_algorithm(o) == alg) offered_alg = true;
-  if (!offered_alg) return no("algorithm " + util::printable(alg_name) + " was not offered");
+  if (!offered_alg) return no("algorithm " + util::excerpt(alg_name) + " was not offered");
 
   std::string realm = realm_of(c);
-  if (get("realm") != realm) return no("realm \"" + util::printable(get("realm")) + "\" is not \"" + realm + "\"");
+  if (get("realm") != realm) return no("realm \"" + util::excerpt(get("realm")) + "\" is not \"" + realm + "\"");
 
   // Section 3.4.4: with userhash=true the username is H(username:realm).
   bool userhash = util::iequals(get("userhash"), "true");
@@ -138,8 +138,7 @@ Verdict verify_digest(const DigestCredentials& c, const Request& request, const 
   std::string origin_form = target.path + (target.query.empty() ? "" : "?" + target.query);
   std::string uri = get("uri");
   if (uri != request.url && uri != origin_form)
-    return no("uri \"" + util::printable(uri) + "\" is not the request target \"" + util::printable(origin_form) +
-              "\"");
+    return no("uri \"" + util::excerpt(uri) + "\" is not the request target \"" + util::excerpt(origin_form) + "\"");
 
   std::string qop = util::to_lower(get("qop"));
   auto qops = offered_qops(c);
@@ -149,11 +148,13 @@ Verdict verify_digest(const DigestCredentials& c, const Request& request, const 
     if (!qops.empty() && ctx.digest_nonces) return no("no qop, but the receiver offered qop " + qops.front());
   } else {
     if (std::find(qops.begin(), qops.end(), qop) == qops.end())
-      return no("qop " + util::printable(qop) + " was not offered");
+      return no("qop " + util::excerpt(qop) + " was not offered");
     std::string nc_text = get("nc");
     auto [ptr, ec] = std::from_chars(nc_text.data(), nc_text.data() + nc_text.size(), nc, 16);
     if (nc_text.size() != 8 || ec != std::errc() || ptr != nc_text.data() + nc_text.size())
-      return no("nc \"" + util::printable(nc_text) + "\" is not 8 hex digits");
+      return no("nc \"" + util::excerpt(nc_text) + "\" is not 8 hex digits");
+    // Section 3.4: the count of requests sent with this nonce, this one included: 00000001 first.
+    if (nc == 0) return no("nc 00000000: the nonce count starts at 00000001");
     if (get("cnonce").empty()) return no("qop " + qop + " needs a cnonce");
   }
 

@@ -85,7 +85,7 @@ Result<std::string> decode_chunked(std::string_view rest) {
     size_t size = 0;
     auto [ptr, ec] = std::from_chars(hex.data(), hex.data() + hex.size(), size, 16);
     if (ec != std::errc() || ptr != hex.data() + hex.size() || hex.empty())
-      return usage_error("request body: bad chunk size '" + util::printable(hex) + "'");
+      return usage_error("request body: bad chunk size '" + util::excerpt(hex) + "'");
     if (size == 0) return body;
     if (rest.size() < size) return usage_error("request body: chunk shorter than its size");
     body.append(rest.substr(0, size));
@@ -99,12 +99,17 @@ Result<std::string> decode_chunked(std::string_view rest) {
 
 }  // namespace
 
+// The longest request line and header line accepted: the limits of the verify serve listener
+// (cpp-httplib's CPPHTTPLIB_HEADER_MAX_LENGTH), so a capture checked offline meets the same ones.
+constexpr std::size_t max_line = 8192;
+
 Result<Request> parse_raw_request(std::string_view raw) {
   std::string_view rest = raw;
   // Tolerate blank lines before the request line (RFC 9112 section 2.2).
   auto line = take_line(rest);
   while (line && line->empty()) line = take_line(rest);
   if (!line) return usage_error("request: no request line");
+  if (line->size() > max_line) return usage_error("request line: longer than " + std::to_string(max_line) + " bytes");
   auto parts = util::split(*line, ' ');
   if (parts.size() != 3 || parts[0].empty() || parts[1].empty() || !parts[2].starts_with("HTTP/"))
     return usage_error("request line: expected 'METHOD TARGET HTTP/1.1' (found " + std::to_string(parts.size()) +
@@ -116,6 +121,10 @@ Result<Request> parse_raw_request(std::string_view raw) {
     auto h = take_line(rest);
     if (!h) return usage_error("request headers: no blank line ends them");
     if (h->empty()) break;
+    if (h->size() > max_line)
+      return usage_error("request header " + std::to_string(header_line) + " (" +
+                         util::excerpt(h->substr(0, h->find(':')), 40) + "): longer than " + std::to_string(max_line) +
+                         " bytes");
     auto colon = h->find(':');
     if (colon == std::string_view::npos || colon == 0 ||
         h->substr(0, colon).find_first_of(" \t") != std::string_view::npos)

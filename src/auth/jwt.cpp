@@ -120,7 +120,7 @@ JwtVerdict verify_jwt(std::string_view token, const Jwks& jwks, const JwtExpecta
   v.alg = member(header, "alg");
   v.kid = member(header, "kid");
   if (v.alg != "RS256" && v.alg != "ES256" && v.alg != "EdDSA") {
-    v.reason = "the JWT's alg '" + util::printable(v.alg) + "' is not RS256, ES256 or EdDSA";
+    v.reason = "the JWT's alg '" + util::excerpt(v.alg) + "' is not RS256, ES256 or EdDSA";
     return v;
   }
   // RFC 7515 5.2: the signature covers the encoded header and payload as they were sent.
@@ -131,7 +131,7 @@ JwtVerdict verify_jwt(std::string_view token, const Jwks& jwks, const JwtExpecta
     candidate = true;
     auto ok = signature_ok(key, v.alg, input, *sig);
     if (!ok) {
-      v.reason = "the JWKS key '" + util::printable(key.kid) + "' cannot be used: " + ok.error().message;
+      v.reason = "the JWKS key '" + util::excerpt(key.kid) + "' cannot be used: " + ok.error().message;
       return v;
     }
     if (*ok) {
@@ -142,7 +142,7 @@ JwtVerdict verify_jwt(std::string_view token, const Jwks& jwks, const JwtExpecta
   if (!candidate) {
     v.unknown_kid = true;
     v.reason = v.kid.empty() ? "the JWKS has no " + v.alg + " key"
-                             : "the JWKS has no " + v.alg + " key with kid '" + util::printable(v.kid) + "'";
+                             : "the JWKS has no " + v.alg + " key with kid '" + util::excerpt(v.kid) + "'";
     return v;
   }
   if (!verified) {
@@ -179,7 +179,7 @@ JwtVerdict verify_jwt(std::string_view token, const Jwks& jwks, const JwtExpecta
   }
   std::string iss = member(claims, "iss");
   if (iss != expected.issuer) {
-    v.reason = "the JWT's iss '" + util::printable(iss) + "' is not '" + expected.issuer + "'";
+    v.reason = "the JWT's iss '" + util::excerpt(iss) + "' is not '" + expected.issuer + "'";
     return v;
   }
   bool audience_ok = false;

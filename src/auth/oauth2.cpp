@@ -81,8 +81,8 @@ std::optional<nlohmann::json> answer_object(std::string_view content_type, std::
 }
 
 std::string describe_error(long status, const nlohmann::json& j) {
-  std::string message = "HTTP " + std::to_string(status) + ": " + util::printable(string_member(j, "error"));
-  if (auto d = string_member(j, "error_description"); !d.empty()) message += ": " + util::printable(d);
+  std::string message = "HTTP " + std::to_string(status) + ": " + util::excerpt(string_member(j, "error"));
+  if (auto d = string_member(j, "error_description"); !d.empty()) message += ": " + util::excerpt(d, 160);
   return message;
 }
 
@@ -145,7 +145,7 @@ std::expected<OAuth2Token, TokenAnswerError> parse_token_answer(long status, std
                                                                 std::optional<std::int64_t> validity) {
   auto object = answer_object(content_type, body);
   if (!object) {
-    std::string type = content_type.empty() ? "no content type" : util::printable(content_type);
+    std::string type = content_type.empty() ? "no content type" : util::excerpt(content_type);
     return std::unexpected(TokenAnswerError{
         "the token endpoint answered HTTP " + std::to_string(status) + " (" + type +
             "), not a JSON object: " + (body.empty() ? std::string("an empty body") : first_bytes(body)),
@@ -240,11 +240,11 @@ Result<std::string> code_from_callback(std::string_view raw_query, std::string_v
     return fail(ExitCode::auth_flow,
                 "the callback's state is not the one sent: refusing it (a stale or forged redirect)");
   if (iss && !expected_issuer.empty() && *iss != expected_issuer)
-    return fail(ExitCode::auth_flow, "the callback's iss '" + util::printable(*iss) + "' is not the expected issuer '" +
+    return fail(ExitCode::auth_flow, "the callback's iss '" + util::excerpt(*iss) + "' is not the expected issuer '" +
                                          std::string(expected_issuer) + "' (RFC 9207; the profile's --issuer sets it)");
   if (error)
-    return fail(ExitCode::auth_flow, "the authorization server refused: " + util::printable(*error) +
-                                         (description ? ": " + util::printable(*description) : ""));
+    return fail(ExitCode::auth_flow, "the authorization server refused: " + util::excerpt(*error) +
+                                         (description ? ": " + util::excerpt(*description, 160) : ""));
   if (!code || code->empty()) return fail(ExitCode::auth_flow, "the callback has no code");
   return *code;
 }

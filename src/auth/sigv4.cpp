@@ -371,7 +371,7 @@ Verdict verify_sigv4(const AwsCredentials& c, const Request& request, const Veri
   if (scope[3] != c.service) return no("scope service " + std::string(scope[3]) + " is not " + c.service);
   auto when = util::parse_time(claim->date);
   if (!when || claim->date.size() != 16)
-    return no("X-Amz-Date '" + util::printable(claim->date) + "' is not YYYYMMDDTHHMMSSZ");
+    return no("X-Amz-Date '" + util::excerpt(claim->date, 40) + "' is not YYYYMMDDTHHMMSSZ");
   if (scope[1] != claim->date.substr(0, 8))
     return no("scope date " + std::string(scope[1]) + " differs from X-Amz-Date " + claim->date);
 

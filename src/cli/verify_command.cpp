@@ -9,7 +9,6 @@
 #include <iostream>
 #include <map>
 #include <mutex>
-#include <sstream>
 #include <thread>
 
 #include <CLI/CLI.hpp>
@@ -134,6 +133,20 @@ auth::Verdict check_request(const Receiver& r, const auth::Request& request, uti
   return v;
 }
 
+// A captured request may be as large as one verify serve accepts (its body limit, and room for the
+// head); a file that never ends, such as /dev/zero, is refused rather than read until memory runs out.
+constexpr std::size_t max_request = 65 * 1024 * 1024;
+
+// Up to limit + 1 bytes of in, so the caller can tell that there was more.
+std::string read_at_most(std::istream& in, std::size_t limit) {
+  std::string out;
+  char buf[65536];
+  while (out.size() <= limit && in.read(buf, sizeof buf).gcount() > 0)
+    out.append(buf, static_cast<std::size_t>(in.gcount()));
+  if (out.size() > limit + 1) out.resize(limit + 1);
+  return out;
+}
+
 Result<ExitCode> run_check(const GlobalOptions& g, const CheckOptions& o) {
   auto receiver = load_receiver(g, o.receiver);
   if (!receiver) return std::unexpected(receiver.error());
@@ -141,14 +154,15 @@ Result<ExitCode> run_check(const GlobalOptions& g, const CheckOptions& o) {
   if (o.request == "-") {
     if (stdin_is_terminal())
       return usage_error("no request to check: pipe a raw HTTP request into stdin, or give --request FILE");
-    raw = read_all_stdin();
+    raw = read_at_most(std::cin, max_request);
   } else {
     std::ifstream in(o.request, std::ios::binary);
     if (!in) return usage_error("--request " + o.request + ": cannot read the file");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    raw = ss.str();
+    raw = read_at_most(in, max_request);
   }
+  if (raw.size() > max_request)
+    return usage_error("--request " + o.request + ": larger than " + std::to_string(max_request >> 20) +
+                       " MiB (the largest request verify serve accepts)");
   auto request = auth::parse_raw_request(raw);
   if (!request) return std::unexpected(request.error());
   auth::Verdict v = check_request(*receiver, *request, g.now(), nullptr, nullptr, nullptr);

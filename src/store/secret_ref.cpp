@@ -3,13 +3,16 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "auth/redactor.hpp"
 
 namespace hookauth::store {
+
+namespace {
+constexpr std::size_t max_secret_file = 1024 * 1024;
+}  // namespace
 
 Result<SecretRef> parse_secret_argument(std::string_view field, std::string_view text) {
   std::string f(field);
@@ -43,9 +46,14 @@ Result<std::string> resolve(std::string_view field, const SecretRef& ref) {
       if (std::filesystem::is_directory(ref.value, ec)) return usage_error(f + ": " + ref.value + " is a directory");
       std::ifstream in(ref.value, std::ios::binary);
       if (!in) return usage_error(f + ": cannot read file " + ref.value);
-      std::ostringstream ss;
-      ss << in.rdbuf();
-      std::string s = ss.str();
+      // At most max_secret_file bytes: a device or a pipe that never ends is refused, not read until
+      // memory runs out.
+      std::string s(max_secret_file + 1, '\0');
+      in.read(s.data(), static_cast<std::streamsize>(s.size()));
+      s.resize(static_cast<std::size_t>(in.gcount()));
+      if (s.size() > max_secret_file)
+        return usage_error(f + ": file " + ref.value + " is larger than " + std::to_string(max_secret_file / 1024) +
+                           " KiB; a secret file holds the secret");
       if (s.ends_with("\r\n"))
         s.resize(s.size() - 2);
       else if (s.ends_with('\n'))

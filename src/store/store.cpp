@@ -1,5 +1,7 @@
 #include "store/store.hpp"
 
+#include <unordered_set>
+
 #include <nlohmann/json.hpp>
 
 #include "store/json_locate.hpp"
@@ -105,6 +107,8 @@ Result<StoreData> parse_store(std::string_view text, const std::string& path) {
                         "schema version " + version->dump() + " is not one this hookauth reads (" +
                             std::to_string(schema_version) + ")");
   StoreData data;
+  // The names seen so far, so a store of many entries is checked for duplicates in linear time.
+  std::unordered_set<std::string> auth_names, webhook_names;
   for (const auto& [k, v] : j.items()) {
     if (k == "version") continue;
     if (k != "authorizations" && k != "webhooks") return schema_error(text, path, {k}, "unknown member");
@@ -117,7 +121,7 @@ Result<StoreData> parse_store(std::string_view text, const std::string& path) {
           if (!w.error().key.empty()) at.emplace_back(w.error().key);
           return schema_error(text, path, at, w.error().message);
         }
-        if (data.find_webhook(w->name))
+        if (!webhook_names.insert(w->name).second)
           return schema_error(text, path, {std::string("webhooks"), i}, "webhook '" + w->name + "' appears twice");
         data.webhooks.push_back(std::move(*w));
       }
@@ -130,7 +134,7 @@ Result<StoreData> parse_store(std::string_view text, const std::string& path) {
         if (!p.error().key.empty()) at.emplace_back(p.error().key);
         return schema_error(text, path, at, p.error().message);
       }
-      if (data.find(p->name))
+      if (!auth_names.insert(p->name).second)
         return schema_error(text, path, {std::string("authorizations"), i},
                             "authorization '" + p->name + "' appears twice");
       data.authorizations.push_back(std::move(*p));

@@ -129,4 +129,9 @@ std::string printable(std::string_view s) {
   return out;
 }
 
+std::string excerpt(std::string_view s, std::size_t limit) {
+  if (s.size() <= limit) return printable(s);
+  return printable(s.substr(0, limit)) + "...";
+}
+
 }  // namespace hookauth::util

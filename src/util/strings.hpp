@@ -24,5 +24,8 @@ std::string percent_decode(std::string_view s, bool form = false);
 std::string encode_url_bytes(std::string_view url);
 // Quotes a string for JSON-free display: escapes control characters as \xNN.
 std::string printable(std::string_view s);
+// printable() of at most the first limit bytes, with "..." when there were more: for echoing
+// received input in a one-line message without repeating all of a huge value.
+std::string excerpt(std::string_view s, std::size_t limit = 64);
 
 }  // namespace hookauth::util
