@@ -9,6 +9,7 @@
 
 #include "cli/context.hpp"
 #include "cli/terminal.hpp"
+#include "util/strings.hpp"
 
 namespace hookauth::cli {
 
@@ -42,6 +43,17 @@ void print_error(const std::string& message) {
 
 }  // namespace
 
+std::string check_seconds(const std::string& value) {
+  double d = -1;
+  try {
+    std::size_t used = 0;
+    d = std::stod(value, &used);
+    if (used != value.size()) d = -1;
+  } catch (const std::exception&) {
+  }
+  return d >= 0 && d <= 365.0 * 86400 ? std::string() : "'" + util::printable(value) + "' is not a number of seconds from 0";
+}
+
 int run(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"hookauth: send webhooks with authorization, and verify them on the receiving side", "hookauth"};
@@ -72,7 +84,11 @@ int run(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    print_error(e.what());
+    // "A subcommand is required" with a word left over: the word is the unknown command.
+    std::string message = e.what();
+    if (auto rest = app.remaining(true); message.find("subcommand is required") != std::string::npos && !rest.empty())
+      message = "unknown command '" + util::printable(rest.front()) + "' (see 'hookauth --help')";
+    print_error(message);
     return static_cast<int>(ExitCode::usage);
   }
   try {

@@ -29,6 +29,10 @@ using Action = std::function<Result<ExitCode>()>;
 // The store named by --store, HOOKAUTH_STORE or the XDG default.
 Result<store::Store> open_store(const GlobalOptions& global);
 
+// A CLI11 check for a --timeout: a number of seconds from 0 to a year; "" when it is one, else a
+// short message (CLI11's own range check prints the whole range of a double).
+std::string check_seconds(const std::string& value);
+
 // The authorization called name; a usage error that names the store when there is none.
 Result<store::Profile> load_profile(const store::Store& store, const std::string& name);
 

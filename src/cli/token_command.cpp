@@ -100,7 +100,7 @@ void add_login_flags(CLI::App* cmd, TokenOptions& o) {
       ->check(CLI::Range(1, 86400));
   cmd->add_option("--timeout", o.timeout, "give up on a token request after SECONDS (default: no limit)")
       ->type_name("SECONDS")
-      ->check(CLI::NonNegativeNumber);
+      ->check(check_seconds);
   cmd->add_flag("--allow-insecure-http", o.allow_insecure_http,
                 "allow token requests over plain http to a host that is not loopback");
   cmd->add_flag("-v,--verbose", o.verbose, "print the token requests and answers on stderr, secrets redacted");

@@ -416,7 +416,7 @@ void setup_webhook_commands(CLI::App& app, const GlobalOptions& global, Action& 
   send->add_flag("--curl", o->curl, "print an equivalent curl command line (secrets redacted) and send nothing");
   send->add_option("--timeout", o->timeout, "give up after SECONDS (default: no limit)")
       ->type_name("SECONDS")
-      ->check(CLI::NonNegativeNumber);
+      ->check(check_seconds);
   send->add_option("--retries", o->retries, "retry N times on connection errors, 408, 429 and 5xx")
       ->type_name("N")
       ->check(CLI::Range(0, 100));
