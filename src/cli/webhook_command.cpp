@@ -197,6 +197,10 @@ Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& given) {
   policy.has_credentials = !std::holds_alternative<auth::NoAuth>(credentials) || payload_signature.has_value();
   if (const auto* key = std::get_if<auth::ApiKeyCredentials>(&credentials); key && key->in == auth::KeyLocation::query)
     policy.signer_query_params.push_back(key->name);
+  if (o.presign)  // the query parameters presign_sigv4 adds: a Location that copies them must not carry them on
+    for (auto name : {"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders",
+                      "X-Amz-Security-Token", "X-Amz-Signature"})
+      policy.signer_query_params.emplace_back(name);
   std::function<void(const std::string&)> trace = [&redactor](const std::string& line) {
     std::cerr << "* " << redactor.text(line) << "\n";
   };
