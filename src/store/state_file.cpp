@@ -59,7 +59,10 @@ std::optional<DigestSession> from_json(const nlohmann::json& j) {
     c.algorithm = *alg;
     c.qops = j.at("qops").get<std::vector<std::string>>();
     c.userhash = j.at("userhash").get<bool>();
-    s.nc = j.at("nc").get<std::uint32_t>();
+    // A float or an out-of-range count would not convert safely: forget such an entry.
+    const auto& nc = j.at("nc");
+    if (!nc.is_number_unsigned() || nc.get<std::uint64_t>() > 0xffffffffu) return std::nullopt;
+    s.nc = static_cast<std::uint32_t>(nc.get<std::uint64_t>());
     return s;
   } catch (const nlohmann::json::exception&) {
     return std::nullopt;  // an entry from another version: forget it
@@ -199,6 +202,7 @@ std::optional<CachedToken> token_from_json(const nlohmann::json& j) {
     c.token.access_token = j.at("access_token").get<std::string>();
     c.token.token_type = j.at("token_type").get<std::string>();
     if (const auto& e = j.at("expires_at"); !e.is_null()) {
+      if (!e.is_number_integer()) return std::nullopt;  // a float (1e300) would not convert safely
       std::int64_t at = e.is_number_unsigned()
                             ? static_cast<std::int64_t>(std::min<std::uint64_t>(e.get<std::uint64_t>(), INT64_MAX))
                             : e.get<std::int64_t>();

@@ -1,0 +1,24 @@
+// The raw HTTP/1.1 request parser of `verify --request` (auth/http_message.hpp): request line,
+// headers, Content-Length and chunked bodies; then the target's path and query.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "auth/http_message.hpp"
+
+using namespace hookauth;
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  std::string_view raw(reinterpret_cast<const char*>(data), size);
+  auto request = auth::parse_raw_request(raw);
+  if (request) {
+    auto target = auth::split_target(request->url);
+    (void)auth::parse_query(target.query);
+    (void)request->headers.get("host");
+    (void)request->headers.get("authorization");
+  }
+  auto target = auth::split_target(raw);
+  (void)auth::parse_query(target.query);
+  (void)auth::parse_query(raw);
+  return 0;
+}
