@@ -83,3 +83,15 @@ TEST_CASE("encode_url_bytes encodes what a URL cannot carry and keeps the rest")
   CHECK(encode_url_bytes("https://h/a b/\xC3\xA9?q=\"x\"&r=%20") == "https://h/a%20b/%C3%A9?q=%22x%22&r=%20");
   CHECK(encode_url_bytes("https://h/p?a=1&b=2#f") == "https://h/p?a=1&b=2#f");
 }
+
+namespace hookauth::util {
+
+TEST_CASE("excerpt keeps a short value whole and cuts a long one at the limit") {
+  CHECK(excerpt("20150830T123600Z") == "20150830T123600Z");
+  CHECK(excerpt(std::string(64, 'a')) == std::string(64, 'a'));
+  CHECK(excerpt(std::string(100000, 'a')) == std::string(64, 'a') + "...");
+  CHECK(excerpt("abcdef", 3) == "abc...");
+  CHECK(excerpt(std::string("a\nb", 3), 10) == printable(std::string("a\nb", 3)));  // still one line
+}
+
+}  // namespace hookauth::util
