@@ -74,8 +74,8 @@ void bare_hmac_sha256(const std::string& key, const std::string& data) {
 
 // ---- SigV4, a 1 KiB JSON POST -------------------------------------------------------------------
 
-const auth::AwsCredentials aws{"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "", "us-east-1",
-                               "execute-api", false, false, {}};
+const auth::AwsCredentials aws{
+    "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "", "us-east-1", "execute-api", false, false, {}};
 
 // Signing key cached (every request of a batch after the first of the day).
 void BM_SigV4_sign(benchmark::State& state) {

@@ -51,7 +51,8 @@ std::string check_seconds(const std::string& value) {
     if (used != value.size()) d = -1;
   } catch (const std::exception&) {
   }
-  return d >= 0 && d <= 365.0 * 86400 ? std::string() : "'" + util::printable(value) + "' is not a number of seconds from 0";
+  return d >= 0 && d <= 365.0 * 86400 ? std::string()
+                                      : "'" + util::printable(value) + "' is not a number of seconds from 0";
 }
 
 int run(int argc, char** argv) {

@@ -140,15 +140,13 @@ TEST_CASE("a batch retries an item by the single-send policy and reports its att
   };
   Input in{.n = 6};
   Exchanges ex{fast_retries(2)};
-  std::map<std::uint64_t, BatchResult> results_unused;
   std::map<std::uint64_t, std::pair<int, std::string>> outcome;
   BatchHooks hooks;
   hooks.next_item = in.reader();
   hooks.exchange_for = ex.factory();
   hooks.done = [&](const BatchResult& r) {
     ++in.finished;
-    outcome[r.item.number] = {r.attempts,
-                              r.response ? std::to_string(r.response->status) : r.response.error().message};
+    outcome[r.item.number] = {r.attempts, r.response ? std::to_string(r.response->status) : r.response.error().message};
     return true;
   };
   REQUIRE(run_batch(t, 4, {}, hooks));
