@@ -44,8 +44,8 @@ class StoreTest(harness.HookauthTest):
 
 
 class Concurrency(StoreTest):
-    def test_16_writers_50_adds_each(self):
-        writers, each = 16, 50
+    def test_16_concurrent_writers(self):
+        writers, each = 16, harness.repeat(50, 5)
         # Each add fsyncs the store and its directory while holding the lock; on a VM disk that is
         # ~80 ms, 800 times over. The lock, not the disk, is under test: use tmpfs when there is one.
         if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK):
@@ -229,7 +229,7 @@ class Location(StoreTest):
 
 
 class CrashSafety(StoreTest):
-    ITERATIONS = 250
+    ITERATIONS = harness.repeat(250, 40)
     TIME_BUDGET = 20.0  # seconds; the loop stops early rather than slow the suite
 
     def test_sigkill_during_add(self):
