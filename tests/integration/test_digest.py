@@ -504,14 +504,16 @@ class HookauthAgainstServe(DigestTest):
 # ---- 4. processes at the same time -----------------------------------------------------------------
 
 class Concurrency(DigestTest):
-    def test_8_processes_x_10_sends_never_reuse_a_nonce_count(self):
+    SENDS = harness.repeat(10, 3)  # per process
+
+    def test_8_concurrent_processes_never_reuse_a_nonce_count(self):
         self.add_digest("recv", "--algorithm", "SHA-256")
         self.add_digest("sender")
         s = self.serve("recv")
         results, lock = [], threading.Lock()
 
         def worker(w):
-            for i in range(10):
+            for i in range(self.SENDS):
                 r = self.hookauth("webhook", "send", "-v", "--auth", "sender", "-d", '{"w":%d,"i":%d}' % (w, i),
                                   s.url + "/hook")
                 with lock:
@@ -522,7 +524,7 @@ class Concurrency(DigestTest):
             t.start()
         for t in threads:
             t.join()
-        self.assertEqual(len(results), 80)
+        self.assertEqual(len(results), 8 * self.SENDS)
         self.assert_no_reuse(s, results)
 
     def assert_no_reuse(self, server, results):

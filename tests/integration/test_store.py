@@ -229,8 +229,9 @@ class Location(StoreTest):
 
 
 class CrashSafety(StoreTest):
-    ITERATIONS = harness.repeat(250, 40)
-    TIME_BUDGET = 20.0  # seconds; the loop stops early rather than slow the suite
+    ITERATIONS = harness.repeat(250, 25)
+    TIME_BUDGET = harness.repeat(20.0, 40.0)  # seconds; the loop stops early rather than slow the suite
+    MIN_ITERATIONS = harness.repeat(20, 10)
 
     def test_sigkill_during_add(self):
         big = [{"name": "p%05d" % i, "type": "basic", "username": "user%d" % i, "password": "pw-%d-" % i + "x" * 60}
@@ -282,7 +283,7 @@ class CrashSafety(StoreTest):
             self.assertEqual(mode(self.store), 0o600)
         print("\ncrash safety: %d iterations, %d killed, %d completed, one add %.0f ms"
               % (iterations, kills, completed, duration * 1000), file=sys.stderr)
-        self.assertGreater(iterations, 20)
+        self.assertGreater(iterations, self.MIN_ITERATIONS)
 
         # Leftovers: only the lock file and temp files of killed writers, and those hold secrets: 0600.
         leftovers = sorted(set(os.listdir(directory)) - {"store.json", "store.json.lock"})
