@@ -62,7 +62,7 @@ class Concurrency(StoreTest):
         for p in procs:
             self.addCleanup(lambda p=p: p.poll() is None and p.kill())
         for p in procs:
-            out, err = p.communicate(timeout=120)
+            out, err = p.communicate(timeout=300)  # 800 adds one after another, on a loaded machine
             self.assertEqual(p.returncode, 0, err.decode())
             self.assertEqual(err, b"")
         names = self.names()
