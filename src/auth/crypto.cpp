@@ -208,9 +208,12 @@ Result<bool> rs256_verify(std::string_view n, std::string_view e, std::string_vi
 }
 
 Result<bool> es256_verify(std::string_view x, std::string_view y, std::string_view data, std::string_view signature) {
-  if (x.size() != 32 || y.size() != 32) return usage_error("not a P-256 point");
+  // RFC 7518 6.2.1.2 wants 32 bytes each, but some key sets drop a coordinate's leading zero bytes
+  // (Authlib 1.2 does, for one key in 128): they are put back.
+  if (x.empty() || y.empty() || x.size() > 32 || y.size() > 32) return usage_error("not a P-256 point");
   if (signature.size() != 64) return false;
-  std::string point = "\x04" + std::string(x) + std::string(y);
+  std::string point =
+      "\x04" + std::string(32 - x.size(), '\0') + std::string(x) + std::string(32 - y.size(), '\0') + std::string(y);
   Owned<OSSL_PARAM_BLD> bld(OSSL_PARAM_BLD_new());
   if (!bld || OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) != 1 ||
       OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) != 1)

@@ -165,6 +165,24 @@ class JwtTest(harness.HookauthTest):
 
 
 class JwksFile(JwtTest):
+    def test_es256_key_whose_coordinate_lost_its_leading_zero(self):
+        """RFC 7518 wants 32-byte coordinates, but Authlib 1.2 drops a leading zero byte (one key in 128)."""
+        for _ in range(5000):
+            private = JsonWebKey.generate_key("EC", "P-256", is_private=True)
+            pub = public_jwk(private, "ec-short")
+            x = base64.urlsafe_b64decode(pub["x"] + "=" * (-len(pub["x"]) % 4))
+            y = base64.urlsafe_b64decode(pub["y"] + "=" * (-len(pub["y"]) % 4))
+            full = [c.rjust(32, b"\0") for c in (x, y)]
+            if full[0][0] == 0 or full[1][0] == 0:
+                break
+        else:
+            self.fail("no P-256 key with a leading zero byte in 5000")
+        pub["x"], pub["y"] = (b64url(c.lstrip(b"\0")) for c in full)  # as short as the value allows
+        self.assertTrue(len(pub["x"]) < 43 or len(pub["y"]) < 43, pub)
+        with open(self.jwks, "w") as f:
+            json.dump({"keys": [pub]}, f)
+        self.assert_valid(mint("ES256", private, "ec-short", claims()))
+
     def test_each_algorithm_is_accepted(self):
         for alg in KINDS:
             with self.subTest(alg):

@@ -283,10 +283,16 @@ TEST_CASE("es256_verify: ECDSA P-256 with SHA-256, r||s (tests/data/jwt/crypto.j
     other_y[31] = static_cast<char>(other_y[31] ^ 0x01);
     CHECK_FALSE(es256_verify(x, other_y, message, sig));
   }
-  SUBCASE("coordinates that are not 32 bytes") {
-    CHECK(test::error_of(es256_verify(x.substr(1), y, message, sig)) == "not a P-256 point");
+  SUBCASE("coordinates longer than 32 bytes, or empty") {
     CHECK(test::error_of(es256_verify(x, y + "\x01", message, sig)) == "not a P-256 point");
+    CHECK(test::error_of(es256_verify(std::string(1, '\0') + x, y, message, sig)) == "not a P-256 point");
+    CHECK(test::error_of(es256_verify("", y, message, sig)) == "not a P-256 point");
     CHECK(test::error_of(es256_verify("", "", message, sig)) == "not a P-256 point");
+  }
+  SUBCASE("a shorter coordinate is padded with leading zero bytes, so another x is another point") {
+    REQUIRE(x[0] != '\0');
+    auto shorter = es256_verify(x.substr(1), y, message, sig);
+    CHECK((!shorter || !*shorter));  // off the curve, or at least not this key
   }
 }
 
