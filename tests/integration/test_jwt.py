@@ -57,6 +57,10 @@ def b64url(data):
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
+def b64url_decode(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
 def b64url_json(obj):
     return b64url(json.dumps(obj, separators=(",", ":")))
 
@@ -170,9 +174,7 @@ class JwksFile(JwtTest):
         for _ in range(5000):
             private = JsonWebKey.generate_key("EC", "P-256", is_private=True)
             pub = public_jwk(private, "ec-short")
-            x = base64.urlsafe_b64decode(pub["x"] + "=" * (-len(pub["x"]) % 4))
-            y = base64.urlsafe_b64decode(pub["y"] + "=" * (-len(pub["y"]) % 4))
-            full = [c.rjust(32, b"\0") for c in (x, y)]
+            full = [b64url_decode(pub[c]).rjust(32, b"\0") for c in ("x", "y")]
             if full[0][0] == 0 or full[1][0] == 0:
                 break
         else:
@@ -254,7 +256,7 @@ class JwksFile(JwtTest):
         for alg in KINDS:
             with self.subTest(alg):
                 header, payload, sig = self.token(alg).split(".")
-                c = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+                c = json.loads(b64url_decode(payload))
                 self.assertEqual(c["sub"], "partner-7")
                 c["sub"] = "admin"
                 self.assert_invalid(".".join([header, b64url_json(c), sig]), BAD_SIGNATURE)
@@ -274,7 +276,7 @@ class JwksFile(JwtTest):
     def test_hs256_refused(self):
         # The classic confusion: HMAC keyed with what the verifier knows (the public key's n, or its JSON).
         rsa_pub = public_jwk(self.private["RS256"], KIDS["RS256"])
-        for secret in (base64.urlsafe_b64decode(rsa_pub["n"] + "=="), json.dumps(rsa_pub).encode(), b"secret"):
+        for secret in (b64url_decode(rsa_pub["n"]), json.dumps(rsa_pub).encode(), b"secret"):
             h = b64url_json({"alg": "HS256", "typ": "JWT", "kid": KIDS["RS256"]})
             p = b64url_json(claims())
             sig = b64url(hmac.new(secret, (h + "." + p).encode(), hashlib.sha256).digest())
@@ -300,12 +302,12 @@ class JwksFile(JwtTest):
         # ES256 is r||s (64 bytes), not DER; an RS256 signature is exactly the modulus length
         from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
         h, p, sig = self.token("ES256").split(".")
-        raw = base64.urlsafe_b64decode(sig + "=" * (-len(sig) % 4))
+        raw = b64url_decode(sig)
         self.assertEqual(len(raw), 64)
         der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
         self.assert_invalid(".".join([h, p, b64url(der)]), BAD_SIGNATURE)
         h, p, sig = self.token("RS256").split(".")
-        raw = base64.urlsafe_b64decode(sig + "=" * (-len(sig) % 4))
+        raw = b64url_decode(sig)
         self.assert_invalid(".".join([h, p, b64url(b"\0" + raw)]), BAD_SIGNATURE)
         self.assert_invalid(".".join([h, p, ""]), BAD_SIGNATURE)
 
