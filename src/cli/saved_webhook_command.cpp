@@ -12,13 +12,13 @@ namespace hookauth::cli {
 
 namespace {
 
-struct AddOptions {
+struct SavedWebhookOptions {
   store::SavedWebhook webhook;
   bool force = false;
   bool json = false;
 };
 
-Result<ExitCode> run_add(const GlobalOptions& g, const AddOptions& o) {
+Result<ExitCode> run_webhook_add(const GlobalOptions& g, const SavedWebhookOptions& o) {
   if (auto ok = store::validate(o.webhook); !ok) return std::unexpected(ok.error());
   auto st = open_store(g);
   if (!st) return std::unexpected(st.error());
@@ -44,7 +44,7 @@ Result<ExitCode> run_add(const GlobalOptions& g, const AddOptions& o) {
   return ExitCode::ok;
 }
 
-Result<ExitCode> run_list(const GlobalOptions& g, bool json) {
+Result<ExitCode> run_webhook_list(const GlobalOptions& g, bool json) {
   auto st = open_store(g);
   if (!st) return std::unexpected(st.error());
   auto data = st->load();
@@ -67,7 +67,7 @@ Result<ExitCode> run_list(const GlobalOptions& g, bool json) {
   return ExitCode::ok;
 }
 
-Result<ExitCode> run_show(const GlobalOptions& g, const std::string& name, bool json) {
+Result<ExitCode> run_webhook_show(const GlobalOptions& g, const std::string& name, bool json) {
   auto st = open_store(g);
   if (!st) return std::unexpected(st.error());
   auto data = st->load();
@@ -85,7 +85,7 @@ Result<ExitCode> run_show(const GlobalOptions& g, const std::string& name, bool 
   return ExitCode::ok;
 }
 
-Result<ExitCode> run_remove(const GlobalOptions& g, const std::string& name, bool json) {
+Result<ExitCode> run_webhook_remove(const GlobalOptions& g, const std::string& name, bool json) {
   auto st = open_store(g);
   if (!st) return std::unexpected(st.error());
   auto ok = st->update([&](store::StoreData& data) -> Result<void> {
@@ -104,7 +104,7 @@ Result<ExitCode> run_remove(const GlobalOptions& g, const std::string& name, boo
 }  // namespace
 
 void setup_saved_webhook_commands(CLI::App& webhook, const GlobalOptions& global, Action& action) {
-  auto add_opts = std::make_shared<AddOptions>();
+  auto add_opts = std::make_shared<SavedWebhookOptions>();
   auto* add = webhook.add_subcommand("add", "save a webhook: its URL, authorization, method and headers");
   add->add_option("name", add_opts->webhook.name, "its name: letters, digits, '.', '_', '-'")->required();
   add->add_option("--url", add_opts->webhook.url, "the receiver's URL (http or https)")->required()->type_name("URL");
@@ -114,13 +114,15 @@ void setup_saved_webhook_commands(CLI::App& webhook, const GlobalOptions& global
   add->add_option("-H,--header", add_opts->webhook.headers, "a header to send, repeatable")->type_name("'NAME: VALUE'");
   add->add_flag("--force", add_opts->force, "replace a saved webhook of the same name");
   add->add_flag("--json", add_opts->json, "print what was done as a JSON object");
-  add->callback([&global, &action, add_opts] { action = [&global, add_opts] { return run_add(global, *add_opts); }; });
+  add->callback(
+      [&global, &action, add_opts] { action = [&global, add_opts] { return run_webhook_add(global, *add_opts); }; });
 
   auto list_json = std::make_shared<bool>(false);
   auto* list = webhook.add_subcommand("list", "list the saved webhooks");
   list->add_flag("--json", *list_json, "print a JSON array");
-  list->callback(
-      [&global, &action, list_json] { action = [&global, list_json] { return run_list(global, *list_json); }; });
+  list->callback([&global, &action, list_json] {
+    action = [&global, list_json] { return run_webhook_list(global, *list_json); };
+  });
 
   auto show_name = std::make_shared<std::string>();
   auto show_json = std::make_shared<bool>(false);
@@ -128,7 +130,7 @@ void setup_saved_webhook_commands(CLI::App& webhook, const GlobalOptions& global
   show->add_option("name", *show_name, "the saved webhook")->required();
   show->add_flag("--json", *show_json, "print a JSON object");
   show->callback([&global, &action, show_name, show_json] {
-    action = [&global, show_name, show_json] { return run_show(global, *show_name, *show_json); };
+    action = [&global, show_name, show_json] { return run_webhook_show(global, *show_name, *show_json); };
   });
 
   auto remove_name = std::make_shared<std::string>();
@@ -138,7 +140,7 @@ void setup_saved_webhook_commands(CLI::App& webhook, const GlobalOptions& global
   remove->add_option("name", *remove_name, "the saved webhook")->required();
   remove->add_flag("--json", *remove_json, "print what was done as a JSON object");
   remove->callback([&global, &action, remove_name, remove_json] {
-    action = [&global, remove_name, remove_json] { return run_remove(global, *remove_name, *remove_json); };
+    action = [&global, remove_name, remove_json] { return run_webhook_remove(global, *remove_name, *remove_json); };
   });
 }
 

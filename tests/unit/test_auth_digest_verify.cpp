@@ -12,7 +12,7 @@ namespace {
 
 const char* password = "Circle of Life";
 
-DigestCredentials receiver() {
+DigestCredentials digest_receiver() {
   DigestCredentials c;
   c.username = "Mufasa";
   c.password = password;
@@ -20,7 +20,7 @@ DigestCredentials receiver() {
   return c;
 }
 
-util::Clock::time_point at(long long seconds) { return util::Clock::time_point(std::chrono::seconds(seconds)); }
+using test::at;
 
 Request post(std::string target = "/hook", std::string body = "{}") {
   Request r;
@@ -78,7 +78,7 @@ Request with_header(Request r, const std::string& value) {
 TEST_CASE("verify_digest: a nonce this receiver issued is accepted once per nonce count") {
   DigestNonceBook book("0123456789abcdef0123456789abcdef", std::chrono::seconds(300));
   VerifyContext ctx{at(1'700'000'000), &book};
-  auto c = receiver();
+  auto c = digest_receiver();
   auto ch = issued(c, ctx);
   CHECK(ch.realm == "hooks@example.org");
   CHECK(ch.qops == std::vector<std::string>{"auth"});
@@ -103,7 +103,7 @@ TEST_CASE("verify_digest: a nonce this receiver issued is accepted once per nonc
 TEST_CASE("verify_digest: nonces this receiver did not issue are refused") {
   DigestNonceBook book("0123456789abcdef0123456789abcdef", std::chrono::seconds(300));
   VerifyContext ctx{at(1'700'000'000), &book};
-  auto c = receiver();
+  auto c = digest_receiver();
   auto ch = issued(c, ctx);
   auto s = secrets_of(c);
 
@@ -145,7 +145,7 @@ TEST_CASE("verify_digest: nonces this receiver did not issue are refused") {
 TEST_CASE("verify_digest: an expired nonce gets a stale=true challenge") {
   DigestNonceBook book("key-for-stale-tests", std::chrono::seconds(60));
   VerifyContext ctx{at(1'700'000'000), &book};
-  auto c = receiver();
+  auto c = digest_receiver();
   auto ch = issued(c, ctx);
   auto request = answered(post(), secrets_of(c), ch);
 
@@ -176,7 +176,7 @@ TEST_CASE("verify_digest: an expired nonce gets a stale=true challenge") {
 TEST_CASE("verify_digest: each part of the answer must match") {
   DigestNonceBook book("0123456789abcdef0123456789abcdef", std::chrono::seconds(300));
   VerifyContext ctx{at(1'700'000'000), &book};
-  auto c = receiver();
+  auto c = digest_receiver();
   auto ch = issued(c, ctx);
   auto s = secrets_of(c);
   auto good = answered(post(), s, ch).headers.get("Authorization");
@@ -265,7 +265,7 @@ TEST_CASE("verify_digest: each part of the answer must match") {
 TEST_CASE("verify_digest: a wrong password is refused without saying it") {
   DigestNonceBook book("0123456789abcdef0123456789abcdef", std::chrono::seconds(300));
   VerifyContext ctx{at(1'700'000'000), &book};
-  auto c = receiver();
+  auto c = digest_receiver();
   auto ch = issued(c, ctx);
   auto wrong = secrets_of(c);
   wrong.password = "Circle of Death";
@@ -284,7 +284,7 @@ TEST_CASE("verify_digest: userhash and username*") {
   VerifyContext ctx{at(1'700'000'000), &book};
 
   SUBCASE("userhash accepted when it is H(username:realm)") {
-    auto c = receiver();
+    auto c = digest_receiver();
     c.userhash = true;
     c.algorithms = {"SHA-256"};
     auto ch = issued(c, ctx);
@@ -301,14 +301,14 @@ TEST_CASE("verify_digest: userhash and username*") {
     CHECK(verify_digest(c, with_header(post(), wrong), ctx).reason == "unknown username");
   }
   SUBCASE("userhash from a sender the receiver did not ask it of") {
-    auto c = receiver();
+    auto c = digest_receiver();
     auto ch = issued(c, ctx);
     auto s = secrets_of(c);
     s.userhash = true;
     CHECK(verify_digest(c, answered(post(), s, ch), ctx).valid);
   }
   SUBCASE("username* (RFC 8187)") {
-    auto c = receiver();
+    auto c = digest_receiver();
     c.username = "J\xc3\xa4s\xc3\xb8n Doe";
     auto ch = issued(c, ctx);
     auto r = answered(post(), secrets_of(c), ch);
@@ -326,7 +326,7 @@ TEST_CASE("verify_digest: userhash and username*") {
 TEST_CASE("verify_digest: auth-int hashes the body received") {
   DigestNonceBook book("0123456789abcdef0123456789abcdef", std::chrono::seconds(300));
   VerifyContext ctx{at(1'700'000'000), &book};
-  auto c = receiver();
+  auto c = digest_receiver();
   c.qop = "auth, auth-int";
   auto ch = issued(c, ctx);
   CHECK(ch.qops == std::vector<std::string>{"auth", "auth-int"});
@@ -351,7 +351,7 @@ TEST_CASE("verify_digest: auth-int hashes the body received") {
 TEST_CASE("verify_digest: one challenge per configured algorithm, all with the same nonce") {
   DigestNonceBook book("0123456789abcdef0123456789abcdef", std::chrono::seconds(300));
   VerifyContext ctx{at(1'700'000'000), &book};
-  auto c = receiver();
+  auto c = digest_receiver();
   c.algorithms = {"SHA-512-256", "SHA-256", "MD5"};
   c.qop = "auth,auth-int";
   auto values = challenges_for(c, ctx);
@@ -398,7 +398,7 @@ TEST_CASE("verify_digest: one challenge per configured algorithm, all with the s
     CHECK(test::contains(v[0], R"(Digest realm="hookauth", qop="auth", algorithm=MD5, nonce=")"));
   }
   SUBCASE("qop none offers no qop and takes RFC 2069 answers") {
-    auto n = receiver();
+    auto n = digest_receiver();
     n.qop = "none";
     auto ch = issued(n, ctx);
     CHECK(ch.qops.empty());
@@ -408,7 +408,7 @@ TEST_CASE("verify_digest: one challenge per configured algorithm, all with the s
 
 TEST_CASE("verify_digest offline (no nonce book): any nonce, unless the profile shares one") {
   VerifyContext offline{at(1'700'000'000), nullptr};
-  auto c = receiver();
+  auto c = digest_receiver();
   DigestChallenge ch;
   ch.realm = c.realm;
   ch.nonce = "any-nonce-at-all";
@@ -451,7 +451,7 @@ TEST_CASE("verify_digest offline (no nonce book): any nonce, unless the profile 
 TEST_CASE("verify_digest: no reason carries the password") {
   DigestNonceBook book("0123456789abcdef0123456789abcdef", std::chrono::seconds(300));
   VerifyContext ctx{at(1'700'000'000), &book};
-  auto c = receiver();
+  auto c = digest_receiver();
   c.qop = "auth,auth-int";
   auto ch = issued(c, ctx);
   auto good = *answered(post(), secrets_of(c), ch).headers.get("Authorization");

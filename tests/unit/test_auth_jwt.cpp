@@ -16,21 +16,21 @@ namespace hookauth::auth {
 
 namespace {
 
-const nlohmann::json& vectors() {
+const nlohmann::json& jwt_vectors() {
   static const nlohmann::json v = test::data_json("jwt/tokens.json");
   return v;
 }
 
 std::string token(const char* name) {
   INFO("token: ", name);
-  REQUIRE(vectors().at("tokens").contains(name));
-  return vectors().at("tokens").at(name).at("token").get<std::string>();
+  REQUIRE(jwt_vectors().at("tokens").contains(name));
+  return jwt_vectors().at("tokens").at(name).at("token").get<std::string>();
 }
 
-long long now_of_vectors() { return vectors().at("now").get<long long>(); }
-long long claim(const char* name) { return vectors().at("claims").at(name).get<long long>(); }
-std::string issuer() { return vectors().at("issuer"); }
-std::string audience() { return vectors().at("audience"); }
+long long now_of_vectors() { return jwt_vectors().at("now").get<long long>(); }
+long long claim(const char* name) { return jwt_vectors().at("claims").at(name).get<long long>(); }
+std::string issuer() { return jwt_vectors().at("issuer"); }
+std::string audience() { return jwt_vectors().at("audience"); }
 
 Jwks jwks_from(const std::string& file) {
   auto parsed = parse_jwks(test::read_file(test::data_path(file)));

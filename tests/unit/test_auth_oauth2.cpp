@@ -17,7 +17,7 @@ namespace {
 using Params = std::vector<std::pair<std::string, std::string>>;
 using ParamMap = std::map<std::string, std::string>;
 
-util::Clock::time_point at(long long seconds) { return util::Clock::time_point(std::chrono::seconds(seconds)); }
+using test::at;
 
 const util::Clock::time_point now = at(1'800'000'000);
 

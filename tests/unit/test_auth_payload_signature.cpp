@@ -20,7 +20,7 @@ namespace {
 
 using std::chrono::seconds;
 
-util::Clock::time_point at(long long s) { return util::Clock::time_point(seconds(s)); }
+using test::at;
 
 SignatureCredentials credentials(SignatureScheme scheme, std::vector<std::string> secrets) {
   SignatureCredentials c;
@@ -64,7 +64,7 @@ PayloadVerdict verify_spec(Request r, const PayloadCheck& check = check_at(spec_
 }
 
 // tests/data/payload_signature/vectors.json: known answers worked out with Python's hmac module.
-const nlohmann::json& vectors() {
+const nlohmann::json& signature_vectors() {
   static const nlohmann::json v = test::data_json("payload_signature/vectors.json");
   return v;
 }
@@ -275,7 +275,7 @@ TEST_CASE("Standard Webhooks: malformed webhook-signature entries") {
 }
 
 TEST_CASE("Standard Webhooks: rotation (vectors.json)") {
-  const auto& v = vectors().at("standard_webhooks_rotation");
+  const auto& v = signature_vectors().at("standard_webhooks_rotation");
   const auto secrets = strings(v.at("secrets"));
   const std::string id = v.at("id");
   const long long ts = v.at("timestamp");
@@ -376,7 +376,7 @@ TEST_CASE("Standard Webhooks: a whsec_ secret is 24 to 64 bytes") {
 }
 
 TEST_CASE("Standard Webhooks: Ed25519 keys sign v1a (vectors.json)") {
-  const auto& v = vectors().at("standard_webhooks_ed25519");
+  const auto& v = signature_vectors().at("standard_webhooks_ed25519");
   const std::string id = v.at("id");
   const long long ts = v.at("timestamp");
   const std::string body = v.at("body");
@@ -560,7 +560,7 @@ TEST_CASE("GitHub: X-Hub-Signature-256") {
     CHECK_FALSE(with_header("sha256=" + std::string(64, 'z')).valid);
   }
   SUBCASE("rotation: the first secret signs, any verifies (vectors.json)") {
-    const auto& v = vectors().at("github");
+    const auto& v = signature_vectors().at("github");
     auto both = credentials(SignatureScheme::github, strings(v.at("secrets")));
     const auto signatures = strings(v.at("signatures"));
     Request signed_ = with_body(v.at("body"));
@@ -576,7 +576,7 @@ TEST_CASE("GitHub: X-Hub-Signature-256") {
 }
 
 TEST_CASE("Stripe: Stripe-Signature (vectors.json)") {
-  const auto& v = vectors().at("stripe");
+  const auto& v = signature_vectors().at("stripe");
   const auto secrets = strings(v.at("secrets"));
   const auto v1 = strings(v.at("v1"));
   const long long ts = v.at("timestamp");
@@ -644,7 +644,7 @@ TEST_CASE("Stripe: Stripe-Signature (vectors.json)") {
 }
 
 TEST_CASE("hmac: the generic form (vectors.json)") {
-  const auto& v = vectors().at("hmac");
+  const auto& v = signature_vectors().at("hmac");
   const std::string secret = v.at("secret");
   const std::string id = v.at("id");
   const long long ts = v.at("timestamp");

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "util/result.hpp"
+#include "util/time.hpp"
 
 namespace hookauth::test {
 
@@ -19,6 +20,9 @@ template <typename T>
 std::string error_of(const Result<T>& r) {
   return r ? std::string() : r.error().message;
 }
+
+// The instant `seconds` after the Unix epoch: the fixed clock of the signing and verifying tests.
+inline util::Clock::time_point at(long long seconds) { return util::Clock::time_point(std::chrono::seconds(seconds)); }
 
 inline bool contains(std::string_view haystack, std::string_view needle) {
   return haystack.find(needle) != std::string_view::npos;
