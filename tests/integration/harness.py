@@ -32,6 +32,18 @@ def repeat(normal, sanitized):
     """How many times a stress loop runs: `normal` in the normal build, `sanitized` under ASan+UBSan."""
     return sanitized if SANITIZED else normal
 
+
+def without_leak_check(env):
+    """`env` with LeakSanitizer off, for the children of a sanitizer build that the check cannot run in: a
+    process under strace (the check ptraces its own threads), or one killed at a random moment (a kill
+    inside the check leaves its tracer reporting that it could not read the dead thread's registers).
+    Every other run of the same commands keeps the check."""
+    env = dict(env)
+    if "ASAN_OPTIONS" in env:
+        env["ASAN_OPTIONS"] += ":detect_leaks=0"
+    return env
+
+
 # Children inherit an ignored SIGINT (a test run started in the background by a shell has one);
 # with a handler installed here, every child starts with the default disposition, as from a terminal.
 signal.signal(signal.SIGINT, signal.default_int_handler)

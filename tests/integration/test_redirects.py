@@ -185,9 +185,7 @@ class PlainHttpRefusal(harness.HookauthTest):
         run_env = dict(self.env)
         if env:
             run_env.update(env)
-        # LeakSanitizer cannot run in a traced process (it ptraces itself): off here in a sanitizer build.
-        if "ASAN_OPTIONS" in run_env:
-            run_env["ASAN_OPTIONS"] += ":detect_leaks=0"
+        run_env = harness.without_leak_check(run_env)
         p = subprocess.run(["strace", "-f", "-qq", "-e", "trace=%network", "-o", trace, harness.binary()] + list(args),
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=run_env, stdin=subprocess.DEVNULL,
                            timeout=60)
