@@ -67,19 +67,22 @@ class CompletionTest(harness.HookauthTest):
         super().setUp()
         # The shells find `hookauth` on PATH, as a user's would.
         self.env["PATH"] = os.path.dirname(os.path.abspath(harness.binary())) + os.pathsep + self.env["PATH"]
+        # A second store, only named with --store on the line.
+        self.other_store = os.path.join(self.tmp, "other", "store.json")
+        self.fixture(self.add_stores)
+        self.bad_store = os.path.join(self.tmp, "bad.json")
+        with open(self.bad_store, "w") as f:
+            f.write("{not json")
+
+    def add_stores(self):
         self.add_none("partner-basic")
         self.ok("auth", "add", "partner.key", "--type", "api-key", "--key", "X-Key", "--value", "v-1234")
         self.add_none("open_1")
         self.ok("webhook", "add", "partner-hook", "--url", "https://hooks.partner.example/notify", "--auth",
                 "partner-basic")
         self.ok("webhook", "add", "ops.alerts", "--url", "http://127.0.0.1:9/alerts")
-        # A second store, only named with --store on the line.
-        self.other_store = os.path.join(self.tmp, "other", "store.json")
         self.ok("--store", self.other_store, "auth", "add", "other-auth", "--type", "none")
         self.ok("--store", self.other_store, "webhook", "add", "other-hook", "--url", "https://o.example/")
-        self.bad_store = os.path.join(self.tmp, "bad.json")
-        with open(self.bad_store, "w") as f:
-            f.write("{not json")
 
     def shell(self, args, env=None):
         run_env = dict(self.env)

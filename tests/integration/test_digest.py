@@ -732,7 +732,7 @@ class Challenges(DigestTest):
 class OfflineVerify(DigestTest):
     def setUp(self):
         super().setUp()
-        self.add_digest("recv", "--algorithm", "SHA-256,MD5", "--qop", "auth,auth-int")
+        self.fixture(lambda: self.add_digest("recv", "--algorithm", "SHA-256,MD5", "--qop", "auth,auth-int"))
 
     def request(self, target="/hooks/in", uri=None, password=PASSWORD, qop="auth", algorithm="SHA-256",
                 body=b'{"event":"paid"}', hashed_body=None):

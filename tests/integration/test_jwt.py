@@ -126,8 +126,9 @@ class JwtTest(harness.HookauthTest):
         with open(self.jwks, "w") as f:
             json.dump(self.jwks_doc, f)
         # an oauth2 profile; its token URL is never asked for anything here
-        self.ok("auth", "add", "rp", "--type", "oauth2", "--grant", "client-credentials", "--client-id", "rp",
-                "--client-secret", "rp-secret-1", "--token-url", "http://127.0.0.1:9/token")
+        self.fixture(lambda: self.ok("auth", "add", "rp", "--type", "oauth2", "--grant", "client-credentials",
+                                     "--client-id", "rp", "--client-secret", "rp-secret-1",
+                                     "--token-url", "http://127.0.0.1:9/token"))
         self.receiver = self.capture()
 
     def token(self, alg="RS256", kid=None, **change):

@@ -26,6 +26,9 @@ def redirect(status, location):
 class Redirects(harness.HookauthTest):
     def setUp(self):
         super().setUp()
+        self.fixture(self.add_profiles)
+
+    def add_profiles(self):
         self.add_basic("basic", "dave", PASSWORD)
         self.add_key("hkey", "X-API-Key", KEY, "header")
         self.add_key("qkey", "api_key", KEY, "query")
@@ -174,6 +177,9 @@ class PlainHttpRefusal(harness.HookauthTest):
 
     def setUp(self):
         super().setUp()
+        self.fixture(self.add_profiles)
+
+    def add_profiles(self):
         self.add_basic("basic", "erin", PASSWORD)
         self.add_key("hkey", "X-API-Key", KEY, "header")
         self.add_key("qkey", "api_key", KEY, "query")

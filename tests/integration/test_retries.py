@@ -14,6 +14,9 @@ PASSWORD = "retry-pw-3141"
 class Retries(harness.HookauthTest):
     def setUp(self):
         super().setUp()
+        self.fixture(self.add_profiles)
+
+    def add_profiles(self):
         self.add_basic("basic", "fay", PASSWORD)
         self.add_key("qkey", "k", "retry-query-key", "query")
 

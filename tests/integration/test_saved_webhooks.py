@@ -49,7 +49,7 @@ class SavedWebhookTest(harness.HookauthTest):
 class AddListShowRemove(SavedWebhookTest):
     def setUp(self):
         super().setUp()
-        self.add_basic("partner-basic", USER, PASSWORD)
+        self.fixture(lambda: self.add_basic("partner-basic", USER, PASSWORD))
 
     def test_round_trip_with_json_shapes(self):
         r = self.ok("webhook", "add", "orders", "--url", "https://hooks.partner.example/notify?src=1", "--auth",
@@ -298,9 +298,12 @@ class WrongShapeStore(SavedWebhookTest):
 class SendByName(SavedWebhookTest):
     def setUp(self):
         super().setUp()
+        self.fixture(self.add_profiles)
+        self.receiver = self.capture()
+
+    def add_profiles(self):
         self.add_basic("partner-basic", USER, PASSWORD)
         self.add_basic("other-basic", "other", OTHER_PASSWORD)
-        self.receiver = self.capture()
 
     def test_send_uses_the_saved_url_auth_method_and_headers(self):
         self.ok("webhook", "add", "orders", "--url", self.receiver.url + "/notify?src=saved", "--auth", "partner-basic",
@@ -381,7 +384,7 @@ class CurlCommandLine(SavedWebhookTest):
 
     def setUp(self):
         super().setUp()
-        self.add_basic("partner-basic", USER, PASSWORD)
+        self.fixture(lambda: self.add_basic("partner-basic", USER, PASSWORD))
         self.receiver = self.capture()
 
     def run_curl(self, command):

@@ -19,6 +19,9 @@ class SendToVerifyServe(harness.HookauthTest):
 
     def setUp(self):
         super().setUp()
+        self.fixture(self.add_profiles)
+
+    def add_profiles(self):
         self.add_none("open")
         self.add_basic("good-basic", USER, PASSWORD)
         self.add_basic("bad-basic", USER, PASSWORD + "x")

@@ -32,6 +32,9 @@ def curl(*args):
 class CurlAgainstServe(harness.HookauthTest):
     def setUp(self):
         super().setUp()
+        self.fixture(self.add_profiles)
+
+    def add_profiles(self):
         self.add_basic("basic", "bob", PASSWORD)
         self.add_key("header-key", "X-API-Key", KEY, "header")
         self.add_key("query-key", "key", KEY, "query")

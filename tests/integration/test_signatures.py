@@ -174,7 +174,7 @@ class StandardWebhooksVector(SignatureTest):
 
     def setUp(self):
         super().setUp()
-        self.add_sig("spec", "standard-webhooks", SPEC_SECRET)
+        self.fixture(lambda: self.add_sig("spec", "standard-webhooks", SPEC_SECRET))
         self.spec_raw = raw_request(spec_headers(), SPEC_BODY)
 
     def test_dry_run_produces_the_spec_signature(self):
@@ -527,7 +527,7 @@ class Ed25519(SignatureTest):
 class GitHubExample(SignatureTest):
     def setUp(self):
         super().setUp()
-        self.add_sig("gh", "github", GITHUB_SECRET)
+        self.fixture(lambda: self.add_sig("gh", "github", GITHUB_SECRET))
 
     def test_documented_example_is_sent(self):
         r = self.ok("webhook", "send", "--auth", "gh", "--dry-run", "-d", GITHUB_BODY, "http://127.0.0.1:9/gh")

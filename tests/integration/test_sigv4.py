@@ -548,10 +548,11 @@ class AgainstServe(SigV4Test):
 
     def setUp(self):
         super().setUp()
-        self.add_profiles([Profile("srv", "execute-api"), Profile("srvsha", "s3", content_sha256=True),
-                           Profile("srvtok", "execute-api", token=TOKEN),
-                           Profile("tokwrong", "execute-api", token=OTHER_TOKEN),
-                           Profile("notok", "execute-api")])
+        self.fixture(lambda: self.add_profiles([Profile("srv", "execute-api"),
+                                                Profile("srvsha", "s3", content_sha256=True),
+                                                Profile("srvtok", "execute-api", token=TOKEN),
+                                                Profile("tokwrong", "execute-api", token=OTHER_TOKEN),
+                                                Profile("notok", "execute-api")]))
 
     def curl(self, url, *args, user=AKID + ":" + SECRET, service="execute-api"):
         p = subprocess.run(["curl", "-sS", "-o", "-", "-w", "\n%{http_code}", "--noproxy", "*",
@@ -678,7 +679,8 @@ class Boundaries(SigV4Test):
 
     def setUp(self):
         super().setUp()
-        self.add_profiles([Profile("sk", "execute-api"), Profile("sk3", "s3", content_sha256=True)])
+        self.fixture(lambda: self.add_profiles([Profile("sk", "execute-api"),
+                                                Profile("sk3", "s3", content_sha256=True)]))
 
     def test_header_skew_edges(self):
         raw = self.dry_run("--auth", "sk", "-d", '{"a":1}', "https://example.com/hooks?x=1")

@@ -12,7 +12,7 @@ SECRET = "Usage-S3cret-77qz"
 class BadInput(harness.HookauthTest):
     def setUp(self):
         super().setUp()
-        self.add_basic("known", "u", SECRET)
+        self.fixture(lambda: self.add_basic("known", "u", SECRET))
         with open(self.store, "rb") as f:
             self.store_before = f.read()
 

@@ -15,12 +15,15 @@ KEY = "q-key-7781"
 class VerifyCaptured(harness.HookauthTest):
     def setUp(self):
         super().setUp()
+        self.fixture(self.add_profiles)
+        self.receiver = self.capture()
+
+    def add_profiles(self):
         self.add_basic("basic", "carol", PASSWORD)
         self.add_basic("basic-wrong", "carol", "not-" + PASSWORD)
         self.add_key("hkey", "X-Hook-Key", KEY, "header")
         self.add_key("qkey", "sig", KEY, "query")
         self.add_none("open")
-        self.receiver = self.capture()
 
     def captured_by_hookauth(self, *send_args):
         before = len(self.receiver.requests())
