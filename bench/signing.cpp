@@ -77,30 +77,43 @@ void bare_hmac_sha256(const std::string& key, const std::string& data) {
 const auth::AwsCredentials aws{
     "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "", "us-east-1", "execute-api", false, false, {}};
 
-// Signing key cached (every request of a batch after the first of the day).
-void BM_SigV4_sign(benchmark::State& state) {
+// One signature per iteration. keys: the signing-key cache (every request of a batch after the first
+// of the day), or null: the key derived for each request (four more HMACs), as a single send does.
+void sigv4_sign(benchmark::State& state, auth::SigV4KeyCache* keys) {
   const std::string body = json_body(1024);
-  auth::SigV4KeyCache keys;
   for (auto _ : state) {
     auth::Request r = post(body);
     auth::SignContext c;
     c.now = fixed_now;
-    c.sigv4_keys = &keys;
+    c.sigv4_keys = keys;
     if (!auth::sign(aws, r, c)) state.SkipWithError("sign failed");
     benchmark::DoNotOptimize(r.headers.items.data());
   }
 }
 
-// The hashes SigV4 needs with the key cached: SHA-256 of the body, SHA-256 of the canonical
-// request, HMAC-SHA256 of the string to sign (the sizes taken from a real signature's steps).
-void BM_SigV4_bare_hashes(benchmark::State& state) {
-  const std::string body = json_body(1024);
+void BM_SigV4_sign(benchmark::State& state) {
+  auth::SigV4KeyCache keys;
+  sigv4_sign(state, &keys);
+}
+
+void BM_SigV4_uncached_sign(benchmark::State& state) { sigv4_sign(state, nullptr); }
+
+// The steps of one real signature of body: the bare hashes run on inputs of their sizes.
+auth::SigV4Steps sigv4_steps(benchmark::State& state, const std::string& body) {
   auth::Request r = post(body);
   auth::SigV4Steps steps;
   auth::SignContext c;
   c.now = fixed_now;
   c.sigv4_steps = &steps;
   if (!auth::sign(aws, r, c)) state.SkipWithError("sign failed");
+  return steps;
+}
+
+// The hashes SigV4 needs with the key cached: SHA-256 of the body, SHA-256 of the canonical
+// request, HMAC-SHA256 of the string to sign.
+void BM_SigV4_bare_hashes(benchmark::State& state) {
+  const std::string body = json_body(1024);
+  const auth::SigV4Steps steps = sigv4_steps(state, body);
   const std::string key(32, 'k');
   for (auto _ : state) {
     bare_sha256(body);
@@ -109,26 +122,10 @@ void BM_SigV4_bare_hashes(benchmark::State& state) {
   }
 }
 
-// No cache: the signing key derived for each request (four more HMACs), as a single send does.
-void BM_SigV4_uncached_sign(benchmark::State& state) {
-  const std::string body = json_body(1024);
-  for (auto _ : state) {
-    auth::Request r = post(body);
-    auth::SignContext c;
-    c.now = fixed_now;
-    if (!auth::sign(aws, r, c)) state.SkipWithError("sign failed");
-    benchmark::DoNotOptimize(r.headers.items.data());
-  }
-}
-
+// The same, and the four HMACs that derive the signing key.
 void BM_SigV4_uncached_bare_hashes(benchmark::State& state) {
   const std::string body = json_body(1024);
-  auth::Request r = post(body);
-  auth::SigV4Steps steps;
-  auth::SignContext c;
-  c.now = fixed_now;
-  c.sigv4_steps = &steps;
-  if (!auth::sign(aws, r, c)) state.SkipWithError("sign failed");
+  const auth::SigV4Steps steps = sigv4_steps(state, body);
   const std::string key(32, 'k');
   for (auto _ : state) {
     bare_sha256(body);
