@@ -163,7 +163,17 @@ std::expected<OAuth2Token, TokenAnswerError> parse_token_answer(long status, std
   token.access_token = string_member(j, "access_token");
   if (token.access_token.empty())
     return std::unexpected(TokenAnswerError{"the token endpoint's answer has no access_token", ""});
-  if (auto type = string_member(j, "token_type"); !type.empty()) token.token_type = type;
+  // RFC 6749 7.1: a client must not use a token whose type it does not understand. hookauth sends
+  // Bearer tokens (RFC 6750); the type's case does not matter (5.1). A missing or null one is taken
+  // as Bearer, as Authlib and oauthlib take a missing one; they refuse other types too.
+  if (auto it = j.find("token_type"); it != j.end() && !it->is_null()) {
+    std::string type = it->is_string() ? it->get<std::string>() : it->dump();
+    if (!util::iequals(type, "Bearer"))
+      return std::unexpected(TokenAnswerError{
+          "the token endpoint's token_type is '" + util::excerpt(type) + "', and hookauth sends only Bearer tokens",
+          ""});
+    token.token_type = type;
+  }
   token.scope = string_member(j, "scope");
   token.refresh_token = string_member(j, "refresh_token");
   std::optional<std::int64_t> lifetime = validity;

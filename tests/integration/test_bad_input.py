@@ -582,6 +582,12 @@ CASES = [
          server=token_answer({"status": 200, "headers": {"Content-Type": "application/json"},
                               "body": '{"access_token": "%s", "token_type": "Bearer", "expires_in": "soon"}' %
                               ACCESS_TOKEN})),
+    Case("token_answer_token_type_not_bearer", ["auth", "token", "cc"], 4,
+         r"token_type is 'DPoP', and hookauth sends only Bearer tokens", [CLIENT_SECRET, ACCESS_TOKEN],
+         before=[(OAUTH_CC, 0)],
+         server=token_answer({"status": 200, "headers": {"Content-Type": "application/json"},
+                              "body": '{"access_token": "%s", "token_type": "DPoP", "expires_in": 3600}' %
+                              ACCESS_TOKEN})),
     Case("token_answer_access_token_not_string", ["auth", "token", "cc"], 4, r"access_token", [CLIENT_SECRET],
          before=[(OAUTH_CC, 0)],
          server=token_answer({"status": 200, "headers": {"Content-Type": "application/json"},

@@ -182,12 +182,12 @@ TEST_CASE("parse_token_answer: a token") {
   const std::string json = "application/json";
   SUBCASE("every member") {
     auto t = parse_token_answer(200, "application/json; charset=utf-8",
-                                R"({"access_token":"2YotnFZFEjr1zCsicMWpAA","token_type":"example",)"
+                                R"({"access_token":"2YotnFZFEjr1zCsicMWpAA","token_type":"bearer",)"
                                 R"("expires_in":3600,"refresh_token":"tGzv3JOkF0XG5Qx2TlKWIA","scope":"read"})",
                                 now, std::nullopt);
     REQUIRE(t);
     CHECK(t->access_token == "2YotnFZFEjr1zCsicMWpAA");
-    CHECK(t->token_type == "example");
+    CHECK(t->token_type == "bearer");
     CHECK(t->refresh_token == "tGzv3JOkF0XG5Qx2TlKWIA");
     CHECK(t->scope == "read");
     REQUIRE(t->expires_at);
@@ -328,6 +328,24 @@ TEST_CASE("parse_token_answer: refusals") {
       auto e = refusal(200, json, body);
       CHECK(e.message == "the token endpoint's answer has no access_token");
       CHECK(e.error.empty());
+    }
+  }
+  SUBCASE("a token_type other than Bearer (RFC 6749 7.1: a token of a type not understood is not used)") {
+    for (const char* type :
+         {R"("mac")", R"("DPoP")", R"("example")", R"("")", R"("Bearer ")", "5", "true", R"(["Bearer"])"}) {
+      CAPTURE(type);
+      auto e = refusal(200, json, std::string(R"({"access_token":"AT-SECRET-7","token_type":)") + type + "}");
+      CHECK(test::contains(e.message, "token_type is '"));
+      CHECK(test::contains(e.message, "hookauth sends only Bearer tokens"));
+      CHECK_FALSE(test::contains(e.message, "AT-SECRET-7"));
+      CHECK(e.error.empty());
+    }
+    auto e = refusal(200, json, R"({"access_token":"AT","token_type":"DPoP"})");
+    CHECK(e.message == "the token endpoint's token_type is 'DPoP', and hookauth sends only Bearer tokens");
+    for (const char* type : {R"("Bearer")", R"("BEARER")", "null"}) {
+      CAPTURE(type);
+      CHECK(parse_token_answer(200, json, std::string(R"({"access_token":"AT","token_type":)") + type + "}", now,
+                               std::nullopt));
     }
   }
   SUBCASE("expires_in that is not a number") {
