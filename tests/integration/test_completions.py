@@ -31,8 +31,9 @@ GRANTS = ["client-credentials", "authorization-code"]
 AUTH_SUBCOMMANDS = ["add", "list", "show", "presign", "token", "login", "import", "remove", "rm"]
 
 # Completes the line $2 in an interactive zsh (fpath: $1; compinit's dump file: $3) running in a
-# pseudo-terminal, and prints the candidates one a line. Each compadd call prints its matches to the terminal between two
-# markers written by compprefuncs and comppostfuncs (the latter also exits the inner shell).
+# pseudo-terminal, and prints the candidates one a line. Each compadd call prints its matches to the
+# terminal between two markers written by compprefuncs and comppostfuncs (the latter also exits the
+# inner shell).
 ZSH_CAPTURE = r"""
 zmodload zsh/zpty || exit 3
 zmodload zsh/datetime
