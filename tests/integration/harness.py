@@ -57,7 +57,7 @@ def binary():
             if os.access(candidate, os.X_OK):
                 return candidate
         raise RuntimeError("set HOOKAUTH_BIN to the hookauth binary")
-    return path
+    return os.path.abspath(path)  # the tests run it from their temp dirs
 
 
 def b64(text):
