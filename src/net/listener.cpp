@@ -1,12 +1,189 @@
 #include "net/listener.hpp"
 
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <optional>
+#include <string_view>
 
 #include <httplib.h>
 
 namespace hookauth::net {
 
 namespace {
+
+// A client's connection, read through a small buffer. It also keeps every byte cpp-httplib takes from
+// it since the start of the current request, until told to stop: cpp-httplib reads the request line
+// and the header fields one byte at a time, so at its setup_request hook what was kept is exactly the
+// request's head, as sent.
+class ConnectionStream final : public httplib::Stream {
+ public:
+  ConnectionStream(socket_t sock, int read_timeout_ms, int write_timeout_ms)
+      : sock_(sock), read_timeout_ms_(read_timeout_ms), write_timeout_ms_(write_timeout_ms) {}
+
+  bool is_readable() const override { return pos_ < buffer_.size() || wait(POLLIN, read_timeout_ms_); }
+  bool is_writable() const override { return wait(POLLOUT, write_timeout_ms_); }
+
+  ssize_t read(char* ptr, size_t size) override {
+    if (pos_ == buffer_.size()) {
+      if (!wait(POLLIN, read_timeout_ms_)) return -1;
+      buffer_.resize(16 * 1024);
+      ssize_t n = ::recv(sock_, buffer_.data(), buffer_.size(), 0);
+      buffer_.resize(n > 0 ? static_cast<size_t>(n) : 0);
+      pos_ = 0;
+      if (n <= 0) return n;
+    }
+    size_t n = std::min(size, buffer_.size() - pos_);
+    std::copy_n(buffer_.data() + pos_, n, ptr);
+    pos_ += n;
+    if (keeping_) {
+      if (kept_.size() + n > max_head) {
+        keeping_ = false;
+        kept_overflow_ = true;
+      } else {
+        kept_.append(ptr, n);
+      }
+    }
+    return static_cast<ssize_t>(n);
+  }
+
+  ssize_t write(const char* ptr, size_t size) override {
+    if (!is_writable()) return -1;
+    return ::send(sock_, ptr, size, MSG_NOSIGNAL);
+  }
+
+  void get_remote_ip_and_port(std::string& ip, int& port) const override { address(::getpeername, ip, port); }
+  void get_local_ip_and_port(std::string& ip, int& port) const override { address(::getsockname, ip, port); }
+  socket_t socket() const override { return sock_; }
+
+  // True when a next request's first byte is here before keep_alive_ms, or false (and at once) when
+  // stopping() turns true, the client closed, or the time passed.
+  template <typename Stopping>
+  bool next_request(int keep_alive_ms, Stopping stopping) {
+    kept_.clear();
+    keeping_ = true;
+    kept_overflow_ = false;
+    if (pos_ < buffer_.size()) return true;
+    auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(keep_alive_ms);
+    while (!stopping()) {
+      if (wait(POLLIN, 10)) return true;
+      if (std::chrono::steady_clock::now() >= end) return false;
+    }
+    return false;
+  }
+
+  // The head kept since next_request(), and stops keeping; nullptr if it outgrew max_head.
+  const std::string* take_head() {
+    keeping_ = false;
+    return kept_overflow_ ? nullptr : &kept_;
+  }
+
+ private:
+  static constexpr size_t max_head = 1024 * 1024;
+
+  bool wait(short events, int timeout_ms) const {
+    pollfd p{sock_, events, 0};
+    int r;
+    do r = ::poll(&p, 1, timeout_ms);
+    while (r < 0 && errno == EINTR);
+    return r > 0 && (p.revents & (events | POLLHUP | POLLERR)) != 0;
+  }
+
+  template <typename Get>
+  void address(Get get, std::string& ip, int& port) const {
+    sockaddr_storage addr{};
+    socklen_t len = sizeof addr;
+    char host[NI_MAXHOST] = "";
+    char serv[NI_MAXSERV] = "";
+    if (get(sock_, reinterpret_cast<sockaddr*>(&addr), &len) == 0 &&
+        ::getnameinfo(reinterpret_cast<sockaddr*>(&addr), len, host, sizeof host, serv, sizeof serv,
+                      NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
+      ip = host;
+      port = std::atoi(serv);
+    }
+  }
+
+  socket_t sock_;
+  int read_timeout_ms_, write_timeout_ms_;
+  std::string buffer_;
+  size_t pos_ = 0;
+  std::string kept_;
+  bool keeping_ = false, kept_overflow_ = false;
+};
+
+// The header fields of a request's head as sent (cpp-httplib's own values are percent-decoded), in
+// order. They must be the fields cpp-httplib found, decoded the same way; when they are not, nothing
+// is returned and the request is refused rather than verified on values it did not carry.
+std::optional<httplib::Headers> raw_fields(const std::string& head, const httplib::Headers& parsed) {
+  httplib::Headers fields;
+  size_t line_end = head.find("\r\n");  // past the request line
+  while (line_end != std::string::npos) {
+    size_t start = line_end + 2;
+    line_end = head.find("\r\n", start);
+    if (line_end == std::string::npos || line_end == start) break;
+    std::string_view line(head.data() + start, line_end - start);
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos || colon == 0) continue;  // cpp-httplib drops such lines too
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+    if (value.empty()) continue;  // likewise
+    fields.emplace(std::string(line.substr(0, colon)), std::string(value));
+  }
+  for (const auto& [k, v] : fields) {
+    auto range = parsed.equal_range(k);
+    bool found = false;
+    for (auto it = range.first; it != range.second && !found; ++it)
+      found = it->second == httplib::detail::decode_url(v, false);
+    if (!found) return std::nullopt;
+  }
+  return fields;
+}
+
+// The header field that marks a request whose fields could not be read as sent. It has a space in its
+// name, so no client can send it.
+constexpr const char* unreadable_fields = "hookauth unreadable fields";
+
+// cpp-httplib's server with its connection loop replaced, so that each request's header fields can be
+// taken as sent (raw_fields) before the handler sees them.
+class Server final : public httplib::Server {
+ private:
+  bool process_and_close_socket(socket_t sock) override {
+    int yes = 1;
+    ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
+    ConnectionStream stream(sock, static_cast<int>(read_timeout_sec_ * 1000 + read_timeout_usec_ / 1000),
+                            static_cast<int>(write_timeout_sec_ * 1000 + write_timeout_usec_ / 1000));
+    bool ok = false;
+    auto stopping = [this] { return svr_sock_ == INVALID_SOCKET; };
+    for (size_t left = keep_alive_max_count_;
+         left > 0 && stream.next_request(static_cast<int>(keep_alive_timeout_sec_ * 1000), stopping); --left) {
+      bool closed = false;
+      ok = process_request(stream, left == 1, closed, [&stream](httplib::Request& req) {
+        const std::string* head = stream.take_head();
+        auto fields = head ? raw_fields(*head, req.headers) : std::nullopt;
+        if (!fields) {
+          req.headers.emplace(unreadable_fields, "1");
+          return;
+        }
+        for (const char* own : {"REMOTE_ADDR", "REMOTE_PORT", "LOCAL_ADDR", "LOCAL_PORT"})
+          if (req.has_header(own)) fields->emplace(own, req.get_header_value(own));
+        req.headers = std::move(*fields);
+      });
+      if (!ok || closed) break;
+    }
+    ::shutdown(sock, SHUT_RDWR);
+    ::close(sock);
+    return ok;
+  }
+};
 
 class HttplibListener final : public Listener {
  public:
@@ -38,6 +215,11 @@ class HttplibListener final : public Listener {
 
   void serve(RequestHandler handler, std::size_t max_requests) override {
     auto answer = [this, handler, max_requests](const httplib::Request& in, httplib::Response& out, std::string body) {
+      if (in.has_header(unreadable_fields)) {
+        out.status = 400;
+        out.set_content("hookauth could not read this request's header fields as sent\n", "text/plain; charset=utf-8");
+        return;
+      }
       auth::Request req;
       req.method = in.method;
       req.url = in.target.empty() ? in.path : in.target;
@@ -83,7 +265,7 @@ class HttplibListener final : public Listener {
   }
 
  private:
-  httplib::Server server_;
+  Server server_;
   int port_ = 0;
   std::atomic<std::size_t> served_{0};
   std::atomic<bool> stopping_{false};

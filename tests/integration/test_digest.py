@@ -329,6 +329,14 @@ class CurlClient(DigestTest):
                 self.assertEqual(code, 200, sent)
                 self.assertEqual(parse_digest_params(sent[0])["algorithm"], algorithm)
 
+    def test_curl_digest_percent_encoded_target(self):
+        # The uri parameter must match the request target byte for byte, as sent: "/a%20b", not "/a b".
+        self.add_digest("recv")
+        s = self.serve("recv")
+        code, sent, _ = curl("--digest", "-u", "%s:%s" % (USER, PASSWORD), s.url + "/a%20b?q=%2F")
+        self.assertEqual(code, 200, self.log(s, 2))
+        self.assertEqual(parse_digest_params(sent[0])["uri"], "/a%20b?q=%2F")
+
     def test_replayed_authorization_header_is_rejected(self):
         self.add_digest("recv")
         s = self.serve("recv")

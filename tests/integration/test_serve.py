@@ -11,6 +11,7 @@ import harness  # noqa: E402
 
 PASSWORD = "c0rrect-h0rse"
 KEY = "Kx-9f8e7d6c5b4a"
+PERCENT_KEY = "k%41-50%25 off"
 
 
 def curl(*args):
@@ -38,6 +39,7 @@ class CurlAgainstServe(harness.HookauthTest):
         self.add_basic("basic", "bob", PASSWORD)
         self.add_key("header-key", "X-API-Key", KEY, "header")
         self.add_key("query-key", "key", KEY, "query")
+        self.add_key("percent-key", "X-API-Key", PERCENT_KEY, "header")
 
     def logged(self, server, n):
         return self.wait_for(lambda: len(server.stdout_json()) >= n and server.stdout_json(),
@@ -104,6 +106,14 @@ class CurlAgainstServe(harness.HookauthTest):
         self.assertEqual([l["verdict"] for l in lines], ["valid", "valid", "invalid", "invalid", "invalid"])
         self.assertEqual(lines[2]["reason"], "wrong API key in header X-API-Key")
         self.assertEqual(lines[4]["reason"], "no X-API-Key header")
+
+    def test_header_values_are_read_as_sent(self):
+        # cpp-httplib 0.11 percent-decodes every header value it parses; verify serve must see the bytes
+        # that were sent, as `verify --request` does: a key with %XX in it passes only as written.
+        s = self.serve("percent-key")
+        self.assertEqual(curl("-H", "X-API-Key: " + PERCENT_KEY, s.url + "/")[0], 200)
+        self.assertEqual(curl("-H", "X-API-Key: kA-50% off", s.url + "/")[0], 401)  # the decoded form
+        self.assertEqual([l["verdict"] for l in self.logged(s, 2)], ["valid", "invalid"])
 
     def test_curl_api_key_query(self):
         s = self.serve("query-key")
