@@ -258,10 +258,14 @@ Result<ExitCode> run_serve(const GlobalOptions& g, const ServeOptions& o) {
   auth::DigestNonceBook nonces(*key, std::chrono::seconds(o.nonce_lifetime));
   auth::ReplayBook replays;
   std::mutex log_mutex;
-  auto handler = [&](const auth::Request& request, const std::string& peer) {
-    auth::Verdict v = check_request(*receiver, request, g.now(), &nonces, &replays, &log_mutex);
+  auto handler = [&](const auth::Request& request, const std::string& peer, const net::Problem* problem) {
+    auth::Verdict v;
+    if (problem)
+      v.reason = problem->reason;
+    else
+      v = check_request(*receiver, request, g.now(), &nonces, &replays, &log_mutex);
     net::Reply reply;
-    reply.status = v.valid ? 200 : 401;
+    reply.status = v.valid ? 200 : problem ? problem->status : 401;
     reply.body = v.valid ? "valid\n" : "invalid: " + redactor.text(v.reason) + "\n";
     for (const auto& c : v.challenges) reply.headers.add("WWW-Authenticate", c);
     nlohmann::ordered_json line{{"time", util::format_rfc3339(util::Clock::now())},

@@ -152,6 +152,39 @@ std::optional<httplib::Headers> raw_fields(const std::string& head, const httpli
 // name, so no client can send it.
 constexpr const char* unreadable_fields = "hookauth unreadable fields";
 
+// The connection being served on this thread: whether its current request reached the handler (the
+// error handler answers, and reports, only the ones cpp-httplib refused before that), whether it must
+// end after this answer, and its peer's address.
+thread_local bool reached_handler = false;
+thread_local bool end_connection = false;
+thread_local std::string connection_peer;
+
+// What is wrong with a request's framing that cpp-httplib lets through: it reads a Content-Length
+// that is not a number as 0, and takes the first of several.
+std::optional<Problem> framing_problem(const httplib::Headers& fields) {
+  auto lengths = fields.equal_range("Content-Length");
+  for (auto it = lengths.first; it != lengths.second; ++it) {
+    const std::string& v = it->second;
+    if (v.empty() || v.size() > 18 || v.find_first_not_of("0123456789") != std::string::npos)
+      return Problem{400, "Content-Length '" + v.substr(0, 32) + "' is not a number"};
+    if (v != lengths.first->second) return Problem{400, "the request has two different Content-Length fields"};
+  }
+  if (lengths.first != lengths.second && fields.count("Transfer-Encoding"))
+    return Problem{400, "the request has both Content-Length and Transfer-Encoding"};
+  return std::nullopt;
+}
+
+// What cpp-httplib refused, from the status it chose.
+Problem refused(const httplib::Request& in, int status) {
+  static const std::string served[] = {"GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"};
+  if (status == 413) return {413, "the body is larger than 64 MiB"};
+  if (status == 414) return {414, "the request target is too long"};
+  if (in.version.empty() || in.target.empty()) return {status, "malformed request line"};
+  if (std::find(std::begin(served), std::end(served), in.method) == std::end(served))
+    return {405, "method " + in.method.substr(0, 32) + " is not accepted"};
+  return {status, "a header field is malformed or longer than 8 KiB"};
+}
+
 // cpp-httplib's server with its connection loop replaced, so that each request's header fields can be
 // taken as sent (raw_fields) before the handler sees them.
 class Server final : public httplib::Server {
@@ -162,10 +195,15 @@ class Server final : public httplib::Server {
     ConnectionStream stream(sock, static_cast<int>(read_timeout_sec_ * 1000 + read_timeout_usec_ / 1000),
                             static_cast<int>(write_timeout_sec_ * 1000 + write_timeout_usec_ / 1000));
     bool ok = false;
+    end_connection = false;
+    int port = 0;
+    stream.get_remote_ip_and_port(connection_peer, port);
+    connection_peer += ":" + std::to_string(port);
     auto stopping = [this] { return svr_sock_ == INVALID_SOCKET; };
     for (size_t left = keep_alive_max_count_;
          left > 0 && stream.next_request(static_cast<int>(keep_alive_timeout_sec_ * 1000), stopping); --left) {
       bool closed = false;
+      reached_handler = false;
       ok = process_request(stream, left == 1, closed, [&stream](httplib::Request& req) {
         const std::string* head = stream.take_head();
         auto fields = head ? raw_fields(*head, req.headers) : std::nullopt;
@@ -177,7 +215,7 @@ class Server final : public httplib::Server {
           if (req.has_header(own)) fields->emplace(own, req.get_header_value(own));
         req.headers = std::move(*fields);
       });
-      if (!ok || closed) break;
+      if (!ok || closed || end_connection) break;
     }
     ::shutdown(sock, SHUT_RDWR);
     ::close(sock);
@@ -185,12 +223,14 @@ class Server final : public httplib::Server {
   }
 };
 
+constexpr size_t max_body = 64 * 1024 * 1024;
+
 class HttplibListener final : public Listener {
  public:
   HttplibListener() {
     server_.set_keep_alive_timeout(5);
     server_.set_read_timeout(10);
-    server_.set_payload_max_length(64 * 1024 * 1024);
+    server_.set_payload_max_length(max_body);
     // Answers go out at once: with Nagle's algorithm a kept-alive client waits for the delayed
     // ACK (40 ms) between the header and body writes of every answer.
     server_.set_tcp_nodelay(true);
@@ -214,41 +254,64 @@ class HttplibListener final : public Listener {
   int port() const override { return port_; }
 
   void serve(RequestHandler handler, std::size_t max_requests) override {
-    auto answer = [this, handler, max_requests](const httplib::Request& in, httplib::Response& out, std::string body) {
-      if (in.has_header(unreadable_fields)) {
-        out.status = 400;
-        out.set_content("hookauth could not read this request's header fields as sent\n", "text/plain; charset=utf-8");
-        return;
-      }
+    auto reply_to = [this, handler, max_requests](const httplib::Request& in, httplib::Response& out, std::string body,
+                                                  const Problem* problem) {
+      reached_handler = true;
       auth::Request req;
       req.method = in.method;
       req.url = in.target.empty() ? in.path : in.target;
       for (const auto& [k, v] : in.headers) {
         // cpp-httplib adds these for its own bookkeeping; they did not come from the client.
-        if (k == "REMOTE_ADDR" || k == "REMOTE_PORT" || k == "LOCAL_ADDR" || k == "LOCAL_PORT") continue;
+        if (k == "REMOTE_ADDR" || k == "REMOTE_PORT" || k == "LOCAL_ADDR" || k == "LOCAL_PORT" ||
+            k == unreadable_fields)
+          continue;
         req.headers.add(k, v);
       }
       req.body = std::move(body);
-      Reply reply = handler(req, in.remote_addr + ":" + std::to_string(in.remote_port));
+      Reply reply = handler(req, connection_peer, problem);
       out.status = reply.status;
       for (const auto& [k, v] : reply.headers.items) out.set_header(k, v);
       out.set_content(reply.body, reply.content_type);
-      if (max_requests > 0 && ++served_ >= max_requests) {
-        out.set_header("Connection", "close");
-        stop();
-      }
+      // After a problem the next request's first byte is unknown: the connection ends here.
+      bool last = max_requests > 0 && ++served_ >= max_requests;
+      end_connection = problem != nullptr || last;
+      if (end_connection) out.set_header("Connection", "close");
+      if (last) stop();
     };
-    auto without_body = [answer](const httplib::Request& in, httplib::Response& out) { answer(in, out, in.body); };
+    auto answer = [reply_to](const httplib::Request& in, httplib::Response& out, std::string body, bool whole) {
+      std::optional<Problem> problem;
+      if (in.has_header(unreadable_fields))
+        problem = Problem{400, "the header fields could not be read as sent"};
+      else if (!whole)
+        problem = body.size() >= max_body
+                      ? Problem{413, "the body is larger than 64 MiB"}
+                      : Problem{400, "the body did not arrive whole (shorter than announced, or a broken chunk)"};
+      else
+        problem = framing_problem(in.headers);
+      reply_to(in, out, std::move(body), problem ? &*problem : nullptr);
+    };
+    auto without_body = [answer](const httplib::Request& in, httplib::Response& out) {
+      answer(in, out, in.body, true);
+    };
     // Bodies are read raw, whatever their Content-Type: cpp-httplib would otherwise parse (and cap
     // at 8 KiB) form bodies, and a verifier needs the exact bytes.
     auto with_body = [answer](const httplib::Request& in, httplib::Response& out, const httplib::ContentReader& read) {
       std::string body;
-      read([&body](const char* data, size_t n) {
+      bool whole = read([&body](const char* data, size_t n) {
         body.append(data, n);
         return true;
       });
-      answer(in, out, std::move(body));
+      answer(in, out, std::move(body), whole);
     };
+    // A request cpp-httplib refused itself (a method it does not route, a request line or header
+    // field it cannot parse, a target or body over its limits) is answered and reported too.
+    server_.set_error_handler(
+        httplib::Server::HandlerWithResponse([reply_to](const httplib::Request& in, httplib::Response& out) {
+          if (reached_handler) return httplib::Server::HandlerResponse::Unhandled;
+          Problem problem = refused(in, out.status);
+          reply_to(in, out, "", &problem);
+          return httplib::Server::HandlerResponse::Handled;
+        }));
     const std::string any = ".*";
     server_.Get(any, without_body);
     server_.Options(any, without_body);

@@ -20,8 +20,18 @@ struct Reply {
   std::string content_type = "text/plain; charset=utf-8";
 };
 
-// Receives each request with its origin-form target in url, and its peer's address.
-using RequestHandler = std::function<Reply(const auth::Request& request, const std::string& peer)>;
+// Why a request could not be read whole; its answer's status (400, 413, 414) and the reason.
+struct Problem {
+  int status = 400;
+  std::string reason;
+};
+
+// Receives each request with its origin-form target in url, and its peer's address. problem is set
+// when the request could not be read whole or as sent (a body shorter than announced, broken
+// framing, a method or request line the HTTP layer refused): then the request holds what was read,
+// and the reply should refuse it with problem->status.
+using RequestHandler =
+    std::function<Reply(const auth::Request& request, const std::string& peer, const Problem* problem)>;
 
 class Listener {
  public:

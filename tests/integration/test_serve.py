@@ -2,7 +2,9 @@
 
 import json
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
 
@@ -28,6 +30,22 @@ def curl(*args):
             k, _, v = line.partition(":")
             headers.setdefault(k.strip().lower(), []).append(v.strip())
     return int(code), headers
+
+
+def raw_exchange(port, data, close_write=False):
+    """Sends raw bytes to 127.0.0.1:port and reads until the server closes (10 s at most): the answers'
+    status codes, in order."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(data)
+        if close_write:
+            s.shutdown(socket.SHUT_WR)
+        got = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+    return [int(code) for code in re.findall(rb"(?:^|\n)HTTP/1\.1 (\d{3}) ", got)]
 
 
 class CurlAgainstServe(harness.HookauthTest):
@@ -114,6 +132,42 @@ class CurlAgainstServe(harness.HookauthTest):
         self.assertEqual(curl("-H", "X-API-Key: " + PERCENT_KEY, s.url + "/")[0], 200)
         self.assertEqual(curl("-H", "X-API-Key: kA-50% off", s.url + "/")[0], 401)  # the decoded form
         self.assertEqual([l["verdict"] for l in self.logged(s, 2)], ["valid", "invalid"])
+
+    def test_pipelined_requests_are_all_answered(self):
+        s = self.serve("basic")
+        auth = b"Authorization: Basic " + harness.b64("bob:" + PASSWORD).encode() + b"\r\n"
+        one = b"GET /%d HTTP/1.1\r\nHost: h\r\n" + auth + b"\r\n"
+        data = (one % 1) + (one % 2) + b"GET /3 HTTP/1.1\r\nHost: h\r\nConnection: close\r\n" + auth + b"\r\n"
+        self.assertEqual(raw_exchange(s.port, data), [200, 200, 200])
+        self.assertEqual([l["target"] for l in self.logged(s, 3)], ["/1", "/2", "/3"])
+
+    def test_requests_that_cannot_be_read_whole_are_refused_and_logged(self):
+        # Each is answered with its status and reason, logged like any request, and ends its connection.
+        s = self.serve("basic")
+        auth = b"Authorization: Basic " + harness.b64("bob:" + PASSWORD).encode() + b"\r\n"
+        cases = [
+            (b"POST /short HTTP/1.1\r\nHost: h\r\n" + auth + b"Content-Length: 100\r\n\r\nhello", 400,
+             "the body did not arrive whole (shorter than announced, or a broken chunk)"),
+            (b"POST /chunk HTTP/1.1\r\nHost: h\r\n" + auth + b"Transfer-Encoding: chunked\r\n\r\nzz\r\nhi\r\n0\r\n\r\n",
+             400, "the body did not arrive whole (shorter than announced, or a broken chunk)"),
+            (b"POST /nan HTTP/1.1\r\nHost: h\r\n" + auth + b"Content-Length: abc\r\n\r\nhello", 400,
+             "Content-Length 'abc' is not a number"),
+            (b"POST /two HTTP/1.1\r\nHost: h\r\n" + auth + b"Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!",
+             400, "the request has two different Content-Length fields"),
+            (b"TRACE /t HTTP/1.1\r\nHost: h\r\n" + auth + b"\r\n", 405, "method TRACE is not accepted"),
+            (b"GARBAGE\r\n\r\n", 400, "malformed request line"),
+            (b"GET /" + b"a" * 10000 + b" HTTP/1.1\r\nHost: h\r\n\r\n", 414, "the request target is too long"),
+            (b"GET /big HTTP/1.1\r\nHost: h\r\nX-Big: " + b"a" * 10000 + b"\r\n\r\n", 400,
+             "a header field is malformed or longer than 8 KiB"),
+        ]
+        for data, status, _ in cases:
+            # A second request after the bad one gets no answer: the connection ends with the first.
+            self.assertEqual(raw_exchange(s.port, data + b"GET /next HTTP/1.1\r\nHost: h\r\n\r\n", close_write=True),
+                             [status], data[:40])
+        lines = self.logged(s, len(cases))
+        self.assertEqual([(l["status"], l["verdict"], l["reason"]) for l in lines],
+                         [(status, "invalid", reason) for _, status, reason in cases])
+        self.assertTrue(all(l["peer"].startswith("127.0.0.1:") for l in lines), lines)
 
     def test_curl_api_key_query(self):
         s = self.serve("query-key")
