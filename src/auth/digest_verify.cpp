@@ -145,7 +145,11 @@ Verdict verify_digest(const DigestCredentials& c, const Request& request, const 
   std::uint32_t nc = 0;
   if (qop.empty()) {
     if (!qops.empty() && c.qop != "") return no("no qop, but the receiver requires one of its offered qops");
-    if (!qops.empty() && ctx.digest_nonces) return no("no qop, but the receiver offered qop " + qops.front());
+    // A qop downgrade (RFC 7616 section 3.3 offers qop): refused offline too, as `verify serve` does,
+    // except for a nonce shared in advance by a profile without a qop, whose preshared challenge
+    // (preshared_challenge) offers none, so its sender answers as RFC 2069.
+    bool preshared_without_qop = !ctx.digest_nonces && !c.nonce.empty();
+    if (!qops.empty() && !preshared_without_qop) return no("no qop, but the receiver offered qop " + qops.front());
   } else {
     if (std::find(qops.begin(), qops.end(), qop) == qops.end())
       return no("qop " + util::excerpt(qop) + " was not offered");

@@ -1,5 +1,6 @@
 #include "auth/payload_signature.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "auth/crypto.hpp"
@@ -191,10 +192,20 @@ Result<void> sign_payload(const SignatureCredentials& c, Request& request, util:
   return {};
 }
 
-bool ReplayBook::first_use(const std::string& id, util::Clock::time_point now, std::chrono::seconds window) {
+bool ReplayBook::first_use(const std::string& id, util::Clock::time_point now, util::Clock::time_point until) {
   std::lock_guard lock(mutex_);
-  std::erase_if(seen_, [&](const auto& entry) { return entry.second + window < now; });
-  return seen_.emplace(id, now).second;
+  while (!expiries_.empty() && expiries_.top().first < now) {
+    seen_.erase(expiries_.top().second);
+    expiries_.pop();
+  }
+  if (!seen_.emplace(id, until).second) return false;
+  expiries_.emplace(until, id);
+  return true;
+}
+
+std::size_t ReplayBook::size() const {
+  std::lock_guard lock(mutex_);
+  return seen_.size();
 }
 
 namespace {
@@ -214,10 +225,17 @@ std::string check_time(std::string_view header, std::string_view text, const Pay
   return "";
 }
 
-std::string replayed(const std::string& id, const PayloadCheck& check) {
+// Refuses an id already in the book. A message stays acceptable until its timestamp plus the
+// tolerance (check_time), which for one dated ahead of this clock is later than receipt plus the
+// tolerance: the id is kept until the later of the two. Without a tolerance any timestamp passes, so
+// the id is kept 300 s after receipt and the timestamp cannot make the book hold it for longer.
+std::string replayed(const std::string& id, std::optional<std::int64_t> timestamp, const PayloadCheck& check) {
   if (!check.replays) return "";
-  auto window = check.tolerance.value_or(seconds(300));
-  if (!check.replays->first_use(id, check.now, window))
+  auto until = check.now + check.tolerance.value_or(seconds(300));
+  // check_time compares whole seconds, so the timestamp's last accepted second ends 1 s after it.
+  if (timestamp && check.tolerance)
+    until = std::max(until, util::Clock::time_point(seconds(*timestamp)) + *check.tolerance + seconds(1));
+  if (!check.replays->first_use(id, check.now, until))
     return "message id '" + util::printable(id) + "' was seen before: a replay";
   return "";
 }
@@ -230,7 +248,8 @@ PayloadVerdict verify_standard(const SignatureCredentials& c, const Request& r, 
     std::string missing = !id ? "webhook-id" : !ts ? "webhook-timestamp" : "webhook-signature";
     return {false, "no " + missing + " header"};
   }
-  if (auto why = check_time("webhook-timestamp", *ts, check); !why.empty()) return {false, why};
+  std::int64_t timestamp = 0;
+  if (auto why = check_time("webhook-timestamp", *ts, check, &timestamp); !why.empty()) return {false, why};
   std::string content = *id + "." + *ts + "." + r.body;
   if (check.steps) check.steps->content = content;
   std::vector<Key> keys;
@@ -272,7 +291,7 @@ PayloadVerdict verify_standard(const SignatureCredentials& c, const Request& r, 
     }
   }
   if (matched) {
-    if (auto why = replayed(*id, check); !why.empty()) return {false, why};
+    if (auto why = replayed(*id, timestamp, check); !why.empty()) return {false, why};
     return {true, ""};
   }
   if (!any)
@@ -331,10 +350,13 @@ PayloadVerdict verify_hmac(const SignatureCredentials& c, const Request& r, cons
   auto sig = r.headers.get(f.header);
   if (!sig) return {false, "no " + f.header + " header"};
   std::string ts, id;
+  std::optional<std::int64_t> timestamp;
   if (uses(f, "{timestamp}")) {
     auto header = r.headers.get(f.timestamp_header);
     if (!header) return {false, "no " + f.timestamp_header + " header"};
-    if (auto why = check_time(f.timestamp_header, *header, check); !why.empty()) return {false, why};
+    std::int64_t parsed = 0;
+    if (auto why = check_time(f.timestamp_header, *header, check, &parsed); !why.empty()) return {false, why};
+    timestamp = parsed;
     ts = *header;
   }
   if (uses(f, "{id}")) {
@@ -355,7 +377,7 @@ PayloadVerdict verify_hmac(const SignatureCredentials& c, const Request& r, cons
   }
   if (!matched) return {false, f.header + " does not match: " + std::string(mismatch)};
   if (!id.empty())
-    if (auto why = replayed(id, check); !why.empty()) return {false, why};
+    if (auto why = replayed(id, timestamp, check); !why.empty()) return {false, why};
   return {true, ""};
 }
 

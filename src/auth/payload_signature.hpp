@@ -5,10 +5,13 @@
 
 #include <chrono>
 #include <cstdint>
-#include <map>
+#include <functional>
 #include <mutex>
 #include <optional>
+#include <queue>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "auth/http_message.hpp"
@@ -55,16 +58,24 @@ struct SignatureSteps {
 Result<void> sign_payload(const SignatureCredentials& credentials, Request& request, util::Clock::time_point now,
                           const std::string& id, SignatureSteps* steps = nullptr);
 
-// A receiver's memory of message ids, so a message replayed inside the tolerance window is
-// refused. Thread-safe; ids older than the window are forgotten.
+// A receiver's memory of message ids, so a message replayed while it would still be accepted is
+// refused. Thread-safe. Each id is kept until the expiry it was first presented with (verify_payload
+// gives the later of receipt and the message's timestamp, plus the tolerance), then forgotten, so the
+// book holds only the ids of messages that could still be accepted.
 class ReplayBook {
  public:
-  // True the first time id is presented within window of now.
-  bool first_use(const std::string& id, util::Clock::time_point now, std::chrono::seconds window);
+  // True the first time id is presented; it is then refused through until. Ids whose expiry is
+  // before now are dropped first.
+  bool first_use(const std::string& id, util::Clock::time_point now, util::Clock::time_point until);
+  // The ids held now (expired ones included until the next first_use drops them).
+  std::size_t size() const;
 
  private:
-  std::mutex mutex_;
-  std::map<std::string, util::Clock::time_point> seen_;
+  using Expiry = std::pair<util::Clock::time_point, std::string>;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, util::Clock::time_point> seen_;
+  // The same ids, soonest expiry first, so dropping the expired ones never scans the whole book.
+  std::priority_queue<Expiry, std::vector<Expiry>, std::greater<>> expiries_;
 };
 
 struct PayloadCheck {

@@ -59,6 +59,8 @@ Result<void> validate(const Profile& p) {
   for (const auto& [k, v] : p.secrets) {
     const FieldSpec* f = type->field(k);
     if (!f || !f->secret) return usage_error("--" + k + " does not apply to type " + p.type);
+    if (f->check && v.kind == SecretRef::Kind::literal)
+      if (auto ok = f->check(v.value); !ok) return usage_error("--" + k + ": " + ok.error().message);
   }
   for (const auto& f : type->fields) {
     if (!f.required) continue;

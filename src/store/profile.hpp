@@ -24,8 +24,10 @@ struct FieldSpec {
   std::string_view default_value;
   std::vector<std::string_view> choices;  // empty: any text
   std::string_view help;
-  bool flag = false;                                  // a switch (--NAME) stored as "true"
-  Result<void> (*check)(std::string_view) = nullptr;  // a value check beyond choices; errors say what is wrong
+  bool flag = false;  // a switch (--NAME) stored as "true"
+  // A value check beyond choices; errors say what is wrong. A secret field's check applies to a
+  // literal value only (references are resolved at use), and its errors never quote the value.
+  Result<void> (*check)(std::string_view) = nullptr;
   bool list = false;  // repeatable: a JSON array in the store, the values joined by '\n' in Profile
 };
 
@@ -59,11 +61,16 @@ struct Profile {
   std::vector<std::string> list(std::string_view name) const;
 };
 
+// A header field name: an RFC 9110 token (section 5.6.2). The error quotes the name.
+Result<void> check_header_name(std::string_view name);
+
 // Names are letters, digits, '.', '_' and '-', 1 to 64 characters.
 Result<void> check_name(std::string_view name);
 
-// Checks the type, that every required field is there, that no field is foreign to the type and
-// that each value is one of its choices. Errors name the field.
+// Checks the type, that every required field is there, that no field is foreign to the type, that
+// each value is one of its choices and passes its check (literal secrets included), and the type's
+// checks between fields, so that what is stored can be sent. Errors name the field, never a
+// secret's value.
 Result<void> validate(const Profile& profile);
 
 nlohmann::ordered_json to_json(const Profile& profile);

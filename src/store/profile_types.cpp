@@ -19,6 +19,21 @@ const FieldSpec* TypeSpec::field(std::string_view n) const {
 }
 
 namespace {
+// RFC 9110 section 5.6.2: tchar.
+bool is_token_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+}  // namespace
+
+Result<void> check_header_name(std::string_view v) {
+  if (v.empty()) return usage_error("a header name must not be empty");
+  for (char c : v)
+    if (!is_token_char(c)) return usage_error("'" + util::printable(v) + "' is not a header name (an RFC 9110 token)");
+  return {};
+}
+
+namespace {
 
 Result<void> check_algorithms(std::string_view v) {
   for (auto part : util::split(v, ',')) {
@@ -53,12 +68,19 @@ Result<void> check_no_controls(std::string_view v) {
   return {};
 }
 
-bool is_token_char(char c) { return c > ' ' && c != ':' && c != 0x7f && c != '(' && c != ')' && c != ',' && c != '"'; }
+// RFC 7617 section 2: the user-id cannot hold a colon; nor may it hold control characters.
+Result<void> check_user_id(std::string_view v) {
+  if (v.find(':') != std::string_view::npos) return usage_error("must not contain ':' (RFC 7617)");
+  return check_no_controls(v);
+}
 
-Result<void> check_header_name(std::string_view v) {
-  if (v.empty()) return usage_error("a header name must not be empty");
-  for (char c : v)
-    if (!is_token_char(c)) return usage_error("'" + util::printable(v) + "' is not a header name");
+// api-key: a key sent in a header is a header name, and its value a header value.
+Result<void> check_api_key(const Profile& p) {
+  if (p.field("in") != "header") return {};
+  if (auto ok = check_header_name(p.field("key")); !ok) return usage_error("--key: " + ok.error().message);
+  auto value = p.secrets.find("value");
+  if (value != p.secrets.end() && value->second.kind == SecretRef::Kind::literal)
+    if (auto ok = check_no_controls(value->second.value); !ok) return usage_error("--value: " + ok.error().message);
   return {};
 }
 
@@ -177,15 +199,16 @@ const std::vector<TypeSpec>& profile_types() {
       {"none", "No Auth", with_signature({})},
       {"basic", "Basic",
        with_signature({
-           {"username", false, true, "", {}, "the user-id (RFC 7617; no ':')", false, check_no_controls},
-           {"password", true, true, "", {}, "the password"},
+           {"username", false, true, "", {}, "the user-id (RFC 7617; no ':')", false, check_user_id},
+           {"password", true, true, "", {}, "the password", false, check_no_controls},
        })},
       {"api-key", "API Key",
        with_signature({
            {"key", false, true, "", {}, "the header or query parameter name", false, check_no_controls},
            {"value", true, true, "", {}, "the key itself"},
            {"in", false, false, "header", {"header", "query"}, "where the key goes"},
-       })},
+       }),
+       check_api_key},
       {"digest", "Digest",
        with_signature({
            {"username", false, true, "", {}, "the user-id (RFC 7617; no ':')", false, check_no_controls},

@@ -23,6 +23,8 @@ Result<void> validate(const SavedWebhook& w) {
     // The value may be a secret: errors name the header, never its value.
     if (colon == std::string::npos || util::trim(std::string_view(h).substr(0, colon)).empty())
       return usage_error("-H: expected 'Name: value' (no header name and ':')");
+    if (auto ok = check_header_name(util::trim(std::string_view(h).substr(0, colon))); !ok)
+      return usage_error("-H: " + ok.error().message);
     for (char c : h)
       if (static_cast<unsigned char>(c) < 0x20 && c != '\t')
         return usage_error("-H: must not contain control characters");

@@ -45,7 +45,23 @@ Result<void> ensure_private_parent(const fs::path& path) {
   return {};
 }
 
-Result<void> atomic_replace(const fs::path& path, std::string_view content) {
+Result<fs::path> resolve_links(const fs::path& path) {
+  fs::path at = path;
+  for (int hops = 0; hops <= 40; ++hops) {
+    std::error_code ec;
+    if (!fs::is_symlink(fs::symlink_status(at, ec))) return at;
+    fs::path next = fs::read_symlink(at, ec);
+    if (ec) return usage_error("cannot read the symbolic link " + at.string() + ": " + ec.message());
+    // A relative target is relative to the link's own directory.
+    at = next.is_absolute() ? next : at.parent_path() / next;
+  }
+  return usage_error("cannot follow " + path.string() + ": too many levels of symbolic links");
+}
+
+Result<void> atomic_replace(const fs::path& link, std::string_view content) {
+  auto target = resolve_links(link);
+  if (!target) return std::unexpected(target.error());
+  const fs::path& path = *target;
   fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
   std::string tmpl = (dir / ("." + path.filename().string() + ".XXXXXX")).string();
   int fd = ::mkstemp(tmpl.data());
@@ -93,7 +109,10 @@ void remove_stale_temporaries(const fs::path& path) {
   }
 }
 
-Result<void> locked_rewrite(const fs::path& path, const std::function<Result<std::string>()>& produce) {
+Result<void> locked_rewrite(const fs::path& link, const std::function<Result<std::string>()>& produce) {
+  auto target = resolve_links(link);
+  if (!target) return std::unexpected(target.error());
+  const fs::path& path = *target;
   if (auto ok = ensure_private_parent(path); !ok) return ok;
   auto lock = FileLock::acquire(path.string() + ".lock");
   if (!lock) return std::unexpected(lock.error());

@@ -649,6 +649,24 @@ class Serve(SignatureTest):
         self.assertRegex(reason, r"^payload signature: webhook-timestamp is (599|600|601) s behind this clock, "
                                  r"outside the tolerance of 60 s$")
 
+    def test_future_dated_message_stays_a_replay_until_its_timestamp_expires(self):
+        """Audit signing #1: the id of a message dated ahead of the receiver's clock is kept until the
+        message's timestamp plus the tolerance, not a tolerance after it was received."""
+        self.add_sig("p-std", "standard-webhooks", whsec(os.urandom(32)))
+        s = self.serve("p-std", "--tolerance", "2")
+        receiver = self.capture()
+        ts = int(time.time()) + 2  # 2 s ahead: inside the tolerance
+        req = self.send_captured(receiver, "p-std", ODD_BODY, at=iso(ts))
+        received = time.time()
+        self.assertEqual(send_raw(s.port, req["raw"])[0], 200)
+        # more than a tolerance after receipt, while the timestamp is still inside the tolerance
+        time.sleep(max(0.0, received + 2.6 - time.time()))
+        self.assertLess(time.time(), ts + 3, "too slow to replay inside the timestamp's tolerance")
+        self.assertEqual(send_raw(s.port, req["raw"])[0], 401)
+        lines = self.logged(s, 2)
+        self.assertEqual(lines[1]["reason"], "payload signature: message id '%s' was seen before: a replay"
+                         % one(req, "webhook-id"))
+
     def test_stacked_on_basic(self):
         key = os.urandom(32)
         self.add_basic("stacked", "hooks", "pa55-word", "--signature", "standard-webhooks",

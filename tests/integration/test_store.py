@@ -228,6 +228,68 @@ class Location(StoreTest):
         self.assertFalse(os.path.exists(self.store))
 
 
+class Symlinks(StoreTest):
+    """Audit cli #6: a store (or state file) kept as a symbolic link is written where the link points, and
+    the link stays a link."""
+
+    def linked_store(self):
+        real = os.path.join(self.tmp, "dotfiles", "hookauth", "store.json")
+        self.write_store(json.dumps({"version": 1, "authorizations": [{"name": "old", "type": "none"}]}), real)
+        link_dir = os.path.join(self.tmp, "cfg")
+        os.makedirs(link_dir, mode=0o700)
+        link = os.path.join(link_dir, "store.json")
+        os.symlink(os.path.relpath(real, link_dir), link)
+        return real, link
+
+    def test_store_flag_and_env_through_a_link(self):
+        real, link = self.linked_store()
+        self.ok("--store", link, "auth", "add", "via-flag", "--type", "none")
+        self.ok("auth", "add", "via-env", "--type", "none", env={"HOOKAUTH_STORE": link})
+        for path in (link, os.path.join(os.path.dirname(link), "..", "cfg", "store.json")):
+            self.assertTrue(os.path.islink(path), path)
+        self.assertEqual(self.names(real), ["old", "via-flag", "via-env"])
+        self.assertEqual(mode(real), 0o600)
+        # the lock and every temporary file are beside the target, none beside the link
+        self.assertEqual(sorted(os.listdir(os.path.dirname(link))), ["store.json"])
+        self.assertEqual(sorted(os.listdir(os.path.dirname(real))), ["store.json", "store.json.lock"])
+        self.ok("--store", link, "auth", "rm", "old")
+        self.assertTrue(os.path.islink(link))
+        self.assertEqual(self.names(real), ["via-flag", "via-env"])
+        # a link to a store that does not exist yet: the store is created at the target
+        dangling = os.path.join(self.tmp, "cfg", "new.json")
+        os.symlink("../made/store.json", dangling)
+        self.ok("--store", dangling, "auth", "add", "first", "--type", "none")
+        self.assertTrue(os.path.islink(dangling))
+        self.assertEqual(self.names(os.path.join(self.tmp, "made", "store.json")), ["first"])
+
+    def test_link_loop_is_an_error_and_nothing_is_written(self):
+        loop = os.path.join(self.tmp, "loop.json")
+        os.symlink("loop.json", loop)
+        r = self.hookauth("--store", loop, "auth", "add", "x", "--type", "none")
+        self.assertEqual(r.rc, 2, r)
+        self.assertTrue(os.path.islink(loop))
+
+    def test_state_file_through_a_link(self):
+        """The Digest session in state.json (beside the store) is written through a link to it."""
+        real, link = self.linked_store()
+        cache = os.path.join(self.tmp, "cache")
+        os.makedirs(cache, mode=0o700)
+        real_state = os.path.join(cache, "state.json")
+        with open(real_state, "w", encoding="utf-8") as f:
+            f.write("{}\n")
+        os.chmod(real_state, 0o600)
+        state_link = os.path.join(os.path.dirname(link), "state.json")
+        os.symlink(real_state, state_link)
+        env = {"HOOKAUTH_STORE": link}
+        self.ok("auth", "add", "dg", "--type", "digest", "--username", "u", "--password", "pw-9f2e", env=env)
+        server = self.serve("dg", env=env)
+        self.ok("webhook", "send", "--auth", "dg", server.url + "/x", env=env)
+        self.assertTrue(os.path.islink(state_link))
+        with open(real_state, encoding="utf-8") as f:
+            state = json.load(f)
+        self.assertTrue(state, "the Digest session was not saved in the link's target")
+
+
 class CrashSafety(StoreTest):
     ITERATIONS = harness.repeat(250, 25)
     TIME_BUDGET = harness.repeat(20.0, 40.0)  # seconds; the loop stops early rather than slow the suite

@@ -420,10 +420,22 @@ TEST_CASE("verify_digest offline (no nonce book): any nonce, unless the profile 
   CHECK(verify_digest(c, r, offline).valid);
   CHECK(verify_digest(c, post(), offline).challenges.empty());
 
-  // RFC 2069 (no qop) is accepted offline when the profile does not ask for a qop.
+  // RFC 2069 (no qop) is refused offline as `verify serve` refuses it: the profile offers qop=auth
+  // by default (audit signing #6).
   auto rfc2069 = ch;
   rfc2069.qops.clear();
-  CHECK(verify_digest(c, answered(post(), secrets_of(c), rfc2069), offline).valid);
+  CHECK(verify_digest(c, answered(post(), secrets_of(c), rfc2069), offline).reason ==
+        "no qop, but the receiver offered qop auth");
+  // A profile that offers no qop takes it; so does a shared nonce without a qop, whose preshared
+  // challenge offers none (its sender answers as RFC 2069).
+  auto no_qop = c;
+  no_qop.qop = "none";
+  CHECK(verify_digest(no_qop, answered(post(), secrets_of(c), rfc2069), offline).valid);
+  auto shared_no_qop = c;
+  shared_no_qop.nonce = rfc2069.nonce;
+  REQUIRE(preshared_challenge(shared_no_qop));
+  CHECK(preshared_challenge(shared_no_qop)->qops.empty());
+  CHECK(verify_digest(shared_no_qop, answered(post(), secrets_of(c), rfc2069), offline).valid);
   auto wants_auth = c;
   wants_auth.qop = "auth";
   CHECK(verify_digest(wants_auth, answered(post(), secrets_of(c), rfc2069), offline).reason ==

@@ -463,17 +463,30 @@ TEST_CASE("Standard Webhooks: the message id is non-empty and holds no '.'") {
   }
 }
 
-TEST_CASE("ReplayBook: an id is refused again within the window, and forgotten after it") {
+TEST_CASE("ReplayBook: an id is refused again until its expiry, and forgotten after it") {
   ReplayBook book;
   const auto t = at(1'700'000'000);
-  CHECK(book.first_use("msg_1", t, seconds(300)));
-  CHECK_FALSE(book.first_use("msg_1", t, seconds(300)));
-  CHECK_FALSE(book.first_use("msg_1", t + seconds(10), seconds(300)));
-  CHECK(book.first_use("msg_2", t + seconds(10), seconds(300)));
-  CHECK_FALSE(book.first_use("msg_1", t + seconds(300), seconds(300)));  // the window's last second
-  CHECK(book.first_use("msg_1", t + seconds(301), seconds(300)));        // forgotten
-  CHECK_FALSE(book.first_use("msg_1", t + seconds(302), seconds(300)));  // and remembered anew
+  const auto until = t + seconds(300);
+  CHECK(book.first_use("msg_1", t, until));
+  CHECK_FALSE(book.first_use("msg_1", t, until));
+  CHECK_FALSE(book.first_use("msg_1", t + seconds(10), until + seconds(10)));
+  CHECK(book.first_use("msg_2", t + seconds(10), until + seconds(10)));
+  CHECK_FALSE(book.first_use("msg_1", t + seconds(300), until + seconds(300)));  // the expiry's own second
+  CHECK(book.first_use("msg_1", t + seconds(301), t + seconds(601)));            // forgotten
+  CHECK_FALSE(book.first_use("msg_1", t + seconds(302), t + seconds(602)));      // and remembered anew
+  CHECK(book.size() == 2);
+  CHECK(book.first_use("msg_3", t + seconds(700), t + seconds(1000)));  // the expired ids are dropped
+  CHECK(book.size() == 1);
 
+  SUBCASE("an id kept past the window it was first seen in stays refused until its own expiry") {
+    ReplayBook ahead;
+    CHECK(ahead.first_use("msg_f", t, t + seconds(600)));
+    CHECK(ahead.first_use("msg_g", t, t + seconds(300)));
+    CHECK_FALSE(ahead.first_use("msg_f", t + seconds(450), t + seconds(750)));
+    CHECK(ahead.first_use("msg_g", t + seconds(450), t + seconds(750)));  // msg_g had expired
+    CHECK_FALSE(ahead.first_use("msg_f", t + seconds(600), t + seconds(900)));
+    CHECK(ahead.first_use("msg_f", t + seconds(601), t + seconds(901)));
+  }
   SUBCASE("many threads presenting one id: exactly one is first") {
     ReplayBook shared;
     std::atomic<int> firsts{0};
@@ -481,10 +494,64 @@ TEST_CASE("ReplayBook: an id is refused again within the window, and forgotten a
     for (int i = 0; i < 8; ++i)
       threads.emplace_back([&] {
         for (int k = 0; k < 200; ++k)
-          if (shared.first_use("msg_race_" + std::to_string(k), t, seconds(300))) ++firsts;
+          if (shared.first_use("msg_race_" + std::to_string(k), t, until)) ++firsts;
       });
     for (auto& th : threads) th.join();
     CHECK(firsts == 200);
+  }
+}
+
+TEST_CASE("ReplayBook: an id is kept until its message's timestamp leaves the tolerance (audit signing #1)") {
+  // A message dated up to the tolerance ahead of the receiver's clock is accepted until its
+  // timestamp plus the tolerance, so its id must be remembered that long, not a tolerance after receipt.
+  const long long received = spec_ts - 300;  // the message is dated 300 s ahead: still in tolerance
+  ReplayBook book;
+  PayloadCheck first = check_at(received);
+  first.replays = &book;
+  REQUIRE(verify_spec(spec_request(), first).valid);
+  for (long long later : {received + 1, received + 301, received + 450, spec_ts + 300}) {
+    CAPTURE(later);
+    PayloadCheck again = check_at(later);
+    again.replays = &book;
+    CHECK(verify_spec(spec_request(), again).reason == "message id '" + spec_id + "' was seen before: a replay");
+  }
+  PayloadCheck expired = check_at(spec_ts + 301);
+  expired.replays = &book;
+  CHECK(verify_spec(spec_request(), expired).reason.find("outside the tolerance") != std::string::npos);
+
+  SUBCASE("the generic hmac form with {timestamp} and {id}") {
+    auto c = credentials(SignatureScheme::hmac, {"HMAC-SECRET-1"});
+    c.hmac.content = "{id}.{timestamp}.{body}";
+    Request r = with_body("{}");
+    REQUIRE(sign_payload(c, r, at(spec_ts), "evt_9"));
+    ReplayBook hmac_book;
+    PayloadCheck now = check_at(received);
+    now.replays = &hmac_book;
+    REQUIRE(verify_payload(c, r, now).valid);
+    PayloadCheck later = check_at(received + 450);
+    later.replays = &hmac_book;
+    CHECK(verify_payload(c, r, later).reason == "message id 'evt_9' was seen before: a replay");
+  }
+  SUBCASE("a message dated in the past is kept a tolerance after receipt") {
+    ReplayBook past;
+    PayloadCheck now = check_at(spec_ts + 200);
+    now.replays = &past;
+    REQUIRE(verify_spec(spec_request(), now).valid);
+    CHECK(past.size() == 1);
+    PayloadCheck at_edge = check_at(spec_ts + 300);
+    at_edge.replays = &past;
+    CHECK_FALSE(verify_spec(spec_request(), at_edge).valid);
+  }
+  SUBCASE("without a tolerance any timestamp is accepted, and the id is kept 300 s after receipt") {
+    ReplayBook any;
+    PayloadCheck now = check_at(spec_ts - 100'000'000, std::nullopt);
+    now.replays = &any;
+    REQUIRE(verify_spec(spec_request(), now).valid);
+    PayloadCheck later = check_at(spec_ts - 100'000'000 + 300, std::nullopt);
+    later.replays = &any;
+    CHECK_FALSE(verify_spec(spec_request(), later).valid);
+    CHECK(any.first_use("other", at(spec_ts - 100'000'000 + 301), at(spec_ts)));
+    CHECK(any.size() == 1);  // the far-future timestamp did not keep the id for years
   }
 }
 

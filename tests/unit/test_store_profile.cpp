@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "test_support.hpp"
+#include "util/strings.hpp"
 
 namespace hookauth::store {
 
@@ -130,6 +131,53 @@ TEST_CASE("validate") {
     CHECK(test::contains(test::error_of(r), "in: 'cookie' is not one of header, query"));
     p.fields["in"] = "Header";
     CHECK_FALSE(validate(p));
+  }
+}
+
+TEST_CASE("validate: what every later send would refuse is refused when stored (audit cli #4)") {
+  auto refused = [](const Profile& p, const std::string& message, const std::string& secret = "") {
+    auto r = validate(p);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == ExitCode::usage);
+    CHECK(r.error().message == message);
+    if (!secret.empty()) CHECK_FALSE(test::contains(r.error().message, secret));
+  };
+  SUBCASE("basic: a user-id with ':' (RFC 7617 section 2), a password with control characters") {
+    auto p = basic_profile();
+    p.fields["username"] = "a:b";
+    refused(p, "--username: must not contain ':' (RFC 7617)");
+    for (const std::string bad : {"x\ny", "x\ry", "pw\x01", "tab\there", "del\x7f"}) {
+      CAPTURE(util::printable(bad));
+      auto q = basic_profile();
+      q.secrets["password"] = SecretRef{SecretRef::Kind::literal, bad};
+      refused(q, "--password: must not contain control characters", bad);
+    }
+    // A reference is resolved, and so checked, when it is used.
+    auto env = basic_profile();
+    env.secrets["password"] = SecretRef{SecretRef::Kind::env, "PW\nX"};
+    CHECK(validate(env));
+    // Digest hashes its user-id: a ':' is not forbidden there.
+    auto d = digest_profile();
+    d.fields["username"] = "dom:user";
+    CHECK(validate(d));
+  }
+  SUBCASE("api-key in a header: the key is an RFC 9110 token, the value holds no control characters") {
+    for (const std::string bad : {"X Key", "X-K:", "X-Key(1)", "X/Key", "X-Key;", "X\u00e9"}) {
+      CAPTURE(bad);
+      auto p = api_key_profile();
+      p.fields["key"] = bad;
+      refused(p, "--key: '" + util::printable(bad) + "' is not a header name (an RFC 9110 token)");
+    }
+    auto p = api_key_profile();
+    p.secrets["value"] = SecretRef{SecretRef::Kind::literal, "S3CRET\r\nX-Inj: 1"};
+    refused(p, "--value: must not contain control characters", "S3CRET");
+    // In the query the key and value are percent-encoded, so neither rule applies.
+    p.fields["in"] = "query";
+    p.fields["key"] = "api key";
+    CHECK(validate(p));
+    auto odd = api_key_profile();
+    odd.fields["key"] = "X-Key_v2.!#$%&'*+^`|~";
+    CHECK(validate(odd));
   }
 }
 

@@ -62,6 +62,24 @@ TEST_CASE("StateFile::update creates a 0600 file, with 0700 directories, under a
   CHECK(state.read()->at("answer") == 42);
 }
 
+TEST_CASE("StateFile::update through a link to the state file updates the target and keeps the link") {
+  test::TempDir dir;
+  namespace fs = std::filesystem;
+  fs::create_directories(dir / "cache");
+  test::write_file(dir / "cache" / "state.json", "{\"kept\": 1}\n");
+  fs::create_symlink("cache/state.json", dir / "state.json");
+  StateFile state = StateFile::beside(dir / "store.json");
+  REQUIRE(state.update([](nlohmann::json& j) -> Result<void> {
+    j["answer"] = 42;
+    return {};
+  }));
+  CHECK(fs::is_symlink(fs::symlink_status(dir / "state.json")));
+  auto target = nlohmann::json::parse(test::read_file(dir / "cache" / "state.json"));
+  CHECK(target.at("kept") == 1);
+  CHECK(target.at("answer") == 42);
+  CHECK(state.read()->at("answer") == 42);
+}
+
 TEST_CASE("StateFile: a corrupt file is an error naming its path, and is not overwritten") {
   test::TempDir dir;
   StateFile state(dir / "state.json");

@@ -72,6 +72,57 @@ TEST_CASE("atomic_replace writes a 0600 file and replaces an existing one") {
   CHECK_FALSE(bad);
 }
 
+TEST_CASE("resolve_links follows a chain of links, relative to each link's directory") {
+  test::TempDir dir;
+  namespace fs = std::filesystem;
+  fs::create_directories(dir / "real");
+  fs::create_directories(dir / "links");
+  CHECK(*resolve_links(dir / "plain.json") == dir / "plain.json");
+  fs::create_symlink("../real/store.json", dir / "links" / "one.json");  // dangling: the target is made later
+  fs::create_symlink(dir / "links" / "one.json", dir / "two.json");
+  CHECK(fs::equivalent(resolve_links(dir / "two.json")->parent_path(), dir / "real"));
+  CHECK(resolve_links(dir / "two.json")->filename() == "store.json");
+
+  fs::create_symlink("loop-b", dir / "loop-a");
+  fs::create_symlink("loop-a", dir / "loop-b");
+  auto loop = resolve_links(dir / "loop-a");
+  REQUIRE_FALSE(loop);
+  CHECK(test::contains(test::error_of(loop), "too many levels of symbolic links"));
+}
+
+TEST_CASE("locked_rewrite through a link replaces the link's target and keeps the link (audit cli #6)") {
+  test::TempDir dir;
+  namespace fs = std::filesystem;
+  fs::create_directories(dir / "real");
+  test::write_file(dir / "real" / "store.json", "old");
+  REQUIRE(::chmod((dir / "real" / "store.json").c_str(), 0600) == 0);
+  fs::create_symlink("real/store.json", dir / "link.json");
+  auto ok = locked_rewrite(dir / "link.json", []() -> Result<std::string> { return std::string("new"); });
+  REQUIRE(ok);
+  CHECK(fs::is_symlink(fs::symlink_status(dir / "link.json")));
+  CHECK(test::read_file(dir / "real" / "store.json") == "new");
+  CHECK(test::mode_of(dir / "real" / "store.json") == 0600);
+  // The lock and the temporary file are beside the target, so writers through either path share the lock.
+  CHECK(fs::exists(dir / "real" / "store.json.lock"));
+  CHECK_FALSE(fs::exists(dir / "link.json.lock"));
+  std::size_t entries = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir / "real")) ++entries;
+  CHECK(entries == 2);
+
+  SUBCASE("a dangling link: the target is created, with its private directories") {
+    fs::create_symlink("new-dir/store.json", dir / "dangling.json");
+    REQUIRE(locked_rewrite(dir / "dangling.json", []() -> Result<std::string> { return std::string("made"); }));
+    CHECK(fs::is_symlink(fs::symlink_status(dir / "dangling.json")));
+    CHECK(test::read_file(dir / "new-dir" / "store.json") == "made");
+    CHECK(test::mode_of(dir / "new-dir") == 0700);
+  }
+  SUBCASE("atomic_replace alone also writes through the link") {
+    REQUIRE(atomic_replace(dir / "link.json", "direct"));
+    CHECK(fs::is_symlink(fs::symlink_status(dir / "link.json")));
+    CHECK(test::read_file(dir / "real" / "store.json") == "direct");
+  }
+}
+
 TEST_CASE("check_private refuses any group or other bit, saying how to fix it") {
   test::TempDir dir;
   auto path = dir / "s.json";
