@@ -8,6 +8,7 @@
 
 #include "auth/challenge.hpp"
 #include "auth/crypto.hpp"
+#include "auth/redactor.hpp"
 #include "util/overloaded.hpp"
 #include "util/strings.hpp"
 
@@ -53,13 +54,19 @@ Request form_request(const OAuth2Credentials& c, const std::string& url, Params 
   return r;
 }
 
-std::string first_bytes(std::string_view body) {
+// The known secrets of text replaced, before anything cuts it short (a cut would leave a prefix).
+std::string redact(const Redactor* redactor, std::string_view text) {
+  return redactor ? redactor->text(text) : std::string(text);
+}
+
+std::string first_bytes(std::string_view body, const Redactor* redactor = nullptr) {
   constexpr std::size_t limit = 80;
   // An answer that is not JSON may still carry a token (a form-encoded body sent as text/plain).
   if (body.find("access_token") != std::string_view::npos || body.find("refresh_token") != std::string_view::npos)
     return "(" + std::to_string(body.size()) + " bytes, withheld: they name a token)";
-  std::string shown = util::printable(body.substr(0, limit));
-  if (body.size() > limit) shown += "...";
+  std::string text = redact(redactor, body);
+  std::string shown = util::printable(std::string_view(text).substr(0, limit));
+  if (text.size() > limit) shown += "...";
   return shown;
 }
 
@@ -80,11 +87,17 @@ std::optional<nlohmann::json> answer_object(std::string_view content_type, std::
   return std::nullopt;
 }
 
-std::string describe_error(long status, const nlohmann::json& j) {
-  std::string message = "HTTP " + std::to_string(status) + ": " + util::excerpt(string_member(j, "error"));
-  if (auto d = string_member(j, "error_description"); !d.empty()) message += ": " + util::excerpt(d, 160);
+std::string describe_error(long status, const nlohmann::json& j, const Redactor* redactor = nullptr) {
+  std::string message =
+      "HTTP " + std::to_string(status) + ": " + util::excerpt(redact(redactor, string_member(j, "error")));
+  if (auto d = string_member(j, "error_description"); !d.empty())
+    message += ": " + util::excerpt(redact(redactor, d), 160);
   return message;
 }
+
+// RFC 6749 5.2 answers 400 (401 for invalid_client); a 200 with an error (GitHub's) refuses too.
+// Servers in trouble may put a code in a 5xx, 408 or 429: those are failures to pass, not verdicts.
+bool is_refusal(long status) { return status < 500 && status != 408 && status != 429; }
 
 // expires_in as a whole number of seconds: RFC 6749 says a number; some servers send a string.
 std::optional<std::int64_t> seconds_of(const nlohmann::json& v) {
@@ -142,13 +155,14 @@ Request token_request(const OAuth2Credentials& c, const TokenGrant& grant) {
 
 std::expected<OAuth2Token, TokenAnswerError> parse_token_answer(long status, std::string_view content_type,
                                                                 std::string_view body, util::Clock::time_point now,
-                                                                std::optional<std::int64_t> validity) {
+                                                                std::optional<std::int64_t> validity,
+                                                                const Redactor* redactor) {
   auto object = answer_object(content_type, body);
   if (!object) {
-    std::string type = content_type.empty() ? "no content type" : util::excerpt(content_type);
+    std::string type = content_type.empty() ? "no content type" : util::excerpt(redact(redactor, content_type));
     return std::unexpected(TokenAnswerError{
         "the token endpoint answered HTTP " + std::to_string(status) + " (" + type +
-            "), not a JSON object: " + (body.empty() ? std::string("an empty body") : first_bytes(body)),
+            "), not a JSON object: " + (body.empty() ? std::string("an empty body") : first_bytes(body, redactor)),
         ""});
   }
   const nlohmann::json& j = *object;
@@ -157,7 +171,8 @@ std::expected<OAuth2Token, TokenAnswerError> parse_token_answer(long status, std
     if (error.empty())
       return std::unexpected(
           TokenAnswerError{"the token endpoint answered HTTP " + std::to_string(status) + " with no error code", ""});
-    return std::unexpected(TokenAnswerError{"the token endpoint refused: " + describe_error(status, j), error});
+    return std::unexpected(TokenAnswerError{"the token endpoint refused: " + describe_error(status, j, redactor), error,
+                                            is_refusal(status)});
   }
   OAuth2Token token;
   token.access_token = string_member(j, "access_token");

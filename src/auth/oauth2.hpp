@@ -64,17 +64,24 @@ using TokenGrant = std::variant<ClientCredentialsGrant, AuthorizationCodeGrant, 
 // credentials say (2.3.1), at the token URL (the refresh URL for a refresh), with the extra headers.
 Request token_request(const OAuth2Credentials& credentials, const TokenGrant& grant);
 
+class Redactor;
+
 // RFC 6749 5.1 and 5.2. A 200 with a JSON object holding access_token is a token (expires_in, else
 // the validity, sets expires_at from now; a missing refresh_token is empty). Anything else is an
 // error (ExitCode::auth_flow): the server's error and error_description when it sent them, else the
-// status, content type and first bytes of what it sent. The token is never in the message.
+// status, content type and first bytes of what it sent. The token is never in the message, nor,
+// given a redactor, any secret it knows (replaced before the text is cut short).
 struct TokenAnswerError {
   std::string message;
   std::string error;  // RFC 6749 5.2 code when the server gave one ("invalid_grant", ...)
+  // The server refused the grant: an error code in an answer that is not a 5xx, 408 or 429. A
+  // refused refresh token is spent; any other failure (an outage, a proxy's page) may pass.
+  bool refused = false;
 };
 std::expected<OAuth2Token, TokenAnswerError> parse_token_answer(long status, std::string_view content_type,
                                                                 std::string_view body, util::Clock::time_point now,
-                                                                std::optional<std::int64_t> validity);
+                                                                std::optional<std::int64_t> validity,
+                                                                const Redactor* redactor = nullptr);
 
 // True while the token is usable at now: not expired, with the margin to spare.
 bool token_is_fresh(const OAuth2Token& token, util::Clock::time_point now, std::int64_t margin_seconds);

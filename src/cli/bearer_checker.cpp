@@ -16,6 +16,10 @@ namespace {
 // kids must not turn the receiver into a load generator for the key server.
 constexpr std::chrono::seconds jwks_refetch_interval{10};
 
+// How long an introspection or a key set fetch may take: a server that accepts and never answers
+// must not hold a `verify serve` worker (and its shutdown) for ever.
+constexpr double fetch_timeout_seconds = 10;
+
 Result<void> check_url(const std::string& flag, const std::string& url) {
   net::SendPolicy policy;
   policy.has_credentials = true;
@@ -83,7 +87,7 @@ Result<auth::Jwks> BearerChecker::fetch_jwks() {
     r.url = options_.jwks_url;
     r.headers.set("Accept", "application/json");
     net::TransportOptions topt;
-    topt.timeout_seconds = 10;
+    topt.timeout_seconds = fetch_timeout_seconds;
     auto response = net::make_curl_transport()->perform(r, topt);
     if (!response) return std::unexpected(response.error());
     if (response->status != 200)
@@ -134,9 +138,17 @@ auth::BearerAnswer BearerChecker::introspect(const std::string& token) {
       active_until_.erase(it);
     }
   }
+  net::TransportOptions topt;
+  topt.timeout_seconds = fetch_timeout_seconds;
+  auto started = std::chrono::steady_clock::now();
   auto response = net::make_curl_transport()->perform(
-      auth::introspection_request(credentials_, options_.introspect_url, token), {});
-  if (!response) return {false, "introspection failed: " + response.error().message};
+      auth::introspection_request(credentials_, options_.introspect_url, token), topt);
+  if (!response) {
+    if (std::chrono::steady_clock::now() - started >= std::chrono::duration<double>(fetch_timeout_seconds))
+      return {false, "introspection failed: timed out: --introspect-url did not answer within " +
+                         std::to_string(static_cast<int>(fetch_timeout_seconds)) + " s"};
+    return {false, "introspection failed: " + response.error().message};
+  }
   auto answer = auth::parse_introspection(response->status, response->body);
   if (!answer) return {false, "introspection failed: " + answer.error().message};
   auto judged = auth::judge_introspection(*answer, now_());

@@ -121,13 +121,20 @@ TokenSource::TokenSource(auth::OAuth2Credentials credentials, store::StateFile s
       state_(std::move(state)),
       transport_(transport),
       options_(std::move(options)),
-      fingerprint_(token_fingerprint(credentials_)) {}
+      fingerprint_(token_fingerprint(credentials_)),
+      redactor_(auth::redactor_for(auth::Credentials{credentials_})) {}
 
 Result<void> TokenSource::save(const auth::OAuth2Token& token) {
   return store::save_token(state_, options_.profile, {fingerprint_, token});
 }
 
-Result<auth::OAuth2Token> TokenSource::request_token(const auth::TokenGrant& grant, std::string* oauth_error) {
+Result<auth::OAuth2Token> TokenSource::request_token(const auth::TokenGrant& grant, bool* refused) {
+  // The grant's own secrets may come back in an error too (an endpoint that echoes what it got).
+  if (const auto* g = std::get_if<auth::RefreshGrant>(&grant)) redactor_.add_secret(g->refresh_token);
+  if (const auto* g = std::get_if<auth::AuthorizationCodeGrant>(&grant)) {
+    redactor_.add_secret(g->code);
+    redactor_.add_secret(g->code_verifier);
+  }
   auth::Request request = auth::token_request(credentials_, grant);
   net::SendPolicy policy;
   policy.has_credentials = true;
@@ -136,11 +143,13 @@ Result<auth::OAuth2Token> TokenSource::request_token(const auth::TokenGrant& gra
   auto response = transport_.perform(request, options_.transport);
   if (!response) return std::unexpected(response.error());
   auto token = auth::parse_token_answer(response->status, response->headers.get("Content-Type").value_or(""),
-                                        response->body, options_.now(), credentials_.validity);
+                                        response->body, options_.now(), credentials_.validity, &redactor_);
   if (!token) {
-    if (oauth_error) *oauth_error = token.error().error;
+    if (refused) *refused = token.error().refused;
     return fail(ExitCode::auth_flow, options_.profile + ": " + token.error().message);
   }
+  redactor_.add_secret(token->access_token);
+  redactor_.add_secret(token->refresh_token);
   return *token;
 }
 
@@ -166,20 +175,26 @@ Result<TokenResult> TokenSource::get(bool force) {
   if (!cached) return std::unexpected(cached.error());
   if (usable(*cached) && (!force || (*cached)->token.access_token != seen))
     return TokenResult{(*cached)->token, TokenOrigin::cache};
+  if (*cached) redactor_.add_secret((*cached)->token.access_token);
 
   bool code_grant = credentials_.grant == auth::OAuth2Grant::authorization_code;
   std::string refresh = *cached && (*cached)->fingerprint == fingerprint_ ? (*cached)->token.refresh_token : "";
   if (!refresh.empty()) {
     if (options_.note) options_.note("refreshing the access token");
-    std::string oauth_error;
-    auto token = request_token(auth::RefreshGrant{refresh}, &oauth_error);
-    if (!token && token.error().code == ExitCode::network) return std::unexpected(token.error());
+    bool refused = false;
+    auto token = request_token(auth::RefreshGrant{refresh}, &refused);
     if (token) {
       // RFC 6749 6: without a new refresh token the old one stays valid; a rotated one is saved
       // before the new access token is used.
       if (token->refresh_token.empty()) token->refresh_token = refresh;
       if (auto ok = save(*token); !ok) return std::unexpected(ok.error());
       return TokenResult{*token, TokenOrigin::refreshed};
+    }
+    // A network error, a 5xx, a proxy's page: nothing says the refresh token is bad, so the cached
+    // entry (and an access token that may still be good) stays for the next try.
+    if (!refused) {
+      if (token.error().code != ExitCode::auth_flow) return std::unexpected(token.error());
+      return fail(ExitCode::auth_flow, token.error().message + "; the cached token is kept");
     }
     // The refresh token is spent: forget it, so nothing tries it again.
     if (auto ok = store::forget_token(state_, options_.profile); !ok) return std::unexpected(ok.error());

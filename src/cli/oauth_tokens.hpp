@@ -22,6 +22,8 @@ struct LoginOptions {
 
 struct TokenSourceOptions {
   std::string profile;
+  // The real clock, never --at: a token's expiry counts from when it really arrived, and the cache
+  // outlives the command.
   std::function<util::Clock::time_point()> now;
   net::TransportOptions transport;  // timeouts, TLS, and the -v trace of token requests
   LoginOptions login;
@@ -52,7 +54,9 @@ class TokenSource {
   Result<TokenResult> login();
 
  private:
-  Result<auth::OAuth2Token> request_token(const auth::TokenGrant& grant, std::string* oauth_error);
+  // A token for the grant. Errors never hold a secret the source knows; refused is set when the
+  // server refused the grant (RFC 6749 5.2) rather than failed to answer.
+  Result<auth::OAuth2Token> request_token(const auth::TokenGrant& grant, bool* refused);
   Result<TokenResult> login_locked();
   Result<void> save(const auth::OAuth2Token& token);
 
@@ -61,6 +65,7 @@ class TokenSource {
   net::Transport& transport_;
   TokenSourceOptions options_;
   std::string fingerprint_;
+  auth::Redactor redactor_;  // the client secret, and every token this source has seen
 };
 
 // What a cached token was obtained for: client, grant, URLs and scope (not the secret).

@@ -74,7 +74,8 @@ Result<ExitCode> run_token(const GlobalOptions& g, const TokenOptions& o, bool l
 
   TokenSourceOptions options;
   options.profile = o.name;
-  options.now = [&g] { return g.now(); };
+  // --at is for signatures: the token is real, and its expiry is cached by the real clock.
+  options.now = [] { return util::Clock::now(); };
   options.transport.timeout_seconds = o.timeout;
   if (o.verbose) options.transport.trace = wire_trace(redactor);
   options.login = o.login;
@@ -86,7 +87,7 @@ Result<ExitCode> run_token(const GlobalOptions& g, const TokenOptions& o, bool l
   auto result = login ? source.login() : source.get(o.refresh);
   if (!result) return std::unexpected(result.error());
   if (o.json)
-    print_json(std::cout, token_json(*result, g.now(), o.reveal));
+    print_json(std::cout, token_json(*result, util::Clock::now(), o.reveal));
   else if (!login)
     std::cout << result->token.access_token << "\n";
   return ExitCode::ok;

@@ -235,7 +235,7 @@ Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& given) {
   } else if (const auto* oauth = std::get_if<auth::OAuth2Credentials>(&credentials)) {
     TokenSourceOptions topts;
     topts.profile = o.auth;
-    topts.now = [&g] { return g.now(); };
+    topts.now = [] { return util::Clock::now(); };  // never --at: see TokenSourceOptions::now
     topts.transport.timeout_seconds = o.timeout;
     if (o.verbose) topts.transport.trace = wire_trace(redactor);
     topts.cache_only = o.dry_run || o.curl;
@@ -252,14 +252,14 @@ Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& given) {
       ++bearer_generation;
       redactor.add_secret(t.token.access_token);
     };
-    make_base = [&tokens, &bearer, &bearer_expires, &bearer_generation, &last_forced_refresh, &g, use,
+    make_base = [&tokens, &bearer, &bearer_expires, &bearer_generation, &last_forced_refresh, use,
                  batch = !o.data_lines.empty(), margin = oauth->refresh_margin]() {
       auto signed_with = std::make_shared<int>(0);
       auto refreshed_here = std::make_shared<bool>(false);
       net::Signer s;
-      s.sign = [&tokens, &bearer, &bearer_expires, &bearer_generation, &g, use, signed_with,
+      s.sign = [&tokens, &bearer, &bearer_expires, &bearer_generation, use, signed_with,
                 margin](auth::Request& r) -> Result<void> {
-        bool expiring = bearer_expires && *bearer_expires - std::chrono::seconds(margin) <= g.now();
+        bool expiring = bearer_expires && *bearer_expires - std::chrono::seconds(margin) <= util::Clock::now();
         if (bearer.empty() || expiring) {
           auto t = tokens->get(false);
           if (!t) return std::unexpected(t.error());

@@ -457,6 +457,108 @@ class ClientCredentials(OAuthTest):
         self.assertNotIn(secret, r.err)
         self.assertEqual(r.out, "")
 
+    def test_refresh_that_is_not_refused_keeps_the_cached_token(self):
+        # A 5xx, a proxy's page or a body that is not JSON says nothing about the refresh token: exit 4 with
+        # one line, no new grant, and the cached access and refresh tokens stay (only a refusal drops them).
+        self.peer.config(issue_refresh_for_client_credentials=True)
+        client_id, secret = self.client()
+        self.add_cc("flaky", client_id, secret)
+        first = self.token_json("flaky")
+        cached = self.cached("flaky")
+        self.assertTrue(cached["refresh_token"])
+        outages = [("fail_next", {"status": 502, "content_type": "text/html", "body": "<html>Bad gateway</html>"},
+                    "HTTP 502 (text/html), not a JSON object: <html>Bad gateway</html>"),
+                   ("fail_next", {"status": 200, "content_type": "text/plain", "body": "upstream hiccup"},
+                    "HTTP 200 (text/plain), not a JSON object: upstream hiccup"),
+                   ("error_next", {"status": 503, "error": "temporarily_unavailable"},
+                    "HTTP 503: temporarily_unavailable")]
+        for key, answer, shown in outages:
+            with self.subTest(answer=answer):
+                self.peer.config(**{key: answer})
+                mark = len(self.peer.log())
+                r = self.hookauth("auth", "token", "flaky", "--refresh")
+                line = self.assert_one_error_line(r, 4)
+                self.assertIn("flaky: ", line)
+                self.assertIn(shown, line)
+                self.assertIn("the cached token is kept", line)
+                self.assertEqual(r.out, "")
+                self.assertEqual([e["grant_type"] for e in self.new_log(mark)], ["refresh_token"])
+                self.assertEqual(self.cached("flaky"), cached)
+                doc = self.token_json("flaky")
+                self.assertEqual((doc["source"], doc["access_token"]), ("cache", first["access_token"]))
+        # Once the endpoint is back, the kept refresh token works.
+        mark = len(self.peer.log())
+        doc = self.token_json("flaky", "--refresh")
+        self.assertEqual(doc["source"], "refreshed")
+        self.assertEqual([(e["grant_type"], e["status"]) for e in self.new_log(mark)], [("refresh_token", 200)])
+        self.assert_issued(doc["access_token"], client_id)
+
+    def test_error_lines_redact_what_the_endpoint_echoes(self):
+        # An endpoint that echoes the client secret or the refresh token in error_description or in an HTML
+        # page: the error line shows [redacted], also where the 80-byte excerpt would cut the secret.
+        self.peer.config(issue_refresh_for_client_credentials=True)
+        client_id, secret = self.client()
+        self.add_cc("echo", client_id, secret)
+        refresh = self.token_json("echo", "--reveal")["refresh_token"]
+        cases = [("error_next", {"status": 503, "error": "temporarily_unavailable",
+                                 "error_description": "bad secret %s for client" % secret}, "auth", "token", "--refresh"),
+                 ("error_next", {"status": 503, "error": "temporarily_unavailable",
+                                 "error_description": "cannot refresh %s now" % refresh}, "auth", "token", "--refresh"),
+                 ("fail_next", {"status": 500, "content_type": "text/html",
+                                "body": "<html>" + "x" * (80 - 6 - 4) + secret + "</html>"}, "auth", "token",
+                  "--refresh"),
+                 ("fail_next", {"status": 502, "content_type": "text/html",
+                                "body": "<html>%s / %s</html>" % (secret, refresh)}, "auth", "token", "--refresh")]
+        for key, answer, *command in cases:
+            with self.subTest(answer=answer):
+                self.peer.config(**{key: answer})
+                r = self.hookauth(*(command[:2] + ["echo"] + command[2:]))
+                line = self.assert_one_error_line(r, 4)
+                self.assertIn("[red", line)
+                for s in (secret, refresh):
+                    self.assertNotIn(s[:4], line)  # not even the part before an excerpt's cut
+        # webhook send reports the same redacted line (a profile with no cached token: a new grant).
+        self.add_cc("echo2", client_id, secret)
+        self.peer.config(error_next={"status": 401, "error": "invalid_client",
+                                     "error_description": "bad secret %s" % secret})
+        receiver = self.capture()
+        r = self.hookauth("webhook", "send", "--auth", "echo2", receiver.url + "/x", "-d", "{}")
+        self.assertEqual(r.rc, 4, r)
+        self.assertIn("invalid_client: bad secret [redacted]", r.err)
+        self.assertNotIn(secret, r.err)
+        self.assertEqual(receiver.requests(), [])
+
+    def test_at_does_not_move_the_cached_expiry(self):
+        # --at is for signatures: a token obtained under --at expires by the real clock, so a later plain run
+        # neither trusts it for years nor thinks it expired decades ago.
+        client_id, secret = self.client()
+        self.add_cc("future", client_id, secret)
+        self.add_cc("past", client_id, secret)
+        for name, at in (("future", "2031-01-01T00:00:00Z"), ("past", "20010101T000000Z")):
+            with self.subTest(at=at):
+                r = self.ok("--at", at, "auth", "token", name, "--json")
+                doc = r.json()
+                self.assertEqual(doc["source"], "fetched")
+                self.assertTrue(3500 <= doc["expires_in"] <= 3600, doc)
+                self.assertAlmostEqual(rfc3339_epoch(doc["expires_at"]), time.time() + 3600, delta=10)
+                self.assertAlmostEqual(self.cached(name)["expires_at"], time.time() + 3600, delta=10)
+                before = self.peer.tokens()
+                again = self.token_json(name)
+                self.assertEqual((again["source"], again["access_token"]), ("cache", doc["access_token"]))
+                self.assertTrue(3500 <= again["expires_in"] <= 3600, again)
+                # And under --at the cache is judged by the real clock too.
+                doc = self.ok("--at", at, "auth", "token", name, "--json").json()
+                self.assertEqual((doc["source"], doc["access_token"]), ("cache", again["access_token"]))
+                self.assertEqual(self.peer.tokens(), before)
+        # webhook send --at fetches and judges its token by the real clock too.
+        self.add_cc("send-at", client_id, secret)
+        receiver = self.capture()
+        self.ok("--at", "2031-01-01T00:00:00Z", "webhook", "send", "--auth", "send-at", receiver.url + "/x", "-d", "{}")
+        self.assertAlmostEqual(self.cached("send-at")["expires_at"], time.time() + 3600, delta=10)
+        before = self.peer.tokens()
+        self.ok("--at", "20010101T000000Z", "webhook", "send", "--auth", "send-at", receiver.url + "/y", "-d", "{}")
+        self.assertEqual(self.peer.tokens(), before)  # the cached token, not a new one
+
     def test_closed_port_is_a_network_error(self):
         self.ok("auth", "add", "closed", "--type", "oauth2", "--grant", "client-credentials", "--client-id", "x",
                 "--client-secret", "closed-secret", "--token-url",
@@ -577,6 +679,33 @@ class BearerAndIntrospection(OAuthTest):
         self.assert_issued(fresh, self.sender)
         lines = self.logged(s2, 3)
         self.assertEqual([(l["target"], l["status"]) for l in lines], [("/old", 401), ("/hook", 401), ("/hook", 200)])
+
+    def test_introspection_that_never_answers_times_out(self):
+        # An endpoint that accepts and never answers: the request is answered 401 after the 10 s bound with a
+        # reason saying so, and SIGTERM given meanwhile stops the server once it is answered.
+        hole = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        hole.bind(("127.0.0.1", 0))
+        hole.listen(16)  # the kernel completes the handshakes; nothing is ever read or answered
+        self.addCleanup(hole.close)
+        s = self.serve("recv", "--introspect-url", "http://127.0.0.1:%d/introspect" % hole.getsockname()[1])
+        answers = []
+        started = time.monotonic()
+        client = threading.Thread(target=lambda: answers.append(
+            http(s.url + "/hook", headers={"Authorization": "Bearer stuck-token"}, timeout=60)), daemon=True)
+        client.start()
+        time.sleep(1)
+        s.signal(15)
+        self.assertEqual(s.wait(timeout=30), 0)
+        elapsed = time.monotonic() - started
+        client.join(timeout=30)
+        self.assertTrue(9 <= elapsed <= 25, elapsed)
+        self.assertEqual(len(answers), 1)
+        status, headers, body = answers[0]
+        self.assertEqual(status, 401)
+        reason = "introspection failed: timed out: --introspect-url did not answer within 10 s"
+        self.assertEqual(body.decode(), "invalid: %s\n" % reason)
+        self.assertIn('error="invalid_token"', headers["WWW-Authenticate"])
+        self.assertEqual([l["reason"] for l in s.stdout_json()], [reason])
 
     def test_verify_captured_request_with_expected_token_and_introspection(self):
         receiver = self.capture()
@@ -810,6 +939,30 @@ class AuthorizationCode(OAuthTest):
         self.assertEqual(params(entries[1]).get("refresh_token"), [rotated])
         self.assert_issued(doc["access_token"], p["client_id"])
 
+    def test_refresh_outage_keeps_the_login(self):
+        p = self.code_profile("outage")
+        r, _, _ = self.browser_login(p, "login")
+        self.assertEqual(r.rc, 0, r)
+        cached = self.cached("outage")
+        self.peer.config(fail_next={"status": 503, "content_type": "text/html",
+                                    "body": "<html>down for %s</html>" % p["secret"]})
+        r = self.hookauth("auth", "token", "outage", "--refresh", "--login-timeout", "1")
+        line = self.error_line(r, 4)
+        self.assertIn("outage: the token endpoint answered HTTP 503 (text/html), not a JSON object: "
+                      "<html>down for [redacted]</html>; the cached token is kept", line)
+        self.assertNotIn("auth login", line)
+        self.assertNotIn(p["secret"], r.err)
+        self.assertEqual(self.cached("outage"), cached)
+        # webhook send answered 401 forces a refresh; a 502 page from a proxy keeps the login too.
+        receiver = self.capture("--status", "401")
+        self.peer.config(fail_next={"status": 502, "content_type": "text/html", "body": "<html>Bad gateway</html>"})
+        r = self.hookauth("webhook", "send", "--auth", "outage", receiver.url + "/hook", "-d", "{}")
+        self.assertEqual(r.rc, 4, r)
+        self.assertIn("HTTP 502", r.err)
+        self.assertEqual(self.cached("outage"), cached)
+        doc = self.token_json("outage")
+        self.assertEqual((doc["source"], doc["access_token"]), ("cache", cached["access_token"]))
+
     def test_refused_refresh_asks_for_login(self):
         p = self.code_profile("refused")
         r, _, _ = self.browser_login(p, "login")
@@ -842,6 +995,7 @@ class IssuerCheck(AuthorizationCode):
     test_auth_login_prints_nothing_and_json = None
     test_access_denied_callback = None
     test_wrong_state_is_refused = None
+    test_refresh_outage_keeps_the_login = None
 
     def test_iss_of_the_auth_url_origin_is_accepted(self):
         p = self.code_profile("iss-ok")

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/redactor.hpp"
 #include "test_support.hpp"
 #include "util/strings.hpp"
 
@@ -705,6 +706,72 @@ TEST_CASE("parse_token_answer: a huge expires_in is capped at 100 years, never i
                                 now, std::nullopt);
     REQUIRE(t);
     CHECK(t->expires_at == cap);
+  }
+}
+
+TEST_CASE("parse_token_answer: only an error code outside 5xx, 408 and 429 is a refusal") {
+  auto error_of = [](long status, std::string_view type, std::string_view body) {
+    auto t = parse_token_answer(status, type, body, now, std::nullopt);
+    REQUIRE_FALSE(t);
+    return t.error();
+  };
+  SUBCASE("RFC 6749 5.2 answers, and GitHub's 200 with an error, refuse") {
+    for (long status : {400L, 401L, 403L, 200L}) {
+      CAPTURE(status);
+      CHECK(error_of(status, "application/json", R"({"error":"invalid_grant"})").refused);
+    }
+    CHECK(error_of(200, "application/x-www-form-urlencoded", "error=bad_refresh_token").refused);
+  }
+  SUBCASE("an outage, a proxy's page or an answer without a code does not") {
+    for (long status : {500L, 502L, 503L, 408L, 429L}) {
+      CAPTURE(status);
+      CHECK_FALSE(error_of(status, "application/json", R"({"error":"temporarily_unavailable"})").refused);
+      CHECK_FALSE(error_of(status, "text/html", "<html>Bad gateway</html>").refused);
+    }
+    CHECK_FALSE(error_of(500, "application/json", R"({"message":"internal"})").refused);
+    CHECK_FALSE(error_of(400, "application/json", R"({"message":"no code"})").refused);
+    CHECK_FALSE(error_of(200, "text/plain", "not json").refused);
+    CHECK_FALSE(error_of(200, "application/json", R"({"token_type":"Bearer"})").refused);
+  }
+}
+
+TEST_CASE("parse_token_answer: secrets the endpoint echoes are redacted before the message is cut short") {
+  Redactor redactor;
+  redactor.add_secret("client-s3cret-42");
+  redactor.add_secret("RT-refresh-9876");
+  SUBCASE("in error and error_description") {
+    auto t = parse_token_answer(
+        401, "application/json",
+        R"({"error":"invalid_client RT-refresh-9876","error_description":"bad secret client-s3cret-42 for c"})", now,
+        std::nullopt, &redactor);
+    REQUIRE_FALSE(t);
+    CHECK(t.error().message ==
+          "the token endpoint refused: HTTP 401: invalid_client [redacted]: bad secret [redacted] for c");
+    CHECK(t.error().error == "invalid_client RT-refresh-9876");  // the code itself is never printed alone
+  }
+  SUBCASE("in a body that is not JSON, also where the 80-byte cut falls inside the secret") {
+    std::string body = std::string(76, 'x') + "client-s3cret-42 and more";
+    auto t = parse_token_answer(503, "text/html", body, now, std::nullopt, &redactor);
+    REQUIRE_FALSE(t);
+    CHECK(t.error().message ==
+          "the token endpoint answered HTTP 503 (text/html), not a JSON object: " + std::string(76, 'x') + "[red...");
+    CHECK_FALSE(test::contains(t.error().message, "clie"));
+  }
+  SUBCASE("percent-encoded, as a form body echoes it") {
+    Redactor r;
+    r.add_secret("s3cret/+&=x");
+    auto t =
+        parse_token_answer(400, "application/json",
+                           R"({"error":"invalid_request","error_description":"got client_secret=s3cret%2F%2B%26%3Dx"})",
+                           now, std::nullopt, &r);
+    REQUIRE_FALSE(t);
+    CHECK(t.error().message == "the token endpoint refused: HTTP 400: invalid_request: got client_secret=[redacted]");
+  }
+  SUBCASE("without a redactor the message is as before") {
+    auto t = parse_token_answer(400, "application/json", R"({"error":"x","error_description":"client-s3cret-42"})", now,
+                                std::nullopt);
+    REQUIRE_FALSE(t);
+    CHECK(test::contains(t.error().message, "client-s3cret-42"));
   }
 }
 
