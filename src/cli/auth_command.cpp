@@ -335,6 +335,7 @@ void setup_auth_commands(CLI::App& app, const GlobalOptions& global, Action& act
               add_opts->values[n] = joined;
             },
             help);
+        opt->allow_extra_args(false);  // one value per use: the NAME may follow it
       } else {
         opt = add->add_option_function<std::string>(
             "--" + n, [add_opts, n](const std::string& v) { add_opts->values[n] = v; }, help);

@@ -111,7 +111,9 @@ void setup_saved_webhook_commands(CLI::App& webhook, const GlobalOptions& global
   add->add_option("--auth", add_opts->webhook.auth, "the authorization to send it with")->type_name("NAME");
   add->add_option("-X,--request", add_opts->webhook.method, "the method (default: POST with data, else GET)")
       ->type_name("METHOD");
-  add->add_option("-H,--header", add_opts->webhook.headers, "a header to send, repeatable")->type_name("'NAME: VALUE'");
+  add->add_option("-H,--header", add_opts->webhook.headers, "a header to send, repeatable")
+      ->type_name("'NAME: VALUE'")
+      ->allow_extra_args(false);  // one value per -H: the words after it are the command's
   add->add_flag("--force", add_opts->force, "replace a saved webhook of the same name");
   add->add_flag("--json", add_opts->json, "print what was done as a JSON object");
   add->callback(

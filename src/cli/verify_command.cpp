@@ -358,7 +358,9 @@ void setup_verify_commands(CLI::App& app, const GlobalOptions& global, Action& a
       ->type_name("HOST:PORT")
       ->capture_default_str();
   srv->add_option("--log", serve->log, "append the JSON log lines to FILE instead of stdout")->type_name("FILE");
-  srv->add_option("--count", serve->count, "exit after answering N requests")->type_name("N");
+  srv->add_option("--count", serve->count, "exit after answering N requests")
+      ->type_name("N")
+      ->check(CLI::Range(0, 1000000000));
   srv->add_option("--nonce-lifetime", serve->nonce_lifetime,
                   "Digest: seconds a nonce is accepted before a stale=true challenge (default 300)")
       ->type_name("SECONDS")

@@ -1,6 +1,7 @@
 // hookauth webhook send
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <random>
@@ -24,6 +25,7 @@
 #include "cli/terminal.hpp"
 #include "net/sender.hpp"
 #include "net/url.hpp"
+#include "store/saved_webhook.hpp"
 #include "util/strings.hpp"
 
 #ifndef HOOKAUTH_VERSION
@@ -38,6 +40,7 @@ struct SendOptions {
   std::string auth;
   std::string url;
   std::string method;
+  bool method_given = false;  // -X, even empty
   std::vector<std::string> headers;
   std::string data;
   bool has_data = false;
@@ -82,6 +85,8 @@ Result<std::string> read_data(const std::string& data) {
   if (!data.starts_with('@')) return data;
   std::string path = data.substr(1);
   if (path == "-") return read_all_stdin();
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return usage_error("-d @" + path + ": is a directory");
   std::ifstream in(path, std::ios::binary);
   if (!in) return usage_error("-d @" + path + ": cannot read the file");
   std::ostringstream ss;
@@ -111,6 +116,8 @@ Result<auth::Request> build_request(const SendOptions& o) {
     if (value.find_first_of("\r\n") != std::string::npos) return usage_error("-H " + name + ": value has a line break");
     r.headers.set(name, value);
   }
+  if (o.method_given)
+    if (auto ok = store::check_method(o.method); !ok) return std::unexpected(ok.error());
   if (o.has_data && !r.headers.has("Content-Type")) {
     bool is_json = nlohmann::json::accept(r.body);
     r.headers.add("Content-Type", is_json ? "application/json" : "application/x-www-form-urlencoded");
@@ -401,9 +408,17 @@ void setup_webhook_commands(CLI::App& app, const GlobalOptions& global, Action& 
       ->required()
       ->type_name("URL|NAME");
   send->add_option("--auth", o->auth, "the authorization to apply (default: none)")->type_name("NAME");
-  send->add_option("-X,--request", o->method, "the method (default: POST with data or --data-lines, else GET)")
+  send->add_option_function<std::string>(
+          "-X,--request",
+          [o](const std::string& v) {
+            o->method = v;
+            o->method_given = true;
+          },
+          "the method (default: POST with data or --data-lines, else GET)")
       ->type_name("METHOD");
-  send->add_option("-H,--header", o->headers, "an extra header, repeatable")->type_name("'NAME: VALUE'");
+  send->add_option("-H,--header", o->headers, "an extra header, repeatable")
+      ->type_name("'NAME: VALUE'")
+      ->allow_extra_args(false);  // one value per -H: the URL may follow it
   send->add_option_function<std::string>(
           "-d,--data",
           [o](const std::string& v) {

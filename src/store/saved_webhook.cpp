@@ -6,6 +6,13 @@
 
 namespace hookauth::store {
 
+Result<void> check_method(std::string_view method) {
+  bool ok = !method.empty();
+  for (char c : method) ok = ok && (std::isalpha(static_cast<unsigned char>(c)) || c == '-');
+  if (!ok) return usage_error("-X '" + util::printable(method) + "': not an HTTP method");
+  return {};
+}
+
 Result<void> validate(const SavedWebhook& w) {
   if (auto ok = check_name(w.name); !ok)
     return usage_error(util::replace_all(ok.error().message, "authorization name", "webhook name"));
@@ -15,9 +22,8 @@ Result<void> validate(const SavedWebhook& w) {
   for (char c : w.url)
     if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f)
       return usage_error("--url: must not contain spaces or control characters (percent-encode them)");
-  for (char c : w.method)
-    if (!std::isalpha(static_cast<unsigned char>(c)) && c != '-')
-      return usage_error("-X '" + util::printable(w.method) + "': not an HTTP method");
+  if (!w.method.empty())
+    if (auto ok = check_method(w.method); !ok) return ok;
   for (const auto& h : w.headers) {
     auto colon = h.find(':');
     // The value may be a secret: errors name the header, never its value.

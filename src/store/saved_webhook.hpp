@@ -3,6 +3,7 @@
 // headers), sent by name with `webhook send NAME`.
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -19,6 +20,9 @@ struct SavedWebhook {
   std::string method;                // empty: POST with data, else GET
   std::vector<std::string> headers;  // "Name: value"
 };
+
+// A method given with -X: letters and '-', not empty. The error quotes it.
+Result<void> check_method(std::string_view method);
 
 // Names as for authorizations; the URL http or https; headers "Name: value". Errors name the field.
 Result<void> validate(const SavedWebhook& webhook);

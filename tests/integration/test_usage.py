@@ -84,6 +84,10 @@ class BadInput(harness.HookauthTest):
             (["--auth", "known", url, "--retries", "-1"], "--retries"),
             (["--auth", "known", url, "--timeout", "-1"], "--timeout"),
             (["--auth", "known", url, "-d", "@" + os.path.join("/nonexistent", "body.json")], "body.json"),
+            (["--auth", "known", url, "-d", "@" + self.tmp], "is a directory"),
+            (["--auth", "known", url, "-X", "POST /admin HTTP/1.1\r\nX-Injected: 1\r\nX-Foo:"], "-X"),
+            (["--auth", "known", url, "-X", ""], "-X ''"),
+            (["--auth", "known", url, "-X", "GET /x"], "not an HTTP method"),
             (["--auth", "known", "ftp://127.0.0.1/"], "ftp"),
             (["--auth", "known", "/relative/only"], None),
             (["--auth", "known"], "url"),
@@ -91,6 +95,23 @@ class BadInput(harness.HookauthTest):
         for extra, expect in cases:
             with self.subTest(args=extra):
                 self.check("webhook", "send", *extra, expect=expect)
+
+    def test_verify_serve_count_is_not_negative(self):
+        self.check("verify", "serve", "--auth", "known", "--count", "-1", expect="--count")
+
+    def test_repeatable_options_take_one_value_each(self):
+        # -H, --sign-header and the other repeatable options take one value per use, as curl's -H does:
+        # the URL or NAME may follow them.
+        url = "http://127.0.0.1:9/x"
+        r = self.ok("webhook", "send", "-H", "X-One: 1", "-H", "X-Two: 2", url, "--dry-run")
+        self.assertIn("X-One: 1\r\n", r.out)
+        self.assertIn("X-Two: 2\r\n", r.out)
+        self.assertTrue(r.out.startswith("GET /x HTTP/1.1"), r.out)
+        self.ok("webhook", "add", "-H", "X-A: 1", "saved", "--url", url)
+        self.assertEqual(self.ok("webhook", "show", "saved", "--json").json()["headers"], ["X-A: 1"])
+        self.ok("auth", "add", "--sign-header", "x-a", "aws", "--sign-header", "x-b", "--type", "aws-sigv4",
+                "--access-key", "AKIDEXAMPLE", "--secret-key", "env:NOT_READ_HERE", "--region", "r", "--service", "s")
+        self.assertEqual(self.ok("auth", "show", "aws", "--json").json()["sign-header"], ["x-a", "x-b"])
 
     def test_commands_and_subcommands(self):
         self.check(expect=None)
