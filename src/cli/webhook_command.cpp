@@ -95,6 +95,8 @@ Result<std::string> read_data(const std::string& data) {
 }
 
 Result<auth::Request> build_request(const SendOptions& o) {
+  // libcurl would send them as Basic, unredacted in --curl and unseen by --dry-run.
+  if (util::url_has_userinfo(o.url)) return usage_error(store::userinfo_refused);
   auth::Request r;
   r.url = util::encode_url_bytes(o.url);
   r.headers.add("User-Agent", "hookauth/" HOOKAUTH_VERSION);
@@ -439,7 +441,9 @@ void setup_webhook_commands(CLI::App& app, const GlobalOptions& global, Action& 
   send->add_option("--retries", o->retries, "retry N times on connection errors, 408, 429 and 5xx")
       ->type_name("N")
       ->check(CLI::Range(0, 100));
-  send->add_option("--cacert", o->cacert, "trust the CA certificates in FILE")->type_name("FILE");
+  send->add_option("--cacert", o->cacert, "trust the CA certificates in FILE")
+      ->type_name("FILE")
+      ->check(CLI::ExistingFile);  // a usage error (2), not libcurl's network error (3)
   send->add_flag("-k,--insecure", o->insecure, "do not verify the server's TLS certificate");
   send->add_option("--cert", o->cert, "client certificate for mutual TLS (PEM)")->type_name("FILE");
   send->add_option("--key", o->key, "client private key for mutual TLS (PEM)")->type_name("FILE");

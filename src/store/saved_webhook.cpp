@@ -19,6 +19,7 @@ Result<void> validate(const SavedWebhook& w) {
   std::string scheme = util::to_lower(w.url.substr(0, 8));
   if (!scheme.starts_with("http://") && !scheme.starts_with("https://"))
     return usage_error("--url '" + util::printable(w.url) + "': not an http or https URL");
+  if (util::url_has_userinfo(w.url)) return usage_error(userinfo_refused);
   for (char c : w.url)
     if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f)
       return usage_error("--url: must not contain spaces or control characters (percent-encode them)");

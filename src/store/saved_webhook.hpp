@@ -21,6 +21,10 @@ struct SavedWebhook {
   std::vector<std::string> headers;  // "Name: value"
 };
 
+// Why a URL with "user:password@" is refused (the URL itself is not quoted: it holds a secret).
+inline constexpr const char* userinfo_refused =
+    "the URL carries credentials (user:password@host): keep them in an authorization (auth add --type basic)";
+
 // A method given with -X: letters and '-', not empty. The error quotes it.
 Result<void> check_method(std::string_view method);
 

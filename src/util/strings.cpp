@@ -106,6 +106,13 @@ std::string percent_decode(std::string_view s, bool form) {
   return out;
 }
 
+bool url_has_userinfo(std::string_view url) {
+  auto scheme = url.find("://");
+  if (scheme == std::string_view::npos) return false;
+  std::string_view rest = url.substr(scheme + 3);
+  return rest.substr(0, rest.find_first_of("/?#")).find('@') != std::string_view::npos;
+}
+
 std::string encode_url_bytes(std::string_view url) {
   return escape_bytes(url, [](char c) {
     auto u = static_cast<unsigned char>(c);

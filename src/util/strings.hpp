@@ -22,6 +22,8 @@ std::string percent_decode(std::string_view s, bool form = false);
 // Percent-encodes the bytes a URL cannot carry as they are (controls, space, non-ASCII and
 // "<>\^`{|}), as a browser does; everything else, '%' included, is kept.
 std::string encode_url_bytes(std::string_view url);
+// Whether an absolute URL's authority holds userinfo ("user:password@host").
+bool url_has_userinfo(std::string_view url);
 // Quotes a string for JSON-free display: escapes control characters as \xNN.
 std::string printable(std::string_view s);
 // printable() of at most the first limit bytes, with "..." when there were more: for echoing

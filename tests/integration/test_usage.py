@@ -88,6 +88,10 @@ class BadInput(harness.HookauthTest):
             (["--auth", "known", url, "-X", "POST /admin HTTP/1.1\r\nX-Injected: 1\r\nX-Foo:"], "-X"),
             (["--auth", "known", url, "-X", ""], "-X ''"),
             (["--auth", "known", url, "-X", "GET /x"], "not an HTTP method"),
+            (["--auth", "known", url, "--cacert", os.path.join(self.tmp, "missing.pem")], "--cacert"),
+            (["http://u:" + SECRET + "@127.0.0.1:9/x", "--curl"], "carries credentials"),
+            (["http://u:" + SECRET + "@127.0.0.1:9/x", "--dry-run"], "carries credentials"),
+            (["http://u:" + SECRET + "@127.0.0.1:9/x", "--data-lines", "-"], "carries credentials"),
             (["--auth", "known", "ftp://127.0.0.1/"], "ftp"),
             (["--auth", "known", "/relative/only"], None),
             (["--auth", "known"], "url"),
@@ -95,6 +99,9 @@ class BadInput(harness.HookauthTest):
         for extra, expect in cases:
             with self.subTest(args=extra):
                 self.check("webhook", "send", *extra, expect=expect)
+
+    def test_saved_webhook_url_with_credentials(self):
+        self.check("webhook", "add", "w", "--url", "https://u:" + SECRET + "@127.0.0.1:9/x", expect="carries credentials")
 
     def test_verify_serve_count_is_not_negative(self):
         self.check("verify", "serve", "--auth", "known", "--count", "-1", expect="--count")
