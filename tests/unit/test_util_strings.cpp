@@ -94,4 +94,14 @@ TEST_CASE("excerpt keeps a short value whole and cuts a long one at the limit") 
   CHECK(excerpt(std::string("a\nb", 3), 10) == printable(std::string("a\nb", 3)));  // still one line
 }
 
+TEST_CASE("url_has_userinfo looks only at the authority") {
+  CHECK(url_has_userinfo("http://u:p@127.0.0.1/x"));
+  CHECK(url_has_userinfo("https://user@host"));
+  CHECK(url_has_userinfo("HTTP://u:p@h:8080?q"));
+  CHECK_FALSE(url_has_userinfo("http://127.0.0.1/x@y"));
+  CHECK_FALSE(url_has_userinfo("http://h/p?mail=a@b"));
+  CHECK_FALSE(url_has_userinfo("http://h#frag@x"));
+  CHECK_FALSE(url_has_userinfo("no-scheme@host"));
+}
+
 }  // namespace hookauth::util
