@@ -30,13 +30,13 @@ void print_table(std::ostream& out, const std::vector<std::vector<std::string>>&
   }
 }
 
-void print_sigv4_steps(const auth::SigV4Steps& steps, const auth::Redactor& redactor) {
+void print_sigv4_steps(const auth::SigV4Steps& steps, const auth::Redactor& redactor, bool show_signature) {
   auto trace = [&](const std::string& line) { std::cerr << "* " << redactor.text(line) << "\n"; };
   trace("sigv4: canonical request:");
   for (auto line : util::split(steps.canonical_request, '\n')) trace("sigv4:   " + std::string(line));
   trace("sigv4: string to sign:");
   for (auto line : util::split(steps.string_to_sign, '\n')) trace("sigv4:   " + std::string(line));
-  trace("sigv4: signature = " + steps.signature);
+  trace("sigv4: signature = " + (show_signature ? steps.signature : std::string(withheld_signature)));
 }
 
 std::string format_request(const auth::Request& request, const std::string& host, const auth::Redactor& redactor) {
@@ -92,13 +92,14 @@ Result<std::string> format_curl(const auth::Request& request, const auth::Redact
 }
 
 void print_signature_steps(const auth::SignatureCredentials& credentials, const auth::SignatureSteps& steps,
-                           const auth::Redactor& redactor) {
+                           const auth::Redactor& redactor, bool show_signatures) {
   constexpr std::size_t shown = 300;
   std::string content = util::printable(redactor.text(std::string_view(steps.content).substr(0, shown)));
   if (steps.content.size() > shown) content += "... (" + std::to_string(steps.content.size()) + " bytes)";
   std::cerr << "* signature: " << auth::scheme_name(credentials.scheme) << "\n";
   std::cerr << "* signed content: " << content << "\n";
-  for (const auto& s : steps.signatures) std::cerr << "* signature value: " << s << "\n";
+  for (const auto& s : steps.signatures)
+    std::cerr << "* signature value: " << (show_signatures ? s : std::string(withheld_signature)) << "\n";
 }
 
 std::function<void(char, std::string_view)> wire_trace(const auth::Redactor& redactor) {

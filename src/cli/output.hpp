@@ -23,18 +23,24 @@ void print_json(std::ostream& out, const nlohmann::ordered_json& j, bool pretty 
 // Left-aligned columns separated by two spaces; the first row is the header.
 void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows);
 
+// A verifier shows the signature it expected only for a request that carried it: for any other, the
+// expected value would let whoever reads the output forge that request.
+constexpr std::string_view withheld_signature = "(not shown: the request does not carry it)";
+
 // -v's lines for one SigV4 signature on stderr: the canonical request, the string to sign, the
-// signature, each line through the redactor (a signed session token is a secret).
-void print_sigv4_steps(const auth::SigV4Steps& steps, const auth::Redactor& redactor);
+// signature (or withheld_signature when show_signature is false), each line through the redactor
+// (a signed session token is a secret).
+void print_sigv4_steps(const auth::SigV4Steps& steps, const auth::Redactor& redactor, bool show_signature = true);
 
 // The request exactly as it would go on the wire (origin-form target, Host first, Content-Length
 // when there is a body), with secrets replaced by the redactor.
 std::string format_request(const auth::Request& request, const std::string& host, const auth::Redactor& redactor);
 
 // -v's lines for a payload signature on stderr: the scheme, the exact content signed (its first
-// 300 bytes, control characters escaped, known secrets redacted) and each signature made or checked.
+// 300 bytes, control characters escaped, known secrets redacted) and each signature made or checked
+// (withheld_signature for each when show_signatures is false).
 void print_signature_steps(const auth::SignatureCredentials& credentials, const auth::SignatureSteps& steps,
-                           const auth::Redactor& redactor);
+                           const auth::Redactor& redactor, bool show_signatures = true);
 
 // A curl command line that sends the same request (headers but Host and Content-Length, the body
 // as --data-raw, HEAD as -I), each argument single-quoted for a POSIX shell, secrets redacted. A

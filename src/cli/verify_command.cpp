@@ -116,6 +116,7 @@ auth::Verdict check_request(const Receiver& r, const auth::Request& request, uti
   auth::SigV4Steps steps;
   context.sigv4_steps = &steps;
   auth::Verdict v = auth::verify(r.credentials, request, context);
+  bool type_valid = v.valid;
   auth::SignatureSteps signature_steps;
   if (v.valid && r.signature) {
     auth::PayloadCheck check{now, r.tolerance, replays, &signature_steps};
@@ -126,8 +127,9 @@ auth::Verdict check_request(const Receiver& r, const auth::Request& request, uti
     std::unique_lock<std::mutex> lock;
     if (print_mutex) lock = std::unique_lock(*print_mutex);
     if (nonces) std::cerr << "* " << request.method << " " << r.redactor.url(request.url) << "\n";
-    if (!steps.canonical_request.empty()) print_sigv4_steps(steps, r.redactor);
-    if (!signature_steps.content.empty()) print_signature_steps(*r.signature, signature_steps, r.redactor);
+    // The expected signatures only when the request carried them (see withheld_signature).
+    if (!steps.canonical_request.empty()) print_sigv4_steps(steps, r.redactor, type_valid);
+    if (!signature_steps.content.empty()) print_signature_steps(*r.signature, signature_steps, r.redactor, v.valid);
   }
   v.reason = r.redactor.text(v.reason);
   return v;

@@ -310,6 +310,7 @@ class HttplibListener final : public Listener {
           if (reached_handler) return httplib::Server::HandlerResponse::Unhandled;
           Problem problem = refused(in, out.status);
           reply_to(in, out, "", &problem);
+          if (problem.status == 405) out.set_header("Allow", "GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE");
           return httplib::Server::HandlerResponse::Handled;
         }));
     const std::string any = ".*";

@@ -164,7 +164,11 @@ class CurlAgainstServe(harness.HookauthTest):
             # A second request after the bad one gets no answer: the connection ends with the first.
             self.assertEqual(raw_exchange(s.port, data + b"GET /next HTTP/1.1\r\nHost: h\r\n\r\n", close_write=True),
                              [status], data[:40])
-        lines = self.logged(s, len(cases))
+        with socket.create_connection(("127.0.0.1", s.port), timeout=10) as c:
+            c.sendall(b"TRACE / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+            answer = c.makefile("rb").read()
+        self.assertIn(b"\r\nAllow: GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE\r\n", answer)
+        lines = self.logged(s, len(cases) + 1)[:len(cases)]
         self.assertEqual([(l["status"], l["verdict"], l["reason"]) for l in lines],
                          [(status, "invalid", reason) for _, status, reason in cases])
         self.assertTrue(all(l["peer"].startswith("127.0.0.1:") for l in lines), lines)

@@ -627,11 +627,11 @@ class AgainstServe(SigV4Test):
         ], "signature does not match")
         # Not signed: changing it changes nothing.
         self.assertEqual(self.replay(s, raw.replace(b"Accept: */*", b"Accept: */+")), (200, "valid\n"))
-        # The method. verify serve's HTTP parser answers 400 to a method it does not know (POST -> PUST), so
-        # the one-byte change goes through `verify --request`, and another known method through serve.
+        # The method. verify serve answers 405 to a method it does not serve (POST -> PUST), so the
+        # one-byte change goes through `verify --request`, and another served method through serve.
         r = self.verify_file(raw.replace(b"POST /hooks", b"PUST /hooks"), "srv", FIXED)
         self.assert_invalid(r, "signature does not match")
-        self.assertEqual(self.replay(s, raw.replace(b"POST /hooks", b"PUST /hooks"))[0], 400)
+        self.assertEqual(self.replay(s, raw.replace(b"POST /hooks", b"PUST /hooks"))[0], 405)
         status, body = self.replay(s, raw.replace(b"POST /hooks", b"PUT /hooks"))
         self.assertEqual(status, 401)
         self.assertIn("signature does not match", body)
@@ -809,6 +809,9 @@ class Verbose(SigV4Test):
         ours = canonical.split("\n")
         self.assertEqual([i for i in range(len(ours)) if ours[i] != theirs[i]], [2])
         self.assertIn("z=2", theirs[2])
+        # The signature it expected is not shown: with it, whoever reads the output could send the
+        # changed request signed. The stages before it are.
+        self.assertEqual(verbose_steps(v.err)[2], "(not shown: the request does not carry it)")
 
     def test_auth_presign_verbose(self):
         p = Profile("vb3", "s3")
