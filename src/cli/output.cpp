@@ -111,8 +111,13 @@ std::function<void(char, std::string_view)> wire_trace(const auth::Redactor& red
                colon != std::string_view::npos && !line.starts_with("HTTP/") && line.find(' ') > colon) {
       shown = std::string(line.substr(0, colon)) + ": " +
               redactor.header_value(line.substr(0, colon), util::trim(line.substr(colon + 1)));
+    } else if (auto sp1 = line.find(' '), sp2 = line.rfind(' ');
+               sp1 != std::string_view::npos && sp2 > sp1 && line.substr(sp2 + 1).starts_with("HTTP/")) {
+      // The request line: only its target is a URL (its last query value must not take the version).
+      shown = std::string(line.substr(0, sp1 + 1)) + redactor.url(line.substr(sp1 + 1, sp2 - sp1 - 1)) +
+              std::string(line.substr(sp2));
     } else {
-      shown = redactor.url(line);  // the request or status line
+      shown = redactor.url(line);  // the status line
     }
     std::cerr << dir << ' ' << shown << "\n";
   };

@@ -174,6 +174,11 @@ class NoLeakWithoutReveal(SecretLeakTest):
         self.assertEqual(r.rc, 0, r)
         line = self.wait_for(lambda: server.stdout_json(), what="a log line")[0]
         self.assertEqual(line["target"], "/hook?a=1&leak_key=[redacted]")
+        # -v's request line keeps its version after the redacted query value.
+        r = self.hookauth("webhook", "send", "--auth", "q-lit", server.url + "/hook?a=1", "-v")
+        self.assertEqual(r.rc, 0, r)
+        self.assertIn("> GET /hook?a=1&leak_key=[redacted] HTTP/1.1\n", r.err)
+        self.outputs.append(("webhook send -v stderr", r.err_b))
         self.outputs.append(("verify serve stdout", "\n".join(server.stdout_lines).encode()))
         self.assert_no_leaks()
 
