@@ -31,6 +31,17 @@ struct ShowOptions {
   bool reveal = false;
 };
 
+// A secret given as "-", or a required one left out. At the hidden prompt an empty answer is asked
+// again, as the form asks again for a required field; from standard input it is an error.
+Result<std::string> read_nonempty_secret(const std::string& field, const std::string& prompt, bool required) {
+  while (true) {
+    auto secret = read_secret(prompt);
+    if (!secret || !secret->empty()) return secret;
+    if (!stdin_is_terminal()) return usage_error("--" + field + " -: standard input gave an empty secret");
+    std::cerr << "  " << field << (required ? " is required\n" : " must not be empty\n");
+  }
+}
+
 // Builds the profile from the flags: secrets become references or literals ("-" is read now).
 Result<store::Profile> profile_from_flags(const AddOptions& o) {
   store::Profile p;
@@ -51,7 +62,7 @@ Result<store::Profile> profile_from_flags(const AddOptions& o) {
       if (stdin_used && !stdin_is_terminal())
         return usage_error("--" + field + ": only one secret can be read from stdin");
       stdin_used = true;
-      auto secret = read_secret(field);
+      auto secret = read_nonempty_secret(field, field, spec->required);
       if (!secret) return std::unexpected(secret.error());
       p.secrets[field] = store::SecretRef{store::SecretRef::Kind::literal, std::move(*secret)};
       continue;
@@ -63,17 +74,19 @@ Result<store::Profile> profile_from_flags(const AddOptions& o) {
   // A required secret that was not given is asked for on a terminal, never read silently.
   for (const auto& f : type->fields) {
     if (!f.secret || !f.required || p.secrets.contains(std::string(f.name)) || !stdin_is_terminal()) continue;
-    auto secret = read_secret(f.name);
+    auto secret = read_nonempty_secret(std::string(f.name), std::string(f.name), true);
     if (!secret) return std::unexpected(secret.error());
     p.secrets[std::string(f.name)] = store::SecretRef{store::SecretRef::Kind::literal, std::move(*secret)};
   }
+  if (auto ok = store::check_fields_apply(p); !ok) return std::unexpected(ok.error());
   if (auto ok = store::validate(p); !ok) return std::unexpected(ok.error());
   return p;
 }
 
 // `auth add NAME` without --type, on a terminal: the Add Authorization form. The type, then each
 // field of that type not given as a flag, with its default shown; Enter keeps the default (or
-// leaves an optional field out). Secrets are typed hidden.
+// leaves an optional field out); a field that the answers so far make meaningless (store::field_applies)
+// is not asked. Secrets are typed hidden.
 Result<AddOptions> walk_form(AddOptions o) {
   std::cerr << "Add authorization '" << o.name << "'\n";
   const store::TypeSpec* type = nullptr;
@@ -84,11 +97,16 @@ Result<AddOptions> walk_form(AddOptions o) {
     if (!type) std::cerr << "  '" << util::printable(*answer) << "' is not a type\n";
   }
   o.type = std::string(type->name);
+  store::Profile answered{o.name, o.type, {}, {}};  // the non-secret answers, for field_applies
   for (const auto& f : type->fields) {
     std::string n(f.name);
     if (o.values.contains(n) || (o.type != "signature" && store::is_signature_option(n))) continue;
+    for (const auto& [k, v] : o.values)
+      if (!type->field(k) || !type->field(k)->secret) answered.fields[k] = v;
+    if (!store::field_applies(answered, n)) continue;
     if (f.secret) {
-      auto secret = read_secret(n + (f.required ? "" : " (optional, Enter for none)") + " [hidden]");
+      auto secret = f.required ? read_nonempty_secret(n, n + " [hidden]", true)
+                               : read_secret(n + " (optional, Enter for none) [hidden]");
       if (!secret) return std::unexpected(secret.error());
       if (!secret->empty()) o.values[n] = "literal:" + *secret;
       continue;
@@ -224,7 +242,10 @@ Result<ExitCode> run_show(const GlobalOptions& g, const ShowOptions& o) {
       out[n] = values;
     } else {
       fields.emplace_back(n, p->field(n));
-      out[n] = fields.back().second;
+      if (f.flag)
+        out[n] = fields.back().second == "true";
+      else
+        out[n] = fields.back().second;
     }
   }
   if (o.json) {
@@ -311,15 +332,22 @@ void setup_auth_commands(CLI::App& app, const GlobalOptions& global, Action& act
       ->type_name(types);
   add->add_flag("--force", add_opts->force, "replace an authorization of the same name");
   add->add_flag("--json", add_opts->json, "print what was done as a JSON object");
+  // Each flag's help names the types it applies to ("basic, digest"), or "any type".
+  std::map<std::string, std::string> applies_to;
+  for (const auto& t : store::profile_types())
+    for (const auto& f : t.fields) {
+      std::string n(f.name);
+      if (store::is_signature_option(n) && t.name != "signature")
+        applies_to[n] = "any type";
+      else if (applies_to[n] != "any type")
+        applies_to[n] += (applies_to[n].empty() ? "" : ", ") + std::string(t.name);
+    }
   std::set<std::string> seen;
   for (const auto& t : store::profile_types()) {
     for (const auto& f : t.fields) {
       std::string n(f.name);
       if (!seen.insert(n).second) continue;
-      std::string help =
-          std::string(f.help) + " (" +
-          (store::is_signature_option(n) && t.name != "signature" ? std::string("any type") : std::string(t.name)) +
-          ")";
+      std::string help = std::string(f.help) + " (" + applies_to[n] + ")";
       if (f.flag) {
         add->add_flag_function(
             "--" + n, [add_opts, n](std::int64_t) { add_opts->values[n] = "true"; }, help);

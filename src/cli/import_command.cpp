@@ -28,7 +28,8 @@ struct ImportOptions {
 struct Found {
   std::string where;  // the collection or request it belongs to
   std::string name;   // the authorization made (empty when skipped)
-  std::string type;
+  std::string postman_type;
+  std::string type;    // hookauth's type of the authorization made
   std::string reason;  // why it was skipped
 };
 
@@ -42,7 +43,8 @@ Result<nlohmann::json> read_json(const std::string& flag, const std::string& pat
   return j;
 }
 
-// {{name}} replaced by the environment's enabled values; unknown variables are kept.
+// {{name}} replaced by the environment's enabled values; unknown variables are kept (and the block is
+// then skipped: see undefined_variables).
 std::string substitute(std::string value, const std::map<std::string, std::string>& vars) {
   for (const auto& [k, v] : vars) value = util::replace_all(std::move(value), "{{" + k + "}}", v);
   return value;
@@ -79,6 +81,22 @@ std::string sanitize(std::string_view text) {
   }
   while (!out.empty() && out.back() == '-') out.pop_back();
   return out.empty() ? "imported" : out.substr(0, 56);
+}
+
+// "{{a}} in password, {{b}} in region": each variable left in a value after substitution, with the
+// field that holds it (never the value itself, which may be a secret); empty when there is none.
+std::string undefined_variables(const store::Profile& p) {
+  std::string out;
+  auto scan = [&](const std::string& field, const std::string& value) {
+    for (auto open = value.find("{{"); open != std::string::npos; open = value.find("{{", open + 2)) {
+      auto close = value.find("}}", open + 2);
+      if (close == std::string::npos) break;
+      out += (out.empty() ? "" : ", ") + util::printable(value.substr(open, close + 2 - open)) + " in " + field;
+    }
+  };
+  for (const auto& [k, v] : p.fields) scan(k, v);
+  for (const auto& [k, v] : p.secrets) scan(k, v.value);
+  return out;
 }
 
 // The hookauth profile for a Postman auth block, or why there is none.
@@ -140,13 +158,19 @@ std::expected<store::Profile, std::string> map_auth(const nlohmann::json& auth,
     field("client-id", get("clientId"));
     literal("client-secret", get("clientSecret"));
     field("token-url", get("accessTokenUrl"));
-    field("auth-url", get("authUrl"));
-    field("redirect-uri", get("redirect_uri"));
+    // Postman keeps every grant's settings: the authorization URL and callback only mean something
+    // for the authorization code grant.
+    if (p.fields["grant"] == "authorization-code") {
+      field("auth-url", get("authUrl"));
+      field("redirect-uri", get("redirect_uri"));
+    }
     field("scope", get("scope"));
     if (get("client_authentication") == "header") field("client-auth", "basic");
   } else {
     return std::unexpected("type '" + util::printable(type) + "' has no hookauth equivalent");
   }
+  if (auto undefined = undefined_variables(p); !undefined.empty())
+    return std::unexpected("undefined variables: " + undefined + " (give their values with --environment)");
   return p;
 }
 
@@ -155,7 +179,7 @@ void walk(const nlohmann::json& node, const std::string& where, const std::map<s
   auto take = [&](const nlohmann::json& auth, const std::string& at) {
     if (!auth.is_object()) return;
     auto p = map_auth(auth, vars);
-    Found f{at, "", auth.value("type", ""), ""};
+    Found f{at, "", auth.value("type", ""), "", ""};
     if (!p) f.reason = p.error();
     out.emplace_back(f, p ? std::optional<store::Profile>(*p) : std::nullopt);
   };
@@ -219,7 +243,8 @@ Result<ExitCode> run_import(const GlobalOptions& g, const ImportOptions& o) {
   if (o.json) {
     nlohmann::ordered_json out = nlohmann::ordered_json::array();
     for (const auto& [f, profile] : found) {
-      nlohmann::ordered_json e{{"from", f.where}, {"postman_type", f.type}};
+      nlohmann::ordered_json e{{"from", f.where}, {"postman_type", f.postman_type}};
+      e["type"] = f.name.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(f.type);
       e["name"] = f.name.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(f.name);
       e["skipped"] = f.name.empty() ? nlohmann::ordered_json(f.reason) : nlohmann::ordered_json(nullptr);
       out.push_back(e);

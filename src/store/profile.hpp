@@ -94,4 +94,13 @@ Result<std::optional<auth::SignatureCredentials>> to_signature(const Profile& pr
 // options), which `auth show` leaves out when they are not set.
 bool is_signature_option(std::string_view field);
 
+// Whether a field means anything beside the profile's other fields: the hmac options (--signature-header
+// and the rest) only with the hmac scheme, --auth-url and --redirect-uri only with the
+// authorization-code grant. Every other field applies to its type.
+bool field_applies(const Profile& profile, std::string_view field);
+
+// The first field given that does not apply (field_applies), as an error that names its flag. `auth
+// add` refuses such a profile; validate() does not check this, so a store written before still loads.
+Result<void> check_fields_apply(const Profile& profile);
+
 }  // namespace hookauth::store

@@ -194,12 +194,29 @@ bool is_signature_option(std::string_view field) {
   return false;
 }
 
+bool field_applies(const Profile& p, std::string_view field) {
+  for (const auto& f : hmac_fields())
+    if (f.name == field) return p.field(p.type == "signature" ? "scheme" : "signature") == "hmac";
+  if (p.type == "oauth2" && (field == "auth-url" || field == "redirect-uri"))
+    return p.field("grant") == "authorization-code";
+  return true;
+}
+
+Result<void> check_fields_apply(const Profile& p) {
+  for (const auto& [k, v] : p.fields) {
+    if (field_applies(p, k)) continue;
+    if (p.type == "oauth2") return usage_error("--" + k + " applies only to --grant authorization-code");
+    return usage_error("--" + k + " applies only to " + (p.type == "signature" ? "--scheme" : "--signature") + " hmac");
+  }
+  return {};
+}
+
 const std::vector<TypeSpec>& profile_types() {
   static const std::vector<TypeSpec> types = {
       {"none", "No Auth", with_signature({})},
       {"basic", "Basic",
        with_signature({
-           {"username", false, true, "", {}, "the user-id (RFC 7617; no ':')", false, check_user_id},
+           {"username", false, true, "", {}, "the user-id (for basic no ':', RFC 7617)", false, check_user_id},
            {"password", true, true, "", {}, "the password", false, check_no_controls},
        })},
       {"api-key", "API Key",
@@ -211,7 +228,7 @@ const std::vector<TypeSpec>& profile_types() {
        check_api_key},
       {"digest", "Digest",
        with_signature({
-           {"username", false, true, "", {}, "the user-id (RFC 7617; no ':')", false, check_no_controls},
+           {"username", false, true, "", {}, "the user-id", false, check_no_controls},
            {"password", true, true, "", {}, "the password"},
            {"realm", false, false, "", {}, "the realm (shared in advance, or the receiver's)"},
            {"nonce", false, false, "", {}, "a nonce shared in advance: the first request is signed"},

@@ -96,6 +96,54 @@ class ImportPostman(harness.HookauthTest):
         self.assertIn("skipped x/Hawk: type 'hawk' has no hookauth equivalent", r.out)
         self.assertIn("created pm-Plain (basic) from x/Plain", r.out)
 
+    def test_json_gives_postmans_type_and_hookauths(self):
+        # audit cli #12: postman_type said api-key for Postman's apikey and bearer blocks
+        coll = self.write("c.json", {"info": {"name": "x", "schema": SCHEMA}, "item": [
+            request("Bearer", {"type": "bearer", "bearer": kv(token="tok-1")}),
+            request("Key", {"type": "apikey", "apikey": kv(key="X-K", value="k-1")}),
+            request("Hawk", {"type": "hawk", "hawk": kv(authId="a")})]})
+        entries = {e["from"]: e for e in json.loads(self.ok("auth", "import", "postman", coll, "--json").out)}
+        self.assertEqual((entries["x/Bearer"]["postman_type"], entries["x/Bearer"]["type"]), ("bearer", "api-key"))
+        self.assertEqual((entries["x/Key"]["postman_type"], entries["x/Key"]["type"]), ("apikey", "api-key"))
+        self.assertEqual((entries["x/Hawk"]["postman_type"], entries["x/Hawk"]["type"]), ("hawk", None))
+
+    def test_an_undefined_variable_skips_the_block_and_names_it_never_the_value(self):
+        coll = self.write("c.json", {"info": {"name": "x", "schema": SCHEMA}, "item": [
+            request("Req-3", {"type": "bearer", "bearer": kv(token="{{undefinedvar}}")}),
+            request("Half", {"type": "basic", "basic": kv(username="{{user}}", password="PW-SECRET-{{pw}}")}),
+            request("Fine", {"type": "basic", "basic": kv(username="u", password="{{pw}}")})]})
+        env = self.write("e.json", {"name": "e", "values": [{"key": "pw", "value": "pw-from-env", "enabled": True}]})
+        r = self.ok("auth", "import", "postman", coll, "--json")
+        entries = {e["from"]: e for e in json.loads(r.out)}
+        self.assertEqual(r.err, "")
+        self.assertIsNone(entries["x/Req-3"]["name"])
+        self.assertIn("{{undefinedvar}} in value", entries["x/Req-3"]["skipped"])
+        self.assertIn("--environment", entries["x/Req-3"]["skipped"])
+        self.assertIn("{{user}} in username, {{pw}} in password", entries["x/Half"]["skipped"])
+        self.assertNotIn("PW-SECRET", r.out)
+        self.assertIsNone(entries["x/Fine"]["name"])
+        self.assertEqual(self.hookauth("auth", "show", "Req-3").rc, 2)
+        # with the environment the variables it defines are filled in; the others still skip their block
+        entries = {e["from"]: e for e in json.loads(self.ok("auth", "import", "postman", coll, "--environment", env,
+                                                             "--json").out)}
+        self.assertEqual(self.show(entries["x/Fine"]["name"])["password"], "pw-from-env")
+        self.assertIn("{{user}} in username", entries["x/Half"]["skipped"])
+        self.assertNotIn("{{pw}}", entries["x/Half"]["skipped"])
+        r = self.ok("auth", "import", "postman", coll)
+        self.assertIn("skipped x/Req-3: undefined variables: {{undefinedvar}} in value", r.out)
+
+    def test_client_credentials_leave_the_authorization_url_out(self):
+        # Postman keeps every grant's settings; --auth-url applies to authorization-code only (audit cli #14)
+        coll = self.write("c.json", {"info": {"name": "x", "schema": SCHEMA}, "item": [
+            request("CC", {"type": "oauth2", "oauth2": kv(grant_type="client_credentials", clientId="app",
+                                                          accessTokenUrl="https://auth.example/token",
+                                                          authUrl="https://auth.example/authorize",
+                                                          redirect_uri="http://127.0.0.1:8765/cb")})]})
+        entries = json.loads(self.ok("auth", "import", "postman", coll, "--json").out)
+        o = self.show(entries[0]["name"])
+        self.assertEqual((o["grant"], o["token-url"], o["auth-url"], o["redirect-uri"]),
+                         ("client-credentials", "https://auth.example/token", "", ""))
+
     def test_bad_files(self):
         r = self.hookauth("auth", "import", "postman", os.path.join(self.tmp, "missing.json"))
         self.assert_one_error_line(r, 2)

@@ -122,6 +122,9 @@ class AddForm(harness.HookauthTest):
                     break
                 raise
             self.assertNotIn("token-url", prompt)
+            # the authorization URL and the callback are for the authorization-code grant only (audit cli #14)
+            self.assertNotIn("auth-url", prompt)
+            self.assertNotIn("redirect-uri", prompt)
             t.type("")
             answers += 1
         rc, out, rest = t.finish()
@@ -153,6 +156,68 @@ class AddForm(harness.HookauthTest):
         self.assertEqual(rc, 0, rest)
         self.assertNotIn(SECRET, rest)
         self.assertEqual(self.stored("b")["password"], SECRET)
+
+    # An empty answer at a hidden prompt is asked again, as the form asks again for a required field
+    # (audit cli #13).
+    def test_an_empty_hidden_password_is_asked_again(self):
+        for args in (["--username", "u"], ["--username", "u", "--password", "-"]):
+            with self.subTest(args=args):
+                t = self.terminal("auth", "add", "e", "--force", "--type", "basic", *args)
+                t.expect("password: ")
+                t.type("")
+                t.expect("password is required")
+                t.expect("password: ")
+                t.type(SECRET)
+                rc, out, rest = t.finish()
+                self.assertEqual(rc, 0, rest)
+                self.assertNotIn(SECRET, rest)
+                self.assertEqual(self.stored("e")["password"], SECRET)
+
+    def test_an_empty_hidden_secret_in_the_form_is_asked_again(self):
+        t = self.terminal("auth", "add", "f")
+        t.expect("type (")
+        t.type("basic")
+        t.expect("username - ")
+        t.type("u")
+        t.expect("password [hidden]: ")
+        t.type("")
+        t.expect("password is required")
+        t.expect("password [hidden]: ")
+        t.type(SECRET)
+        rc, out, rest = t.finish()
+        self.assertEqual(rc, 0, rest)
+        self.assertEqual(self.stored("f")["password"], SECRET)
+
+    def test_the_form_asks_the_hmac_options_for_the_hmac_scheme_only(self):
+        t = self.terminal("auth", "add", "g")
+        t.expect("type (")
+        t.type("signature")
+        t.expect("scheme - ")
+        t.type("github")
+        t.expect("secret [hidden]: ")
+        t.type(SECRET)
+        rc, out, rest = t.finish()
+        self.assertEqual(rc, 0, rest)
+        self.assertNotIn("signature-header", rest)
+        self.assertEqual(self.stored("g")["scheme"], "github")
+
+
+class AddHelp(harness.HookauthTest):
+    def test_each_flag_names_every_type_it_applies_to(self):
+        # audit cli #17: --username and --password are digest's too
+        lines = {}
+        flag = None
+        for line in self.ok("auth", "add", "--help").out.splitlines():
+            if line.strip().startswith("-"):
+                flag = line.split()[0]
+                lines[flag] = line
+            elif flag and line.startswith("      "):  # the help on its own line after a long flag
+                lines[flag] += " " + line.strip()
+        self.assertIn("(basic, digest)", lines["--username"])
+        self.assertIn("(basic, digest)", lines["--password"])
+        self.assertIn("(digest)", lines["--userhash"])
+        self.assertIn("(any type)", lines["--signature-header"])
+        self.assertIn("(signature)", lines["--scheme"])
 
 
 class Colour(harness.HookauthTest):

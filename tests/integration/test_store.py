@@ -206,6 +206,25 @@ class Names(StoreTest):
         self.assertEqual(self.names(), [])
 
 
+class FlagFields(StoreTest):
+    def test_show_json_gives_switches_as_booleans_and_the_store_keeps_its_format(self):
+        # audit cli #19: "userhash": "false" was a string
+        self.ok("auth", "add", "d1", "--type", "digest", "--username", "u", "--password", "p", "--userhash")
+        self.ok("auth", "add", "d2", "--type", "digest", "--username", "u", "--password", "p")
+        self.ok("auth", "add", "s1", "--type", "aws-sigv4", "--access-key", "AK", "--secret-key", "SK", "--region",
+                "eu-west-1", "--service", "s3", "--content-sha256")
+        self.assertIs(json.loads(self.ok("auth", "show", "d1", "--json").out)["userhash"], True)
+        self.assertIs(json.loads(self.ok("auth", "show", "d2", "--json").out)["userhash"], False)
+        self.assertIs(json.loads(self.ok("auth", "show", "s1", "--json").out)["content-sha256"], True)
+        self.assertIn("userhash:", self.ok("auth", "show", "d1").out)
+        stored = {a["name"]: a for a in self.load()["authorizations"]}
+        self.assertEqual(stored["d1"]["userhash"], "true")  # the store file format is unchanged
+        self.assertNotIn("userhash", stored["d2"])
+        self.assertEqual(stored["s1"]["content-sha256"], "true")
+        for entry in json.loads(self.ok("auth", "list", "--json").out):
+            self.assertEqual(set(entry), {"name", "type", "summary"})
+
+
 class Location(StoreTest):
     def test_precedence(self):
         flag = os.path.join(self.tmp, "flag", "s.json")

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -37,6 +38,40 @@ TEST_CASE("the type table lists none, basic, api-key, digest, aws-sigv4 and oaut
   CHECK(find_type("digest")->field("userhash")->flag);
   CHECK(find_type("kerberos") == nullptr);
   CHECK(find_type("Basic") == nullptr);
+}
+
+TEST_CASE("field_applies: the hmac options need the hmac scheme, --auth-url the authorization-code grant") {
+  Profile basic{"b", "basic", {{"username", "u"}, {"signature-header", "X-S"}}, {}};
+  CHECK_FALSE(field_applies(basic, "signature-header"));
+  CHECK(field_applies(basic, "username"));
+  CHECK(field_applies(basic, "signature"));
+  auto no_hmac = check_fields_apply(basic);
+  REQUIRE_FALSE(no_hmac);
+  CHECK(no_hmac.error().message == "--signature-header applies only to --signature hmac");
+  basic.fields["signature"] = "github";
+  CHECK_FALSE(check_fields_apply(basic));
+  basic.fields["signature"] = "hmac";
+  CHECK(check_fields_apply(basic));
+
+  Profile sig{"s", "signature", {{"scheme", "github"}, {"signed-content", "{body}"}}, {}};
+  auto github = check_fields_apply(sig);
+  REQUIRE_FALSE(github);
+  CHECK(github.error().message == "--signed-content applies only to --scheme hmac");
+  sig.fields["scheme"] = "hmac";
+  CHECK(check_fields_apply(sig));
+
+  Profile cc{"o", "oauth2", {{"grant", "client-credentials"}, {"issuer", "https://i.example"}}, {}};
+  CHECK(check_fields_apply(cc));  // the issuer also checks a JWT's iss
+  for (const char* field : {"auth-url", "redirect-uri"}) {
+    CAPTURE(field);
+    Profile p = cc;
+    p.fields[field] = "http://127.0.0.1:8765/x";
+    auto r = check_fields_apply(p);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message == "--" + std::string(field) + " applies only to --grant authorization-code");
+    p.fields["grant"] = "authorization-code";
+    CHECK(check_fields_apply(p));
+  }
 }
 
 }  // namespace hookauth::store
