@@ -430,11 +430,16 @@ void setup_webhook_commands(CLI::App& app, const GlobalOptions& global, Action& 
           "the body: DATA, @FILE or @- (stdin), sent byte for byte")
       ->type_name("DATA");
   send->add_flag("-i,--include", o->include, "print the status line and headers before the body");
-  send->add_flag("--json", o->json, "print one JSON object: status, headers, body, timings");
+  auto* json = send->add_flag("--json", o->json, "print one JSON object: status, headers, body, timings");
   send->add_flag("-v,--verbose", o->verbose, "print the exchange's headers on stderr, secrets redacted");
-  send->add_flag("--dry-run", o->dry_run, "print the request as HTTP/1.1 text and send nothing");
+  auto* dry_run = send->add_flag("--dry-run", o->dry_run, "print the request as HTTP/1.1 text and send nothing");
   send->add_flag("--reveal", o->reveal, "show secrets in what is printed");
-  send->add_flag("--curl", o->curl, "print an equivalent curl command line (secrets redacted) and send nothing");
+  auto* curl =
+      send->add_flag("--curl", o->curl, "print an equivalent curl command line (secrets redacted) and send nothing");
+  // Each prints something else on stdout: two of them at once would ignore one.
+  dry_run->excludes(curl);
+  json->excludes(dry_run);
+  json->excludes(curl);
   send->add_option("--timeout", o->timeout, "give up after SECONDS (default: no limit)")
       ->type_name("SECONDS")
       ->check(check_seconds);
