@@ -20,6 +20,10 @@ namespace hookauth::net {
 
 namespace {
 
+// Set when the current request's head did not arrive within the read timeout (see
+// ConnectionStream::read), so that its refusal says so.
+thread_local bool head_timed_out = false;
+
 // A client's connection, read through a small buffer. It also keeps every byte cpp-httplib takes from
 // it since the start of the current request, until told to stop: cpp-httplib reads the request line
 // and the header fields one byte at a time, so at its setup_request hook what was kept is exactly the
@@ -34,7 +38,19 @@ class ConnectionStream final : public httplib::Stream {
 
   ssize_t read(char* ptr, size_t size) override {
     if (pos_ == buffer_.size()) {
-      if (!wait(POLLIN, read_timeout_ms_)) return -1;
+      int timeout_ms = read_timeout_ms_;
+      if (keeping_) {  // the whole head within one read timeout, however slowly it trickles in
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(head_deadline_ - Clock::now()).count();
+        if (left <= 0) {
+          head_timed_out = true;
+          return -1;
+        }
+        timeout_ms = static_cast<int>(std::min<long long>(timeout_ms, left));
+      }
+      if (!wait(POLLIN, timeout_ms)) {
+        head_timed_out = keeping_;
+        return -1;
+      }
       buffer_.resize(16 * 1024);
       ssize_t n = ::recv(sock_, buffer_.data(), buffer_.size(), 0);
       buffer_.resize(n > 0 ? static_cast<size_t>(n) : 0);
@@ -71,11 +87,15 @@ class ConnectionStream final : public httplib::Stream {
     kept_.clear();
     keeping_ = true;
     kept_overflow_ = false;
-    if (pos_ < buffer_.size()) return true;
-    auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(keep_alive_ms);
+    auto starts = [this] {
+      head_deadline_ = Clock::now() + std::chrono::milliseconds(read_timeout_ms_);
+      return true;
+    };
+    if (pos_ < buffer_.size()) return starts();
+    auto end = Clock::now() + std::chrono::milliseconds(keep_alive_ms);
     while (!stopping()) {
-      if (wait(POLLIN, 10)) return true;
-      if (std::chrono::steady_clock::now() >= end) return false;
+      if (wait(POLLIN, 10)) return starts();
+      if (Clock::now() >= end) return false;
     }
     return false;
   }
@@ -111,8 +131,10 @@ class ConnectionStream final : public httplib::Stream {
     }
   }
 
+  using Clock = std::chrono::steady_clock;
   socket_t sock_;
   int read_timeout_ms_, write_timeout_ms_;
+  Clock::time_point head_deadline_;
   std::string buffer_;
   size_t pos_ = 0;
   std::string kept_;
@@ -177,6 +199,7 @@ std::optional<Problem> framing_problem(const httplib::Headers& fields) {
 // What cpp-httplib refused, from the status it chose.
 Problem refused(const httplib::Request& in, int status) {
   static const std::string served[] = {"GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"};
+  if (head_timed_out) return {408, "the request line and header fields did not arrive within 10 s"};
   if (status == 413) return {413, "the body is larger than 64 MiB"};
   if (status == 414) return {414, "the request target is too long"};
   if (in.version.empty() || in.target.empty()) return {status, "malformed request line"};
@@ -204,6 +227,7 @@ class Server final : public httplib::Server {
          left > 0 && stream.next_request(static_cast<int>(keep_alive_timeout_sec_ * 1000), stopping); --left) {
       bool closed = false;
       reached_handler = false;
+      head_timed_out = false;
       ok = process_request(stream, left == 1, closed, [&stream](httplib::Request& req) {
         const std::string* head = stream.take_head();
         auto fields = head ? raw_fields(*head, req.headers) : std::nullopt;
@@ -234,6 +258,9 @@ class HttplibListener final : public Listener {
     // Answers go out at once: with Nagle's algorithm a kept-alive client waits for the delayed
     // ACK (40 ms) between the header and body writes of every answer.
     server_.set_tcp_nodelay(true);
+    // A connection holds a thread while open: enough of them that a few dozen slow or idle
+    // clients do not stall the others (each head must also arrive whole within the read timeout).
+    server_.new_task_queue = [] { return new httplib::ThreadPool(64); };
     // SO_REUSEADDR only: cpp-httplib's default SO_REUSEPORT would let a second listener share a
     // port that is in use instead of failing.
     server_.set_socket_options([](socket_t sock) {

@@ -6,6 +6,7 @@ import re
 import signal
 import socket
 import subprocess
+import time
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -172,6 +173,32 @@ class CurlAgainstServe(harness.HookauthTest):
         self.assertEqual([(l["status"], l["verdict"], l["reason"]) for l in lines],
                          [(status, "invalid", reason) for _, status, reason in cases])
         self.assertTrue(all(l["peer"].startswith("127.0.0.1:") for l in lines), lines)
+
+    def test_slow_clients_neither_stall_others_nor_hold_on(self):
+        # 40 clients that send their header fields a line every 2 s: another client is still answered at
+        # once, and each slow one gets 408 when its head has not arrived whole within the 10 s read timeout.
+        s = self.serve("basic")
+        slow = [socket.create_connection(("127.0.0.1", s.port), timeout=30) for _ in range(40)]
+        for c in slow:
+            self.addCleanup(c.close)
+            c.sendall(b"GET /slow HTTP/1.1\r\nHost: h\r\n")
+        self.assertEqual(curl("-u", "bob:" + PASSWORD, s.url + "/quick")[0], 200)
+        answers = [b""] * len(slow)
+        for _ in range(6):  # 12 s: past the 10 s the heads had
+            time.sleep(2)
+            for c in slow:
+                try:
+                    c.sendall(b"X-Slow: 1\r\n")
+                except OSError:
+                    pass  # closed after its 408
+        for i, c in enumerate(slow):
+            chunk = c.recv(65536)
+            while chunk:
+                answers[i] += chunk
+                chunk = c.recv(65536)
+        self.assertTrue(all(a.startswith(b"HTTP/1.1 408 ") for a in answers), answers[:2])
+        reasons = {l["reason"] for l in self.logged(s, 41) if l["target"] == "/slow"}
+        self.assertEqual(reasons, {"the request line and header fields did not arrive within 10 s"})
 
     def test_curl_api_key_query(self):
         s = self.serve("query-key")
