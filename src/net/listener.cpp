@@ -253,6 +253,9 @@ class HttplibListener final : public Listener {
  public:
   HttplibListener() {
     server_.set_keep_alive_timeout(5);
+    // As nginx's keepalive_requests: cpp-httplib's default of 5 made a kept-alive client reconnect
+    // every fifth request.
+    server_.set_keep_alive_max_count(1000);
     server_.set_read_timeout(10);
     server_.set_payload_max_length(max_body);
     // Answers go out at once: with Nagle's algorithm a kept-alive client waits for the delayed
