@@ -13,6 +13,8 @@ StateFile StateFile::beside(const fs::path& store_path) { return StateFile(store
 Result<nlohmann::json> StateFile::read() const {
   std::error_code ec;
   if (!fs::exists(path_, ec)) return nlohmann::json::object();
+  // It holds access and refresh tokens and Digest sessions: refused like a store others can read.
+  if (auto ok = check_private(path_); !ok) return std::unexpected(ok.error());
   auto text = read_whole_file(path_);
   if (!text) return std::unexpected(text.error());
   auto j = nlohmann::json::parse(*text, nullptr, false);

@@ -125,6 +125,7 @@ Result<void> locked_rewrite(const fs::path& link, const std::function<Result<std
 Result<void> check_private(const fs::path& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return usage_error("cannot stat " + path.string() + ": " + errno_text());
+  if (S_ISDIR(st.st_mode)) return usage_error(path.string() + " is a directory, not a file");
   if ((st.st_mode & 077) != 0) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));

@@ -49,7 +49,7 @@ void remove_stale_temporaries(const std::filesystem::path& path);
 // replaces the file atomically.
 Result<void> locked_rewrite(const std::filesystem::path& path, const std::function<Result<std::string>()>& produce);
 
-// Refuses a file that group or others may read or write, saying how to fix it.
+// Refuses a file that group or others may read or write, saying how to fix it, and a directory.
 Result<void> check_private(const std::filesystem::path& path);
 
 // The whole file; an error naming the path when it cannot be read. Missing files are the caller's

@@ -384,5 +384,26 @@ class CrashSafety(StoreTest):
         self.assertEqual(r.json()["type"], "none")
 
 
+class PrivateFiles(StoreTest):
+    def test_state_file_others_can_read_is_refused(self):
+        # state.json holds access and refresh tokens: refused like the store, with the fix named.
+        self.ok("auth", "add", "o", "--type", "oauth2", "--grant", "client-credentials", "--client-id", "c",
+                "--token-url", "http://127.0.0.1:%d/token" % self.closed_port())
+        state = os.path.join(os.path.dirname(self.store), "state.json")
+        with open(state, "w") as f:
+            f.write("{}")
+        os.chmod(state, 0o644)
+        line = self.assert_one_error_line(self.hookauth("auth", "token", "o"), 2)
+        self.assertIn("state.json is accessible by group or others (mode 0644)", line)
+        self.assertIn("chmod 600", line)
+        os.chmod(state, 0o600)
+        self.assertEqual(self.hookauth("auth", "token", "o").rc, 3)  # past the check: the endpoint is closed
+
+    def test_store_that_is_a_directory(self):
+        line = self.assert_one_error_line(self.hookauth("--store", self.tmp, "auth", "list"), 2)
+        self.assertIn("is a directory, not a file", line)
+        self.assertNotIn("chmod", line)
+
+
 if __name__ == "__main__":
     harness.main()

@@ -49,9 +49,13 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// Writes a file as hookauth writes its own: mode 0600 (a test that needs another mode sets it).
 inline void write_file(const std::filesystem::path& path, std::string_view content) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << content;
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << content;
+  }
+  std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
 
 inline std::string read_file(const std::filesystem::path& path) {
