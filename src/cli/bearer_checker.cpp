@@ -89,7 +89,7 @@ Result<auth::Jwks> BearerChecker::fetch_jwks() {
     net::TransportOptions topt;
     topt.timeout_seconds = fetch_timeout_seconds;
     auto response = net::make_curl_transport()->perform(r, topt);
-    if (!response) return std::unexpected(response.error());
+    if (!response) return std::unexpected(Error{response.error().code, "--jwks-url: " + response.error().message});
     if (response->status != 200)
       return fail(ExitCode::auth_flow, "--jwks-url answered HTTP " + std::to_string(response->status));
     text = std::move(response->body);

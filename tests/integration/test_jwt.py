@@ -350,7 +350,7 @@ class JwksFile(JwtTest):
                           "--issuer", ISSUER, "--request", self.captured(self.token()))
         self.assertNotIn(r.rc, (0, 1), r)
         self.assertEqual(r.out, "")
-        self.assertTrue(r.err.startswith("hookauth: error: "), r)
+        self.assertTrue(r.err.startswith("hookauth: error: --jwks-url: "), r)  # the line names the flag
 
     def test_one_way_of_checking_bearer_tokens(self):
         r = self.hookauth("verify", "--auth", "rp", "--jwks", self.jwks, "--expect-token", "env:TOKEN",
