@@ -113,8 +113,7 @@ Result<auth::Request> build_request(const SendOptions& o) {
       return usage_error("-H: expected 'Name: value' (no header name and ':')");
     std::string name(util::trim(std::string_view(h).substr(0, colon)));
     std::string value(util::trim(std::string_view(h).substr(colon + 1)));
-    if (name.find_first_of(" \t\r\n") != std::string::npos)
-      return usage_error("-H: header name '" + name + "' has spaces");
+    if (auto ok = store::check_header_name(name); !ok) return usage_error("-H: " + ok.error().message);
     if (value.find_first_of("\r\n") != std::string::npos) return usage_error("-H " + name + ": value has a line break");
     r.headers.set(name, value);
   }

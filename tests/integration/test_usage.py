@@ -80,6 +80,7 @@ class BadInput(harness.HookauthTest):
             (["--auth", "known", url, "-H", "NoColon"], "-H"),
             (["--auth", "known", url, "-H", ": empty name"], "-H"),
             (["--auth", "known", url, "-H", "Bad Name: v"], "-H"),
+            (["--auth", "known", url, "-H", "X(bad): v"], "not a header name"),  # as webhook add -H
             (["--auth", "known", url, "--retries", "many"], "--retries"),
             (["--auth", "known", url, "--retries", "-1"], "--retries"),
             (["--auth", "known", url, "--timeout", "-1"], "--timeout"),
