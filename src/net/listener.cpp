@@ -241,6 +241,16 @@ class Server final : public httplib::Server {
       });
       if (!ok || closed || end_connection) break;
     }
+    if (end_connection) {
+      // A lingering close (RFC 9112 9.6): bytes the client sent after the request we refused, still
+      // unread at close(), would make the kernel answer with a reset that can destroy the answer on
+      // its way. So: end our side, read what comes for up to 2 s, and close when the client does.
+      ::shutdown(sock, SHUT_WR);
+      char sink[4096];
+      auto end = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+      for (pollfd p{sock, POLLIN, 0}; std::chrono::steady_clock::now() < end && ::poll(&p, 1, 100) >= 0;)
+        if ((p.revents & (POLLIN | POLLHUP | POLLERR)) && ::recv(sock, sink, sizeof sink, 0) <= 0) break;
+    }
     ::shutdown(sock, SHUT_RDWR);
     ::close(sock);
     return ok;
