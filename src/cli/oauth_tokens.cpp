@@ -81,7 +81,7 @@ Result<std::string> wait_for_callback(const RedirectTarget& target, int timeout_
     if (!done.wait_for(lock, std::chrono::seconds(timeout_seconds), [&] { return finished; })) (*listener)->stop();
   });
   (*listener)->serve(
-      [&](const auth::Request& request, const std::string&, const net::Problem* problem) {
+      [&](const auth::Request& request, const net::Peer&, const net::Problem* problem) {
         if (problem) return net::Reply{problem->status, {}, problem->reason + "\n"};
         auto split = auth::split_target(request.url);
         if (split.path != target.path) return net::Reply{404, {}, "not the callback path\n"};

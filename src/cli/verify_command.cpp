@@ -54,6 +54,10 @@ struct ServeOptions {
   std::string log;
   std::size_t count = 0;
   int nonce_lifetime = 300;
+  std::size_t max_connections = 1024;
+  std::size_t max_body = 1024 * 1024;
+  int read_timeout = 10;
+  net::TlsFiles tls;
 };
 
 // An authorization made ready to check requests: its credentials, its payload signature, how
@@ -246,12 +250,25 @@ Result<ExitCode> run_serve(const GlobalOptions& g, const ServeOptions& o) {
     if (!log_file) return usage_error("--log " + o.log + ": cannot open the file");
   }
   std::ostream& log = o.log.empty() ? std::cout : log_file;
-  auto listener = net::Listener::bind(where->first, where->second);
+  net::ListenOptions listen;
+  listen.max_connections = o.max_connections;
+  listen.limits.max_body = o.max_body;
+  listen.read_timeout = std::chrono::seconds(o.read_timeout);
+  if (!o.tls.cert.empty() || !o.tls.key.empty()) {
+    if (o.tls.cert.empty() || o.tls.key.empty()) return usage_error("--tls-cert and --tls-key go together");
+    listen.tls = o.tls;
+  } else if (!o.tls.client_ca.empty()) {
+    return usage_error("--client-ca needs --tls-cert and --tls-key: client certificates are part of TLS");
+  }
+  // Only token introspection and a key set URL make a check wait on the network.
+  listen.handler_may_block = !o.receiver.bearer.introspect_url.empty() || !o.receiver.bearer.jwks_url.empty();
+  auto listener = net::Listener::bind(where->first, where->second, listen);
   if (!listener) return std::unexpected(listener.error());
   // Signals are taken by the watcher from here on, before anyone can know the port.
   SignalWatcher watcher(**listener);
   std::string host = where->first.find(':') != std::string::npos ? "[" + where->first + "]" : where->first;
-  std::cerr << "listening on http://" << host << ":" << (*listener)->port() << std::endl;
+  std::cerr << "listening on " << (listen.tls ? "https" : "http") << "://" << host << ":" << (*listener)->port()
+            << std::endl;
 
   const auth::Redactor& redactor = receiver->redactor;
   // Digest nonces are an HMAC under a key that lives as long as this process.
@@ -260,7 +277,7 @@ Result<ExitCode> run_serve(const GlobalOptions& g, const ServeOptions& o) {
   auth::DigestNonceBook nonces(*key, std::chrono::seconds(o.nonce_lifetime));
   auth::ReplayBook replays;
   std::mutex log_mutex;
-  auto handler = [&](const auth::Request& request, const std::string& peer, const net::Problem* problem) {
+  auto handler = [&](const auth::Request& request, const net::Peer& peer, const net::Problem* problem) {
     auth::Verdict v;
     if (problem)
       v.reason = problem->reason;
@@ -271,12 +288,13 @@ Result<ExitCode> run_serve(const GlobalOptions& g, const ServeOptions& o) {
     reply.body = v.valid ? "valid\n" : "invalid: " + redactor.text(v.reason) + "\n";
     for (const auto& c : v.challenges) reply.headers.add("WWW-Authenticate", c);
     nlohmann::ordered_json line{{"time", util::format_rfc3339(util::Clock::now())},
-                                {"peer", peer},
+                                {"peer", peer.address},
                                 {"method", request.method},
                                 {"target", redactor.url(request.url)},
                                 {"verdict", v.valid ? "valid" : "invalid"},
                                 {"status", reply.status}};
     line["reason"] = v.valid ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(redactor.text(v.reason));
+    if (!o.tls.client_ca.empty()) line["client_cert"] = peer.client_cert;
     std::lock_guard lock(log_mutex);
     print_json(log, line, false);
     log.flush();
@@ -367,6 +385,24 @@ void setup_verify_commands(CLI::App& app, const GlobalOptions& global, Action& a
                   "Digest: seconds a nonce is accepted before a stale=true challenge (default 300)")
       ->type_name("SECONDS")
       ->check(CLI::Range(1, 86400));
+  srv->add_option("--max-connections", serve->max_connections,
+                  "open connections at most; more wait in the listen backlog (default 1024)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 65536));
+  srv->add_option("--max-body", serve->max_body,
+                  "the largest body accepted, in bytes; larger ones get 413 (default 1 MiB)")
+      ->type_name("BYTES")
+      ->check(CLI::Range(std::size_t{0}, max_request - 1024 * 1024));
+  srv->add_option("--read-timeout", serve->read_timeout,
+                  "seconds a request's head and body may take to arrive; then 408 (default 10)")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(1, 3600));
+  srv->add_option("--tls-cert", serve->tls.cert, "serve HTTPS with this PEM certificate chain (with --tls-key)")
+      ->type_name("FILE");
+  srv->add_option("--tls-key", serve->tls.key, "the PEM private key of --tls-cert")->type_name("FILE");
+  srv->add_option("--client-ca", serve->tls.client_ca,
+                  "mutual TLS: require a client certificate that this PEM CA bundle verifies")
+      ->type_name("FILE");
 
   verify->callback([&global, &action, check, serve, srv] {
     if (srv->parsed()) {

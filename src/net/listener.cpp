@@ -3,385 +3,684 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
-#include <chrono>
-#include <cstdlib>
-#include <optional>
-#include <string_view>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
 
-#include <httplib.h>
+#include "util/strings.hpp"
 
 namespace hookauth::net {
 
 namespace {
 
-// Set when the current request's head did not arrive within the read timeout (see
-// ConnectionStream::read), so that its refusal says so.
-thread_local bool head_timed_out = false;
+using Clock = std::chrono::steady_clock;
 
-// A client's connection, read through a small buffer. It also keeps every byte cpp-httplib takes from
-// it since the start of the current request, until told to stop: cpp-httplib reads the request line
-// and the header fields one byte at a time, so at its setup_request hook what was kept is exactly the
-// request's head, as sent.
-class ConnectionStream final : public httplib::Stream {
+const char* reason_phrase(int status) {
+  switch (status) {
+    case 100:
+      return "Continue";
+    case 200:
+      return "OK";
+    case 204:
+      return "No Content";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Content Too Large";
+    case 414:
+      return "URI Too Long";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 503:
+      return "Service Unavailable";
+    case 505:
+      return "HTTP Version Not Supported";
+    default:
+      return status < 300 ? "OK" : status < 500 ? "Client Error" : "Server Error";
+  }
+}
+
+constexpr std::string_view served_methods = "GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE";
+
+bool is_served(std::string_view method) {
+  for (auto m : {"GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"})
+    if (method == m) return true;
+  return false;
+}
+
+bool fits_on_a_line(std::string_view s) { return s.find_first_of("\r\n") == std::string_view::npos; }
+
+std::string serialize(const Reply& reply, bool head_only, bool close) {
+  std::string out;
+  out.reserve(160 + reply.body.size());
+  out += "HTTP/1.1 " + std::to_string(reply.status) + " " + reason_phrase(reply.status) + "\r\n";
+  if (fits_on_a_line(reply.content_type)) out += "Content-Type: " + reply.content_type + "\r\n";
+  out += "Content-Length: " + std::to_string(reply.body.size()) + "\r\n";
+  if (close) out += "Connection: close\r\n";
+  for (const auto& [k, v] : reply.headers.items)
+    if (fits_on_a_line(k) && fits_on_a_line(v)) out += k + ": " + v + "\r\n";
+  out += "\r\n";
+  if (!head_only) out += reply.body;
+  return out;
+}
+
+std::string numeric_address(const sockaddr* addr, socklen_t len) {
+  char host[NI_MAXHOST] = "", serv[NI_MAXSERV] = "";
+  if (::getnameinfo(addr, len, host, sizeof host, serv, sizeof serv, NI_NUMERICHOST | NI_NUMERICSERV) != 0) return "";
+  return std::string(host) + ":" + serv;
+}
+
+// A fixed set of threads that run the handler when it may block.
+class WorkerPool {
  public:
-  ConnectionStream(socket_t sock, int read_timeout_ms, int write_timeout_ms)
-      : sock_(sock), read_timeout_ms_(read_timeout_ms), write_timeout_ms_(write_timeout_ms) {}
-
-  bool is_readable() const override { return pos_ < buffer_.size() || wait(POLLIN, read_timeout_ms_); }
-  bool is_writable() const override { return wait(POLLOUT, write_timeout_ms_); }
-
-  ssize_t read(char* ptr, size_t size) override {
-    if (pos_ == buffer_.size()) {
-      int timeout_ms = read_timeout_ms_;
-      if (keeping_) {  // the whole head within one read timeout, however slowly it trickles in
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(head_deadline_ - Clock::now()).count();
-        if (left <= 0) {
-          head_timed_out = true;
-          return -1;
-        }
-        timeout_ms = static_cast<int>(std::min<long long>(timeout_ms, left));
-      }
-      if (!wait(POLLIN, timeout_ms)) {
-        head_timed_out = keeping_;
-        return -1;
-      }
-      buffer_.resize(16 * 1024);
-      ssize_t n = ::recv(sock_, buffer_.data(), buffer_.size(), 0);
-      buffer_.resize(n > 0 ? static_cast<size_t>(n) : 0);
-      pos_ = 0;
-      if (n <= 0) return n;
-    }
-    size_t n = std::min(size, buffer_.size() - pos_);
-    std::copy_n(buffer_.data() + pos_, n, ptr);
-    pos_ += n;
-    if (keeping_) {
-      if (kept_.size() + n > max_head) {
-        keeping_ = false;
-        kept_overflow_ = true;
-      } else {
-        kept_.append(ptr, n);
-      }
-    }
-    return static_cast<ssize_t>(n);
+  explicit WorkerPool(unsigned n) {
+    for (unsigned i = 0; i < n; ++i) threads_.emplace_back([this] { work(); });
   }
-
-  ssize_t write(const char* ptr, size_t size) override {
-    if (!is_writable()) return -1;
-    return ::send(sock_, ptr, size, MSG_NOSIGNAL);
-  }
-
-  void get_remote_ip_and_port(std::string& ip, int& port) const override { address(::getpeername, ip, port); }
-  void get_local_ip_and_port(std::string& ip, int& port) const override { address(::getsockname, ip, port); }
-  socket_t socket() const override { return sock_; }
-
-  // True when a next request's first byte is here before keep_alive_ms, or false (and at once) when
-  // stopping() turns true, the client closed, or the time passed.
-  template <typename Stopping>
-  bool next_request(int keep_alive_ms, Stopping stopping) {
-    kept_.clear();
-    keeping_ = true;
-    kept_overflow_ = false;
-    auto starts = [this] {
-      head_deadline_ = Clock::now() + std::chrono::milliseconds(read_timeout_ms_);
-      return true;
-    };
-    if (pos_ < buffer_.size()) return starts();
-    auto end = Clock::now() + std::chrono::milliseconds(keep_alive_ms);
-    while (!stopping()) {
-      if (wait(POLLIN, 10)) return starts();
-      if (Clock::now() >= end) return false;
+  ~WorkerPool() {
+    {
+      std::lock_guard lock(mutex_);
+      done_ = true;
     }
-    return false;
+    wake_.notify_all();
+    for (auto& t : threads_) t.join();
   }
-
-  // The head kept since next_request(), and stops keeping; nullptr if it outgrew max_head.
-  const std::string* take_head() {
-    keeping_ = false;
-    return kept_overflow_ ? nullptr : &kept_;
+  void submit(std::function<void()> job) {
+    {
+      std::lock_guard lock(mutex_);
+      jobs_.push_back(std::move(job));
+    }
+    wake_.notify_one();
   }
 
  private:
-  static constexpr size_t max_head = 1024 * 1024;
-
-  bool wait(short events, int timeout_ms) const {
-    pollfd p{sock_, events, 0};
-    int r;
-    do r = ::poll(&p, 1, timeout_ms);
-    while (r < 0 && errno == EINTR);
-    return r > 0 && (p.revents & (events | POLLHUP | POLLERR)) != 0;
-  }
-
-  template <typename Get>
-  void address(Get get, std::string& ip, int& port) const {
-    sockaddr_storage addr{};
-    socklen_t len = sizeof addr;
-    char host[NI_MAXHOST] = "";
-    char serv[NI_MAXSERV] = "";
-    if (get(sock_, reinterpret_cast<sockaddr*>(&addr), &len) == 0 &&
-        ::getnameinfo(reinterpret_cast<sockaddr*>(&addr), len, host, sizeof host, serv, sizeof serv,
-                      NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
-      ip = host;
-      port = std::atoi(serv);
+  void work() {
+    for (;;) {
+      std::function<void()> job;
+      {
+        std::unique_lock lock(mutex_);
+        wake_.wait(lock, [this] { return done_ || !jobs_.empty(); });
+        if (jobs_.empty()) return;
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+      job();
     }
   }
-
-  using Clock = std::chrono::steady_clock;
-  socket_t sock_;
-  int read_timeout_ms_, write_timeout_ms_;
-  Clock::time_point head_deadline_;
-  std::string buffer_;
-  size_t pos_ = 0;
-  std::string kept_;
-  bool keeping_ = false, kept_overflow_ = false;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::function<void()>> jobs_;
+  bool done_ = false;
+  std::vector<std::thread> threads_;
 };
 
-// The header fields of a request's head as sent (cpp-httplib's own values are percent-decoded), in
-// order. They must be the fields cpp-httplib found, decoded the same way; when they are not, nothing
-// is returned and the request is refused rather than verified on values it did not carry.
-std::optional<httplib::Headers> raw_fields(const std::string& head, const httplib::Headers& parsed) {
-  httplib::Headers fields;
-  size_t line_end = head.find("\r\n");  // past the request line
-  while (line_end != std::string::npos) {
-    size_t start = line_end + 2;
-    line_end = head.find("\r\n", start);
-    if (line_end == std::string::npos || line_end == start) break;
-    std::string_view line(head.data() + start, line_end - start);
-    size_t colon = line.find(':');
-    if (colon == std::string_view::npos || colon == 0) continue;  // cpp-httplib drops such lines too
-    std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-    if (value.empty()) continue;  // likewise
-    fields.emplace(std::string(line.substr(0, colon)), std::string(value));
-  }
-  for (const auto& [k, v] : fields) {
-    auto range = parsed.equal_range(k);
-    bool found = false;
-    for (auto it = range.first; it != range.second && !found; ++it)
-      found = it->second == httplib::detail::decode_url(v, false);
-    if (!found) return std::nullopt;
-  }
-  return fields;
-}
+struct Connection {
+  enum class Phase { handshake, reading, handling, writing, lingering };
+  // What follows once out is written.
+  enum class Then { read_body, next_request, close, linger };
 
-// The header field that marks a request whose fields could not be read as sent. It has a space in its
-// name, so no client can send it.
-constexpr const char* unreadable_fields = "hookauth unreadable fields";
+  Connection(int fd, ParserLimits limits) : fd(fd), parser(limits) {}
 
-// The connection being served on this thread: whether its current request reached the handler (the
-// error handler answers, and reports, only the ones cpp-httplib refused before that), whether it must
-// end after this answer, and its peer's address.
-thread_local bool reached_handler = false;
-thread_local bool end_connection = false;
-thread_local std::string connection_peer;
-
-// What is wrong with a request's framing that cpp-httplib lets through: it reads a Content-Length
-// that is not a number as 0, and takes the first of several.
-std::optional<Problem> framing_problem(const httplib::Headers& fields) {
-  auto lengths = fields.equal_range("Content-Length");
-  for (auto it = lengths.first; it != lengths.second; ++it) {
-    const std::string& v = it->second;
-    if (v.empty() || v.size() > 18 || v.find_first_not_of("0123456789") != std::string::npos)
-      return Problem{400, "Content-Length '" + v.substr(0, 32) + "' is not a number"};
-    if (v != lengths.first->second) return Problem{400, "the request has two different Content-Length fields"};
-  }
-  if (lengths.first != lengths.second && fields.count("Transfer-Encoding"))
-    return Problem{400, "the request has both Content-Length and Transfer-Encoding"};
-  return std::nullopt;
-}
-
-// What cpp-httplib refused, from the status it chose.
-Problem refused(const httplib::Request& in, int status) {
-  static const std::string served[] = {"GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"};
-  if (head_timed_out) return {408, "the request line and header fields did not arrive within 10 s"};
-  if (status == 413) return {413, "the body is larger than 64 MiB"};
-  if (status == 414) return {414, "the request target is too long"};
-  if (in.version.empty() || in.target.empty()) return {status, "malformed request line"};
-  if (std::find(std::begin(served), std::end(served), in.method) == std::end(served))
-    return {405, "method " + in.method.substr(0, 32) + " is not accepted"};
-  return {status, "a header field is malformed or longer than 8 KiB"};
-}
-
-// cpp-httplib's server with its connection loop replaced, so that each request's header fields can be
-// taken as sent (raw_fields) before the handler sees them.
-class Server final : public httplib::Server {
- private:
-  bool process_and_close_socket(socket_t sock) override {
-    int yes = 1;
-    ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
-    ConnectionStream stream(sock, static_cast<int>(read_timeout_sec_ * 1000 + read_timeout_usec_ / 1000),
-                            static_cast<int>(write_timeout_sec_ * 1000 + write_timeout_usec_ / 1000));
-    bool ok = false;
-    end_connection = false;
-    int port = 0;
-    stream.get_remote_ip_and_port(connection_peer, port);
-    connection_peer += ":" + std::to_string(port);
-    auto stopping = [this] { return svr_sock_ == INVALID_SOCKET; };
-    for (size_t left = keep_alive_max_count_;
-         left > 0 && stream.next_request(static_cast<int>(keep_alive_timeout_sec_ * 1000), stopping); --left) {
-      bool closed = false;
-      reached_handler = false;
-      head_timed_out = false;
-      ok = process_request(stream, left == 1, closed, [&stream](httplib::Request& req) {
-        const std::string* head = stream.take_head();
-        auto fields = head ? raw_fields(*head, req.headers) : std::nullopt;
-        if (!fields) {
-          req.headers.emplace(unreadable_fields, "1");
-          return;
-        }
-        for (const char* own : {"REMOTE_ADDR", "REMOTE_PORT", "LOCAL_ADDR", "LOCAL_PORT"})
-          if (req.has_header(own)) fields->emplace(own, req.get_header_value(own));
-        req.headers = std::move(*fields);
-      });
-      if (!ok || closed || end_connection) break;
-    }
-    if (end_connection) {
-      // A lingering close (RFC 9112 9.6): bytes the client sent after the request we refused, still
-      // unread at close(), would make the kernel answer with a reset that can destroy the answer on
-      // its way. So: end our side, read what comes for up to 2 s, and close when the client does.
-      ::shutdown(sock, SHUT_WR);
-      char sink[4096];
-      auto end = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-      for (pollfd p{sock, POLLIN, 0}; std::chrono::steady_clock::now() < end && ::poll(&p, 1, 100) >= 0;)
-        if ((p.revents & (POLLIN | POLLHUP | POLLERR)) && ::recv(sock, sink, sizeof sink, 0) <= 0) break;
-    }
-    ::shutdown(sock, SHUT_RDWR);
-    ::close(sock);
-    return ok;
-  }
+  int fd;
+  std::unique_ptr<TlsStream> tls;
+  Peer peer;
+  RequestParser parser;
+  Phase phase = Phase::reading;
+  Then then = Then::next_request;
+  std::string pending;  // bytes read past the current request: the next, pipelined, one
+  std::string out;      // the answer being written
+  std::size_t out_pos = 0;
+  Clock::time_point deadline;
+  bool request_started = false;  // the deadline is the read timeout's, not the keep-alive's
+  bool sent_continue = false;
+  bool peer_closed = false;
+  bool head_only = false;
+  std::size_t served = 0;
+  std::uint32_t interest = 0;
 };
 
-constexpr size_t max_body = 64 * 1024 * 1024;
+class EventListener;
 
-class HttplibListener final : public Listener {
+// One event loop: an epoll set holding the listening socket (shared by every loop, each woken alone:
+// EPOLLEXCLUSIVE), an eventfd for wake-ups, and the connections this loop accepted.
+class Loop {
  public:
-  HttplibListener() {
-    server_.set_keep_alive_timeout(5);
-    // As nginx's keepalive_requests: cpp-httplib's default of 5 made a kept-alive client reconnect
-    // every fifth request.
-    server_.set_keep_alive_max_count(1000);
-    server_.set_read_timeout(10);
-    server_.set_payload_max_length(max_body);
-    // Answers go out at once: with Nagle's algorithm a kept-alive client waits for the delayed
-    // ACK (40 ms) between the header and body writes of every answer.
-    server_.set_tcp_nodelay(true);
-    // A connection holds a thread while open: enough of them that a few dozen slow or idle
-    // clients do not stall the others (each head must also arrive whole within the read timeout).
-    server_.new_task_queue = [] { return new httplib::ThreadPool(64); };
-    // SO_REUSEADDR only: cpp-httplib's default SO_REUSEPORT would let a second listener share a
-    // port that is in use instead of failing.
-    server_.set_socket_options([](socket_t sock) {
-      int yes = 1;
-      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    });
-  }
+  explicit Loop(EventListener& server);
+  ~Loop();
+  void run();
+  void wake();
+  // From a worker: the answer to c's request.
+  void post(Connection* c, Reply reply, bool problem);
 
-  bool bind(const std::string& host, int port) {
-    if (port == 0) {
-      port_ = server_.bind_to_any_port(host);
-      return port_ > 0;
-    }
-    port_ = port;
-    return server_.bind_to_port(host, port);
-  }
+ private:
+  void accept_some(Clock::time_point now);
+  void set_accepting(bool on);
+  void advance(Connection& c);
+  bool read_request(Connection& c);
+  void dispatch(Connection& c, std::optional<Problem> problem);
+  void answer(Connection& c, const Reply& reply, bool problem);
+  void want(Connection& c, Io io);
+  void close(Connection& c);
+  void sweep(Clock::time_point now);
+  Io read_some(Connection& c, char* data, std::size_t size, std::size_t& n);
+  Io write_some(Connection& c);
+
+  EventListener& server_;
+  int epoll_ = -1;
+  int wake_ = -1;
+  bool accepting_ = false;
+  std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
+  std::mutex posted_mutex_;
+  std::vector<std::tuple<Connection*, Reply, bool>> posted_;
+  char scratch_[16 * 1024];
+};
+
+class EventListener final : public Listener {
+ public:
+  EventListener(int fd, int port, ListenOptions options, std::shared_ptr<TlsServer> tls)
+      : fd_(fd), port_(port), options_(std::move(options)), tls_(std::move(tls)) {}
+  ~EventListener() override { ::close(fd_); }
 
   int port() const override { return port_; }
 
   void serve(RequestHandler handler, std::size_t max_requests) override {
-    auto reply_to = [this, handler, max_requests](const httplib::Request& in, httplib::Response& out, std::string body,
-                                                  const Problem* problem) {
-      reached_handler = true;
-      auth::Request req;
-      req.method = in.method;
-      req.url = in.target.empty() ? in.path : in.target;
-      for (const auto& [k, v] : in.headers) {
-        // cpp-httplib adds these for its own bookkeeping; they did not come from the client.
-        if (k == "REMOTE_ADDR" || k == "REMOTE_PORT" || k == "LOCAL_ADDR" || k == "LOCAL_PORT" ||
-            k == unreadable_fields)
-          continue;
-        req.headers.add(k, v);
-      }
-      req.body = std::move(body);
-      Reply reply = handler(req, connection_peer, problem);
-      out.status = reply.status;
-      for (const auto& [k, v] : reply.headers.items) out.set_header(k, v);
-      out.set_content(reply.body, reply.content_type);
-      // After a problem the next request's first byte is unknown: the connection ends here.
-      bool last = max_requests > 0 && ++served_ >= max_requests;
-      end_connection = problem != nullptr || last;
-      if (end_connection) out.set_header("Connection", "close");
-      if (last) stop();
-    };
-    auto answer = [reply_to](const httplib::Request& in, httplib::Response& out, std::string body, bool whole) {
-      std::optional<Problem> problem;
-      if (in.has_header(unreadable_fields))
-        problem = Problem{400, "the header fields could not be read as sent"};
-      else if (!whole)
-        problem = body.size() >= max_body
-                      ? Problem{413, "the body is larger than 64 MiB"}
-                      : Problem{400, "the body did not arrive whole (shorter than announced, or a broken chunk)"};
-      else
-        problem = framing_problem(in.headers);
-      reply_to(in, out, std::move(body), problem ? &*problem : nullptr);
-    };
-    auto without_body = [answer](const httplib::Request& in, httplib::Response& out) {
-      answer(in, out, in.body, true);
-    };
-    // Bodies are read raw, whatever their Content-Type: cpp-httplib would otherwise parse (and cap
-    // at 8 KiB) form bodies, and a verifier needs the exact bytes.
-    auto with_body = [answer](const httplib::Request& in, httplib::Response& out, const httplib::ContentReader& read) {
-      std::string body;
-      bool whole = read([&body](const char* data, size_t n) {
-        body.append(data, n);
-        return true;
-      });
-      answer(in, out, std::move(body), whole);
-    };
-    // A request cpp-httplib refused itself (a method it does not route, a request line or header
-    // field it cannot parse, a target or body over its limits) is answered and reported too.
-    server_.set_error_handler(
-        httplib::Server::HandlerWithResponse([reply_to](const httplib::Request& in, httplib::Response& out) {
-          if (reached_handler) return httplib::Server::HandlerResponse::Unhandled;
-          Problem problem = refused(in, out.status);
-          reply_to(in, out, "", &problem);
-          if (problem.status == 405) out.set_header("Allow", "GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE");
-          return httplib::Server::HandlerResponse::Handled;
-        }));
-    const std::string any = ".*";
-    server_.Get(any, without_body);
-    server_.Options(any, without_body);
-    server_.Post(any, with_body);
-    server_.Put(any, with_body);
-    server_.Patch(any, with_body);
-    server_.Delete(any, with_body);
-    if (!stopping_) server_.listen_after_bind();
+    handler_ = std::move(handler);
+    max_requests_ = max_requests;
+    if (options_.handler_may_block) pool_ = std::make_unique<WorkerPool>(16);
+    unsigned n = std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+    {
+      std::lock_guard lock(loops_mutex_);
+      for (unsigned i = 0; i < n; ++i) loops_.push_back(std::make_unique<Loop>(*this));
+    }
+    if (stopping_) wake_all();
+    std::vector<std::thread> threads;
+    for (unsigned i = 1; i < n; ++i) threads.emplace_back([this, i] { loops_[i]->run(); });
+    loops_[0]->run();
+    for (auto& t : threads) t.join();
+    pool_.reset();
   }
 
   void stop() override {
     stopping_ = true;
-    server_.stop();
+    wake_all();
+  }
+
+  // What the loops share.
+  int fd_;
+  int port_;
+  ListenOptions options_;
+  std::shared_ptr<TlsServer> tls_;
+  RequestHandler handler_;
+  std::unique_ptr<WorkerPool> pool_;
+  std::size_t max_requests_ = 0;
+  std::atomic<std::size_t> served_{0};
+  std::atomic<std::size_t> open_{0};
+  std::atomic<bool> stopping_{false};
+
+  // The handler's answer; a handler that throws gets 500, never an unanswered client.
+  Reply call(const auth::Request& request, const Peer& peer, const Problem* problem) {
+    try {
+      return handler_(request, peer, problem);
+    } catch (const std::exception&) {
+      return Reply{500, {}, "internal error\n"};
+    }
+  }
+
+  // Counts an answer; true when it is the last one --count allows.
+  bool count_answer() {
+    std::size_t n = served_.fetch_add(1) + 1;
+    if (max_requests_ > 0 && n >= max_requests_) {
+      stop();
+      return true;
+    }
+    return false;
   }
 
  private:
-  Server server_;
-  int port_ = 0;
-  std::atomic<std::size_t> served_{0};
-  std::atomic<bool> stopping_{false};
+  void wake_all() {
+    std::lock_guard lock(loops_mutex_);
+    for (auto& l : loops_) l->wake();
+  }
+  std::mutex loops_mutex_;
+  std::vector<std::unique_ptr<Loop>> loops_;
 };
+
+Loop::Loop(EventListener& server) : server_(server) {
+  epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
+  wake_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.ptr = nullptr;
+  ::epoll_ctl(epoll_, EPOLL_CTL_ADD, wake_, &ev);
+}
+
+Loop::~Loop() {
+  for (auto& [c, owned] : connections_) ::close(c->fd);
+  ::close(wake_);
+  ::close(epoll_);
+}
+
+void Loop::wake() {
+  std::uint64_t one = 1;
+  [[maybe_unused]] auto r = ::write(wake_, &one, sizeof one);
+}
+
+void Loop::post(Connection* c, Reply reply, bool problem) {
+  {
+    std::lock_guard lock(posted_mutex_);
+    posted_.emplace_back(c, std::move(reply), problem);
+  }
+  wake();
+}
+
+void Loop::set_accepting(bool on) {
+  if (on == accepting_) return;
+  accepting_ = on;
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+  ev.data.ptr = &server_;
+  ::epoll_ctl(epoll_, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, server_.fd_, &ev);
+}
+
+void Loop::run() {
+  set_accepting(!server_.stopping_);
+  epoll_event events[128];
+  auto next_sweep = Clock::now();
+  for (;;) {
+    bool stopping = server_.stopping_;
+    if (stopping) {
+      set_accepting(false);
+      // Connections with no answer under way end now; the others once their answer is out.
+      std::vector<Connection*> idle;
+      for (auto& [c, owned] : connections_)
+        if (c->phase != Connection::Phase::handling && c->phase != Connection::Phase::writing) idle.push_back(c);
+      for (auto* c : idle) close(*c);
+      if (connections_.empty()) return;
+    }
+    int n = ::epoll_wait(epoll_, events, 128, 100);
+    auto now = Clock::now();
+    for (int i = 0; i < std::max(n, 0); ++i) {
+      void* p = events[i].data.ptr;
+      if (p == nullptr) {
+        std::uint64_t count;
+        [[maybe_unused]] auto r = ::read(wake_, &count, sizeof count);
+        std::vector<std::tuple<Connection*, Reply, bool>> posted;
+        {
+          std::lock_guard lock(posted_mutex_);
+          posted.swap(posted_);
+        }
+        for (auto& [c, reply, problem] : posted) {
+          answer(*c, reply, problem);
+          advance(*c);
+        }
+      } else if (p == &server_) {
+        accept_some(now);
+      } else {
+        auto* c = static_cast<Connection*>(p);
+        if (connections_.count(c)) advance(*c);
+      }
+    }
+    if (now >= next_sweep) {
+      sweep(now);
+      next_sweep = now + std::chrono::milliseconds(100);
+    }
+  }
+}
+
+void Loop::accept_some(Clock::time_point now) {
+  for (int i = 0; i < 64; ++i) {
+    if (server_.open_ >= server_.options_.max_connections) return set_accepting(false);
+    sockaddr_storage addr{};
+    socklen_t len = sizeof addr;
+    int fd = ::accept4(server_.fd_, reinterpret_cast<sockaddr*>(&addr), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) set_accepting(false);
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      return;
+    }
+    ++server_.open_;
+    int yes = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
+    auto owned = std::make_unique<Connection>(fd, server_.options_.limits);
+    Connection& c = *owned;
+    c.peer.address = numeric_address(reinterpret_cast<sockaddr*>(&addr), len);
+    if (server_.tls_) {
+      c.tls = server_.tls_->accept(fd);
+      if (!c.tls) {
+        ::close(fd);
+        --server_.open_;
+        continue;
+      }
+      c.phase = Connection::Phase::handshake;
+      c.deadline = now + server_.options_.read_timeout;
+    } else {
+      c.deadline = now + server_.options_.keep_alive_timeout;
+    }
+    connections_.emplace(&c, std::move(owned));
+    epoll_event ev{};
+    ev.events = c.interest = EPOLLIN;
+    ev.data.ptr = &c;
+    ::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev);
+  }
+}
+
+void Loop::want(Connection& c, Io io) {
+  std::uint32_t interest = io == Io::want_write  ? std::uint32_t{EPOLLOUT}
+                           : io == Io::want_read ? std::uint32_t{EPOLLIN}
+                                                 : 0;
+  if (interest == c.interest) return;
+  // No interest is no registration: epoll reports a hang-up even to a socket that asked for nothing.
+  int op = c.interest == 0 ? EPOLL_CTL_ADD : interest == 0 ? EPOLL_CTL_DEL : EPOLL_CTL_MOD;
+  c.interest = interest;
+  epoll_event ev{};
+  ev.events = interest;
+  ev.data.ptr = &c;
+  ::epoll_ctl(epoll_, op, c.fd, &ev);
+}
+
+void Loop::close(Connection& c) {
+  if (c.tls && !c.peer_closed && c.phase != Connection::Phase::handshake) c.tls->shutdown();
+  ::epoll_ctl(epoll_, EPOLL_CTL_DEL, c.fd, nullptr);
+  ::close(c.fd);
+  --server_.open_;
+  connections_.erase(&c);  // c is gone
+  // Room again: connections waiting in the backlog come in.
+  if (!server_.stopping_ && !accepting_ && server_.open_ < server_.options_.max_connections) set_accepting(true);
+}
+
+Io Loop::read_some(Connection& c, char* data, std::size_t size, std::size_t& n) {
+  if (c.tls) return c.tls->read(data, size, n);
+  for (;;) {
+    ssize_t r = ::recv(c.fd, data, size, 0);
+    if (r > 0) {
+      n = static_cast<std::size_t>(r);
+      return Io::done;
+    }
+    n = 0;
+    if (r == 0) return Io::closed;
+    if (errno == EINTR) continue;
+    return errno == EAGAIN || errno == EWOULDBLOCK ? Io::want_read : Io::failed;
+  }
+}
+
+Io Loop::write_some(Connection& c) {
+  while (c.out_pos < c.out.size()) {
+    std::size_t n = 0;
+    Io io;
+    if (c.tls) {
+      io = c.tls->write(c.out.data() + c.out_pos, c.out.size() - c.out_pos, n);
+    } else {
+      ssize_t r = ::send(c.fd, c.out.data() + c.out_pos, c.out.size() - c.out_pos, MSG_NOSIGNAL);
+      if (r >= 0) {
+        io = Io::done;
+        n = static_cast<std::size_t>(r);
+      } else if (errno == EINTR) {
+        continue;
+      } else {
+        io = errno == EAGAIN || errno == EWOULDBLOCK ? Io::want_write : Io::failed;
+      }
+    }
+    if (io != Io::done) return io;
+    c.out_pos += n;
+  }
+  return Io::done;
+}
+
+// Feeds the parser from what is pending, then from the socket, until the request is whole, has
+// failed, or the socket has nothing more for now. False when the connection is gone or must wait.
+bool Loop::read_request(Connection& c) {
+  auto feed = [&c, this](std::string_view bytes) {
+    bool was_idle = c.parser.state() == RequestParser::State::idle;
+    std::size_t used = c.parser.feed(bytes);
+    if (was_idle && c.parser.state() != RequestParser::State::idle && !c.request_started) {
+      c.request_started = true;
+      c.deadline = Clock::now() + server_.options_.read_timeout;
+    }
+    return used;
+  };
+  if (!c.pending.empty()) {
+    std::size_t used = feed(c.pending);
+    c.pending.erase(0, used);
+  }
+  while (!c.parser.done()) {
+    if (c.parser.expects_continue() && !c.sent_continue) {
+      c.sent_continue = true;
+      c.out = "HTTP/1.1 100 Continue\r\n\r\n";
+      c.out_pos = 0;
+      c.phase = Connection::Phase::writing;
+      c.then = Connection::Then::read_body;
+      return true;
+    }
+    std::size_t n = 0;
+    Io io = read_some(c, scratch_, sizeof scratch_, n);
+    if (io == Io::done) {
+      std::size_t used = feed(std::string_view(scratch_, n));
+      if (used < n) c.pending.assign(scratch_ + used, n - used);
+      continue;
+    }
+    if (io == Io::want_read || io == Io::want_write) {
+      want(c, io);
+      return false;
+    }
+    // The client closed or the connection broke: a request begun is answered (the client may only
+    // have closed its sending side), a connection between requests just ends.
+    c.peer_closed = true;
+    if (c.parser.state() == RequestParser::State::idle || io == Io::failed) {
+      close(c);
+      return false;
+    }
+    dispatch(c, Problem{400, "the request did not arrive whole: the client stopped sending"});
+    return true;
+  }
+  std::optional<Problem> problem;
+  if (c.parser.state() == RequestParser::State::failed)
+    problem = c.parser.problem();
+  else if (!is_served(c.parser.request().method))
+    problem = Problem{405, "method " + util::excerpt(c.parser.request().method, 32) + " is not accepted"};
+  dispatch(c, std::move(problem));
+  return true;
+}
+
+void Loop::dispatch(Connection& c, std::optional<Problem> problem) {
+  c.head_only = c.parser.request().method == "HEAD";
+  if (!server_.pool_) {
+    auto request = c.parser.take_request();
+    answer(c, server_.call(request, c.peer, problem ? &*problem : nullptr), problem.has_value());
+    return;
+  }
+  c.phase = Connection::Phase::handling;
+  want(c, Io::done);  // no events while the handler runs
+  server_.pool_->submit([this, &c, request = c.parser.take_request(), problem = std::move(problem)] {
+    Reply reply = server_.call(request, c.peer, problem ? &*problem : nullptr);
+    post(&c, std::move(reply), problem.has_value());
+  });
+}
+
+void Loop::answer(Connection& c, const Reply& reply, bool problem) {
+  bool last = server_.count_answer();
+  ++c.served;
+  bool close = problem || last || server_.stopping_ || !c.parser.keep_alive() ||
+               c.served >= server_.options_.max_requests_per_connection;
+  Reply r = reply;
+  if (problem && r.status == 405) r.headers.set("Allow", std::string(served_methods));
+  c.out = serialize(r, c.head_only, close);
+  c.out_pos = 0;
+  c.phase = Connection::Phase::writing;
+  c.then = !close                      ? Connection::Then::next_request
+           : problem && !c.peer_closed ? Connection::Then::linger
+                                       : Connection::Then::close;
+  c.deadline = Clock::now() + server_.options_.read_timeout;
+}
+
+// Drives a connection as far as its socket allows, then waits for epoll (or the worker) again.
+void Loop::advance(Connection& c) {
+  for (;;) {
+    switch (c.phase) {
+      case Connection::Phase::handshake: {
+        Io io = c.tls->handshake();
+        if (io == Io::done) {
+          c.peer.client_cert = c.tls->client_subject();
+          c.phase = Connection::Phase::reading;
+          c.deadline = Clock::now() + server_.options_.keep_alive_timeout;
+          continue;
+        }
+        if (io == Io::want_read || io == Io::want_write) return want(c, io);
+        c.peer_closed = true;
+        return close(c);
+      }
+      case Connection::Phase::reading:
+        if (!read_request(c)) return;
+        continue;
+      case Connection::Phase::handling:
+        return;
+      case Connection::Phase::writing: {
+        Io io = write_some(c);
+        if (io == Io::want_read || io == Io::want_write) return want(c, io);
+        if (io != Io::done) return close(c);
+        c.out.clear();
+        c.out.shrink_to_fit();
+        switch (c.then) {
+          case Connection::Then::read_body:
+            c.phase = Connection::Phase::reading;
+            continue;
+          case Connection::Then::next_request:
+            c.parser.reset();
+            c.phase = Connection::Phase::reading;
+            c.request_started = false;
+            c.sent_continue = false;
+            c.deadline = Clock::now() + server_.options_.keep_alive_timeout;
+            continue;
+          case Connection::Then::close:
+            return close(c);
+          case Connection::Then::linger:
+            // A lingering close (RFC 9112 section 9.6): bytes the client sent after the request we
+            // refused, still unread at close(), would make the kernel answer with a reset that can
+            // destroy the answer on its way. So: end our side, and read until the client closes.
+            if (c.tls) c.tls->shutdown();
+            ::shutdown(c.fd, SHUT_WR);
+            c.pending.clear();
+            c.pending.shrink_to_fit();
+            c.parser.reset();
+            c.phase = Connection::Phase::lingering;
+            c.deadline = Clock::now() + std::chrono::seconds(2);
+            continue;
+        }
+        return;
+      }
+      case Connection::Phase::lingering: {
+        for (;;) {
+          ssize_t r = ::recv(c.fd, scratch_, sizeof scratch_, 0);
+          if (r > 0) continue;
+          if (r < 0 && errno == EINTR) continue;
+          if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return want(c, Io::want_read);
+          c.peer_closed = true;
+          return close(c);
+        }
+      }
+    }
+  }
+}
+
+// Ends what has waited too long: a connection with no request under way (silently), a request not
+// whole within the read timeout (408), an answer the client does not read, a lingering close.
+void Loop::sweep(Clock::time_point now) {
+  std::vector<Connection*> late;
+  for (auto& [c, owned] : connections_)
+    if (c->phase != Connection::Phase::handling && now >= c->deadline) late.push_back(c);
+  for (auto* c : late) {
+    if (c->phase == Connection::Phase::reading && c->request_started) {
+      auto seconds = std::chrono::duration_cast<std::chrono::milliseconds>(server_.options_.read_timeout).count();
+      std::string within =
+          seconds % 1000 == 0 ? std::to_string(seconds / 1000) + " s" : std::to_string(seconds) + " ms";
+      dispatch(*c, Problem{408, "the request did not arrive whole within " + within});
+      advance(*c);
+    } else {
+      close(*c);
+    }
+  }
+  if (!accepting_ && !server_.stopping_ && server_.open_ < server_.options_.max_connections) set_accepting(true);
+}
+
+// Binds and listens; -1 with errno kept when it cannot.
+int listen_on(const std::string& host, int port, std::size_t backlog) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  if (::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0) return -1;
+  int fd = -1;
+  for (addrinfo* a = found; a && fd < 0; a = a->ai_next) {
+    fd = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) continue;
+    int yes = 1;
+    // SO_REUSEADDR only: SO_REUSEPORT would let a second listener share a port in use.
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    if (::bind(fd, a->ai_addr, a->ai_addrlen) != 0 || ::listen(fd, static_cast<int>(backlog)) != 0) {
+      ::close(fd);
+      fd = -1;
+    }
+  }
+  ::freeaddrinfo(found);
+  return fd;
+}
+
+// Room for max_connections sockets besides the process's other files.
+void raise_file_limit(std::size_t max_connections) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  rlim_t want = static_cast<rlim_t>(max_connections) + 256;
+  if (limit.rlim_cur >= want) return;
+  limit.rlim_cur = std::min(want, limit.rlim_max);
+  ::setrlimit(RLIMIT_NOFILE, &limit);
+}
 
 }  // namespace
 
-Result<std::unique_ptr<Listener>> Listener::bind(const std::string& host, int port) {
-  auto l = std::make_unique<HttplibListener>();
-  if (!l->bind(host, port))
+Result<std::unique_ptr<Listener>> Listener::bind(const std::string& host, int port, ListenOptions options) {
+  std::shared_ptr<TlsServer> tls;
+  if (options.tls) {
+    auto loaded = TlsServer::load(*options.tls);
+    if (!loaded) return std::unexpected(loaded.error());
+    tls = std::move(*loaded);
+  }
+  raise_file_limit(options.max_connections);
+  int fd = listen_on(host, port, std::max<std::size_t>(511, options.max_connections));
+  if (fd < 0)
     return usage_error("cannot listen on " + host + ":" + std::to_string(port) + " (in use, or not an address here)");
-  return std::unique_ptr<Listener>(std::move(l));
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  int bound = addr.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port)
+                                         : ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+  return std::unique_ptr<Listener>(std::make_unique<EventListener>(fd, bound, std::move(options), std::move(tls)));
 }
 
 }  // namespace hookauth::net

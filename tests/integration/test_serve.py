@@ -152,18 +152,19 @@ class CurlAgainstServe(harness.HookauthTest):
         auth = b"Authorization: Basic " + harness.b64("bob:" + PASSWORD).encode() + b"\r\n"
         cases = [
             (b"POST /short HTTP/1.1\r\nHost: h\r\n" + auth + b"Content-Length: 100\r\n\r\nhello", 400,
-             "the body did not arrive whole (shorter than announced, or a broken chunk)"),
+             "the request did not arrive whole: the client stopped sending"),
             (b"POST /chunk HTTP/1.1\r\nHost: h\r\n" + auth + b"Transfer-Encoding: chunked\r\n\r\nzz\r\nhi\r\n0\r\n\r\n",
-             400, "the body did not arrive whole (shorter than announced, or a broken chunk)"),
+             400, "bad chunk size 'zz'"),
             (b"POST /nan HTTP/1.1\r\nHost: h\r\n" + auth + b"Content-Length: abc\r\n\r\nhello", 400,
              "Content-Length 'abc' is not a number"),
             (b"POST /two HTTP/1.1\r\nHost: h\r\n" + auth + b"Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!",
              400, "the request has two different Content-Length fields"),
             (b"TRACE /t HTTP/1.1\r\nHost: h\r\n" + auth + b"\r\n", 405, "method TRACE is not accepted"),
             (b"GARBAGE\r\n\r\n", 400, "malformed request line"),
-            (b"GET /" + b"a" * 10000 + b" HTTP/1.1\r\nHost: h\r\n\r\n", 414, "the request target is too long"),
-            (b"GET /big HTTP/1.1\r\nHost: h\r\nX-Big: " + b"a" * 10000 + b"\r\n\r\n", 400,
-             "a header field is malformed or longer than 8 KiB"),
+            (b"GET /" + b"a" * 10000 + b" HTTP/1.1\r\nHost: h\r\n\r\n", 414,
+             "the request line is longer than 8192 bytes"),
+            (b"GET /big HTTP/1.1\r\nHost: h\r\nX-Big: " + b"a" * 70000 + b"\r\n\r\n", 431,
+             "the request line and header fields are larger than 64 KiB"),
         ]
         for data, status, _ in cases:
             # A second request after the bad one gets no answer: the connection ends with the first.
@@ -180,8 +181,8 @@ class CurlAgainstServe(harness.HookauthTest):
 
     def test_slow_clients_neither_stall_others_nor_hold_on(self):
         # 40 clients that send their header fields a line every 2 s: another client is still answered at
-        # once, and each slow one gets 408 when its head has not arrived whole within the 10 s read timeout.
-        s = self.serve("basic")
+        # once, and each slow one gets 408 when its head has not arrived whole within the read timeout.
+        s = self.serve("basic", "--read-timeout", "5")
         slow = [socket.create_connection(("127.0.0.1", s.port), timeout=30) for _ in range(40)]
         for c in slow:
             self.addCleanup(c.close)
@@ -189,7 +190,7 @@ class CurlAgainstServe(harness.HookauthTest):
         self.assertEqual(curl("-u", "bob:" + PASSWORD, s.url + "/quick")[0], 200)
         answers = [b""] * len(slow)
         answered = set()
-        for _ in range(6):  # 12 s: past the 10 s the heads had
+        for _ in range(4):  # 8 s: past the 5 s the heads had
             time.sleep(2)
             for i, c in enumerate(slow):
                 if i not in answered and select.select([c], [], [], 0)[0]:
@@ -203,7 +204,7 @@ class CurlAgainstServe(harness.HookauthTest):
                 chunk = c.recv(65536)
         self.assertTrue(all(a.startswith(b"HTTP/1.1 408 ") for a in answers), answers[:2])
         reasons = {l["reason"] for l in self.logged(s, 41) if l["target"] == "/slow"}
-        self.assertEqual(reasons, {"the request line and header fields did not arrive within 10 s"})
+        self.assertEqual(reasons, {"the request did not arrive whole within 5 s"})
 
     def test_curl_api_key_query(self):
         s = self.serve("query-key")
