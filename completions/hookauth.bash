@@ -46,7 +46,8 @@ _hookauth_flags() {
             ;;
         "verify serve")
             echo "--auth --listen --log --count --introspect-url --expect-token --jwks --jwks-url --issuer" \
-                "--audience --leeway --tolerance -v --verbose --max-skew --nonce-lifetime -h --help"
+                "--audience --leeway --tolerance -v --verbose --max-skew --nonce-lifetime --max-connections" \
+                "--max-body --read-timeout --tls-cert --tls-key --client-ca -h --help"
             ;;
     esac
 }
@@ -100,7 +101,8 @@ _hookauth_takes_value() {
         "verify serve")
             case $2 in
                 --auth | --listen | --log | --count | --introspect-url | --expect-token | --jwks | --jwks-url | \
-                    --issuer | --audience | --leeway | --tolerance | --max-skew | --nonce-lifetime) return 0 ;;
+                    --issuer | --audience | --leeway | --tolerance | --max-skew | --nonce-lifetime | \
+                    --max-connections | --max-body | --read-timeout | --tls-cert | --tls-key | --client-ca) return 0 ;;
             esac
             ;;
     esac

@@ -15,7 +15,8 @@ function __hookauth_takes_value
                 --signed-content --timestamp-header --id-header -X --request --expires --login-timeout \
                 --timeout --url --auth -H --header -d --data --retries --cacert --cert --id --concurrency \
                 --introspect-url --expect-token --jwks --jwks-url --audience --leeway --tolerance \
-                --max-skew --listen --log --count --nonce-lifetime --environment --prefix
+                --max-skew --listen --log --count --nonce-lifetime --max-connections --max-body \
+                --read-timeout --tls-cert --tls-key --client-ca --environment --prefix
             return 0
     end
     return 1
@@ -246,3 +247,9 @@ complete -c hookauth -n '__hookauth_using "verify serve"' -l listen -x -d 'the a
 complete -c hookauth -n '__hookauth_using "verify serve"' -l log -r -F -d 'append the JSON log lines to FILE'
 complete -c hookauth -n '__hookauth_using "verify serve"' -l count -x -d 'exit after answering N requests'
 complete -c hookauth -n '__hookauth_using "verify serve"' -l nonce-lifetime -x -d 'seconds a Digest nonce is accepted'
+complete -c hookauth -n '__hookauth_using "verify serve"' -l max-connections -x -d 'open connections at most'
+complete -c hookauth -n '__hookauth_using "verify serve"' -l max-body -x -d 'the largest body accepted, in bytes'
+complete -c hookauth -n '__hookauth_using "verify serve"' -l read-timeout -x -d 'seconds a request may take to arrive'
+complete -c hookauth -n '__hookauth_using "verify serve"' -l tls-cert -r -F -d 'serve HTTPS with this PEM certificate chain'
+complete -c hookauth -n '__hookauth_using "verify serve"' -l tls-key -r -F -d 'the PEM private key of --tls-cert'
+complete -c hookauth -n '__hookauth_using "verify serve"' -l client-ca -r -F -d 'require a client certificate this PEM CA bundle verifies'
