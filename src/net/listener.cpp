@@ -576,6 +576,8 @@ void Loop::advance(Connection& c) {
             c.request_started = false;
             c.sent_continue = false;
             c.deadline = Clock::now() + server_.options_.keep_alive_timeout;
+            // Nothing read ahead: wait for epoll rather than try a read that would find nothing.
+            if (c.pending.empty() && (!c.tls || !c.tls->has_pending())) return want(c, Io::want_read);
             continue;
           case Connection::Then::close:
             return close(c);

@@ -57,6 +57,8 @@ Io TlsStream::write(const char* data, std::size_t size, std::size_t& n) {
   return result(SSL_write(as_ssl(ssl_), data, static_cast<int>(std::min<std::size_t>(size, 1 << 30))), &n);
 }
 
+bool TlsStream::has_pending() const { return SSL_has_pending(as_ssl(ssl_)) == 1; }
+
 void TlsStream::shutdown() {
   SSL_shutdown(as_ssl(ssl_));
   ERR_clear_error();

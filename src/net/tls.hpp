@@ -34,6 +34,8 @@ class TlsStream {
   Io read(char* data, std::size_t size, std::size_t& n);
   // Up to size bytes of data; n is how many went.
   Io write(const char* data, std::size_t size, std::size_t& n);
+  // True when OpenSSL holds received bytes not yet read (epoll cannot see them).
+  bool has_pending() const;
   // Sends close_notify, without waiting for the client's.
   void shutdown();
   // The verified client certificate's subject (RFC 2253), or "" when none was asked for.

@@ -101,13 +101,18 @@ class Server:
         except queue.Empty:
             self.stop()
             raise AssertionError("%s printed no 'listening on' line in %ds" % (argv[:3], ready_timeout))
-        prefix = "listening on http://"
-        if not line.startswith(prefix):
+        # `verify serve --tls-cert` (and capture.py --tls-cert) announce https://; self.url keeps the scheme.
+        for self.scheme in ("http", "https"):
+            prefix = "listening on %s://" % self.scheme
+            if line.startswith(prefix):
+                break
+        else:
             self.stop()
-            raise AssertionError("%s: first stderr line %r, expected %r..." % (argv[:3], line, prefix))
+            raise AssertionError("%s: first stderr line %r, expected 'listening on http://' or https://"
+                                 % (argv[:3], line))
         self.host, _, port = line[len(prefix):].strip().rpartition(":")
         self.port = int(port)
-        self.url = "http://127.0.0.1:%d" % self.port
+        self.url = "%s://127.0.0.1:%d" % (self.scheme, self.port)
 
     def _pump(self, stream, lines, first):
         for raw in iter(stream.readline, b""):
