@@ -50,9 +50,17 @@ Verdict verify_bearer(const Request& request, const VerifyContext& context) {
 
 }  // namespace
 
-bool DigestNonceBook::first_use(const std::string& nonce, std::uint32_t nc) {
+Admission DigestNonceBook::admit(const std::string& nonce, std::uint32_t nc, util::Clock::time_point now,
+                                 util::Clock::time_point until) {
+  // nc is last and all digits, so no two pairs make the same text.
+  auto key = ExpiringSet::key_of(nonce + ":" + std::to_string(nc));
   std::lock_guard lock(mutex_);
-  return seen_.emplace(nonce, nc).second;
+  return seen_.add(key, now, until);
+}
+
+std::size_t DigestNonceBook::size() const {
+  std::lock_guard lock(mutex_);
+  return seen_.size();
 }
 
 Result<void> sign(const Credentials& credentials, Request& request, const SignContext& context) {

@@ -4,17 +4,18 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <mutex>
-#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
 
+#include "auth/expiring_set.hpp"
 #include "auth/http_message.hpp"
 #include "auth/oauth2.hpp"
 #include "util/result.hpp"
@@ -100,23 +101,35 @@ struct BearerCheck {
   std::function<BearerAnswer(const std::string& token)> check;
 };
 
+// How many (nonce, nc) pairs a DigestNonceBook holds at most by default (84 bytes each, 8.4 MB when full).
+inline constexpr std::size_t default_digest_nonce_capacity = 100'000;
+
 // A receiver's Digest state: the key its nonces are made with, how long they live, and the
-// (nonce, nc) pairs already seen. Thread-safe; kept in memory by `verify serve`.
+// (nonce, nc) pairs already seen, each until its nonce expires. Thread-safe; kept in memory by
+// `verify serve`.
 class DigestNonceBook {
  public:
-  DigestNonceBook(std::string key, std::chrono::seconds lifetime) : key_(std::move(key)), lifetime_(lifetime) {}
+  DigestNonceBook(std::string key, std::chrono::seconds lifetime, std::size_t capacity = default_digest_nonce_capacity)
+      : key_(std::move(key)), lifetime_(lifetime), seen_(capacity) {}
   const std::string& key() const { return key_; }
   std::chrono::seconds lifetime() const { return lifetime_; }
-  // True the first time a (nonce, nc) pair is presented, false on a replay.
-  bool first_use(const std::string& nonce, std::uint32_t nc);
+  // Records a (nonce, nc) pair presented at now, held through until: the end of the last second in
+  // which the nonce can be accepted, so the pair is refused as a replay for as long as it could pass.
+  // Pairs whose nonce has expired are dropped first. full when the book holds its capacity of
+  // unexpired pairs: the pair is not recorded, and the caller must refuse it.
+  Admission admit(const std::string& nonce, std::uint32_t nc, util::Clock::time_point now,
+                  util::Clock::time_point until);
+  // The pairs held now (expired ones included until the next admit drops them), and the most it holds.
+  std::size_t size() const;
+  std::size_t capacity() const { return seen_.capacity(); }
   // A number no other challenge of this receiver has had, so no two clients share a nonce.
   std::uint64_t next_serial() { return serial_.fetch_add(1) + 1; }
 
  private:
   std::string key_;
   std::chrono::seconds lifetime_;
-  std::mutex mutex_;
-  std::set<std::pair<std::string, std::uint32_t>> seen_;
+  mutable std::mutex mutex_;
+  ExpiringSet seen_;
   std::atomic<std::uint64_t> serial_{0};
 };
 

@@ -52,6 +52,9 @@ std::vector<std::string> challenges(const DigestCredentials& c, const VerifyCont
 struct NonceCheck {
   bool issued = false;
   bool expired = false;
+  // The end of the last second in which the nonce is accepted (its issue time plus the lifetime):
+  // how long the nonce book must hold its counts.
+  util::Clock::time_point until{};
 };
 
 NonceCheck check_nonce(const std::string& nonce, const std::string& realm, const VerifyContext& ctx) {
@@ -68,8 +71,9 @@ NonceCheck check_nonce(const std::string& nonce, const std::string& realm, const
                                     serial, realm);
   if (!crypto::constant_time_equal(expected, nonce)) return {};
   auto now = util::unix_seconds(ctx.now);
-  bool expired = now - issued_at > ctx.digest_nonces->lifetime().count() || issued_at - now > 60;
-  return {true, expired};
+  auto lifetime = ctx.digest_nonces->lifetime().count();
+  bool expired = now - issued_at > lifetime || issued_at - now > 60;
+  return {true, expired, util::Clock::time_point(std::chrono::seconds(issued_at + lifetime + 1))};
 }
 
 // username* (RFC 8187): UTF-8''percent-encoded.
@@ -163,11 +167,10 @@ Verdict verify_digest(const DigestCredentials& c, const Request& request, const 
   }
 
   std::string nonce = get("nonce");
-  bool expired = false;
+  NonceCheck check;
   if (ctx.digest_nonces) {
-    auto check = check_nonce(nonce, realm, ctx);
+    check = check_nonce(nonce, realm, ctx);
     if (!check.issued) return no("nonce was not issued by this receiver");
-    expired = check.expired;
   } else if (!c.nonce.empty() && nonce != c.nonce) {
     return no("nonce is not the profile's shared nonce");
   }
@@ -192,10 +195,22 @@ Verdict verify_digest(const DigestCredentials& c, const Request& request, const 
   }
   // Section 3.3: stale=true only for an answer that is right but whose nonce has expired, so a
   // client never retries a wrong password without asking for it.
-  if (expired) return no("nonce expired", true);
-  if (ctx.digest_nonces && !ctx.digest_nonces->first_use(nonce, nc))
-    return no("nonce count " + format_nc(nc) + " was already used with this nonce (replay)");
-  return {true, "", {}};
+  if (check.expired) return no("nonce expired", true);
+  if (!ctx.digest_nonces) return {true, "", {}};
+  switch (ctx.digest_nonces->admit(nonce, nc, ctx.now, check.until)) {
+    case Admission::first:
+      return {true, "", {}};
+    case Admission::replay:
+      return no("nonce count " + format_nc(nc) + " was already used with this nonce (replay)");
+    case Admission::full:
+      // Fail closed: evicting a live pair would let its replay through. The answer was right, so
+      // stale=true (section 3.3) lets a client ask again with a fresh nonce without new credentials,
+      // which succeeds once pairs expire.
+      return no("this receiver holds too many Digest nonce counts (its limit of " +
+                    std::to_string(ctx.digest_nonces->capacity()) + ", none yet expired): refused until some expire",
+                true);
+  }
+  return no("unknown nonce book answer");
 }
 
 }  // namespace hookauth::auth

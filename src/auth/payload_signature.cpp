@@ -192,15 +192,10 @@ Result<void> sign_payload(const SignatureCredentials& c, Request& request, util:
   return {};
 }
 
-bool ReplayBook::first_use(const std::string& id, util::Clock::time_point now, util::Clock::time_point until) {
+Admission ReplayBook::admit(const std::string& id, util::Clock::time_point now, util::Clock::time_point until) {
+  auto key = ExpiringSet::key_of(id);
   std::lock_guard lock(mutex_);
-  while (!expiries_.empty() && expiries_.top().first < now) {
-    seen_.erase(expiries_.top().second);
-    expiries_.pop();
-  }
-  if (!seen_.emplace(id, until).second) return false;
-  expiries_.emplace(until, id);
-  return true;
+  return seen_.add(key, now, until);
 }
 
 std::size_t ReplayBook::size() const {
@@ -228,16 +223,25 @@ std::string check_time(std::string_view header, std::string_view text, const Pay
 // Refuses an id already in the book. A message stays acceptable until its timestamp plus the
 // tolerance (check_time), which for one dated ahead of this clock is later than receipt plus the
 // tolerance: the id is kept until the later of the two. Without a tolerance any timestamp passes, so
-// the id is kept 300 s after receipt and the timestamp cannot make the book hold it for longer.
+// the id is kept a day after receipt (replay_window_without_tolerance) and the timestamp cannot make
+// the book hold it for longer. A full book refuses the message: it could not refuse its replay.
 std::string replayed(const std::string& id, std::optional<std::int64_t> timestamp, const PayloadCheck& check) {
   if (!check.replays) return "";
-  auto until = check.now + check.tolerance.value_or(seconds(300));
+  util::Clock::duration window = check.tolerance ? *check.tolerance : replay_window_without_tolerance;
+  auto until = check.now + window;
   // check_time compares whole seconds, so the timestamp's last accepted second ends 1 s after it.
   if (timestamp && check.tolerance)
     until = std::max(until, util::Clock::time_point(seconds(*timestamp)) + *check.tolerance + seconds(1));
-  if (!check.replays->first_use(id, check.now, until))
-    return "message id '" + util::printable(id) + "' was seen before: a replay";
-  return "";
+  switch (check.replays->admit(id, check.now, until)) {
+    case Admission::first:
+      return "";
+    case Admission::replay:
+      return "message id '" + util::printable(id) + "' was seen before: a replay";
+    case Admission::full:
+      return "the replay book is full (its limit of " + std::to_string(check.replays->capacity()) +
+             " message ids, none yet expired): refused until some expire";
+  }
+  return "unknown replay book answer";
 }
 
 PayloadVerdict verify_standard(const SignatureCredentials& c, const Request& r, const PayloadCheck& check) {

@@ -4,16 +4,16 @@
 // generic HMAC form for partners with their own. They stack on any authorization type.
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <mutex>
 #include <optional>
-#include <queue>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "auth/expiring_set.hpp"
 #include "auth/http_message.hpp"
 #include "util/result.hpp"
 #include "util/time.hpp"
@@ -58,24 +58,31 @@ struct SignatureSteps {
 Result<void> sign_payload(const SignatureCredentials& credentials, Request& request, util::Clock::time_point now,
                           const std::string& id, SignatureSteps* steps = nullptr);
 
+// How many message ids a ReplayBook holds at most by default (84 bytes each, 8.4 MB when full).
+inline constexpr std::size_t default_replay_capacity = 100'000;
+// How long an id is kept when there is no tolerance (any timestamp is accepted): a replay within a
+// day is refused.
+inline constexpr std::chrono::hours replay_window_without_tolerance{24};
+
 // A receiver's memory of message ids, so a message replayed while it would still be accepted is
 // refused. Thread-safe. Each id is kept until the expiry it was first presented with (verify_payload
-// gives the later of receipt and the message's timestamp, plus the tolerance), then forgotten, so the
-// book holds only the ids of messages that could still be accepted.
+// gives the later of receipt and the message's timestamp, plus the tolerance; without a tolerance,
+// receipt plus replay_window_without_tolerance), then forgotten, so the book holds only the ids of
+// messages that could still be accepted.
 class ReplayBook {
  public:
-  // True the first time id is presented; it is then refused through until. Ids whose expiry is
-  // before now are dropped first.
-  bool first_use(const std::string& id, util::Clock::time_point now, util::Clock::time_point until);
-  // The ids held now (expired ones included until the next first_use drops them).
+  explicit ReplayBook(std::size_t capacity = default_replay_capacity) : seen_(capacity) {}
+  // Records id, refused again through until; ids whose expiry is before now are dropped first. full
+  // when the book holds its capacity of unexpired ids: the id is not recorded, and the caller must
+  // refuse the message (evicting a live id would let its replay through).
+  Admission admit(const std::string& id, util::Clock::time_point now, util::Clock::time_point until);
+  // The ids held now (expired ones included until the next admit drops them), and the most it holds.
   std::size_t size() const;
+  std::size_t capacity() const { return seen_.capacity(); }
 
  private:
-  using Expiry = std::pair<util::Clock::time_point, std::string>;
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, util::Clock::time_point> seen_;
-  // The same ids, soonest expiry first, so dropping the expired ones never scans the whole book.
-  std::priority_queue<Expiry, std::vector<Expiry>, std::greater<>> expiries_;
+  ExpiringSet seen_;
 };
 
 struct PayloadCheck {

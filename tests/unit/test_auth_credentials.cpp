@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <chrono>
+
 #include "test_support.hpp"
 
 namespace hookauth::auth {
@@ -205,6 +207,47 @@ TEST_CASE("sign with OAuth 2.0 credentials sends the context's bearer token") {
     v.bearer = &check;
     CHECK(verify(c, r, v).valid);
   }
+}
+
+TEST_CASE("DigestNonceBook: a (nonce, nc) pair is held until its nonce expires, then dropped") {
+  using std::chrono::seconds;
+  const auto t = test::at(1'700'000'000);
+  DigestNonceBook book("k", seconds(300));
+  CHECK(book.capacity() == default_digest_nonce_capacity);
+  CHECK(book.admit("n1", 1, t, t + seconds(301)) == Admission::first);
+  CHECK(book.admit("n1", 2, t, t + seconds(301)) == Admission::first);
+  CHECK(book.admit("n2", 1, t + seconds(10), t + seconds(311)) == Admission::first);
+  CHECK(book.admit("n1", 1, t + seconds(10), t + seconds(301)) == Admission::replay);
+  // A pair is not the nonce and the count run together: ("n11", 2) and ("n1", 12) are two pairs.
+  CHECK(book.admit("n11", 2, t + seconds(10), t + seconds(301)) == Admission::first);
+  CHECK(book.admit("n1", 12, t + seconds(10), t + seconds(301)) == Admission::first);
+  CHECK(book.size() == 5);
+  // Through the expiry's own instant the pair is still a replay.
+  CHECK(book.admit("n1", 1, t + seconds(301), t + seconds(301)) == Admission::replay);
+  CHECK(book.size() == 5);
+  // After it, n1's pairs are dropped (n2's are not), and the book shrinks.
+  CHECK(book.admit("n3", 1, t + seconds(302), t + seconds(603)) == Admission::first);
+  CHECK(book.size() == 2);
+  CHECK(book.admit("n2", 1, t + seconds(303), t + seconds(311)) == Admission::replay);
+  CHECK(book.admit("n3", 1, t + seconds(700), t + seconds(603)) == Admission::first);
+  CHECK(book.size() == 1);
+}
+
+TEST_CASE("DigestNonceBook: at its capacity, a new pair is refused and no held pair is evicted") {
+  using std::chrono::seconds;
+  const auto t = test::at(1'700'000'000);
+  DigestNonceBook book("k", seconds(300), 2);
+  CHECK(book.capacity() == 2);
+  CHECK(book.admit("n1", 1, t, t + seconds(301)) == Admission::first);
+  CHECK(book.admit("n2", 1, t + seconds(5), t + seconds(306)) == Admission::first);
+  CHECK(book.admit("n1", 2, t + seconds(6), t + seconds(301)) == Admission::full);
+  CHECK(book.admit("n1", 1, t + seconds(6), t + seconds(301)) == Admission::replay);
+  CHECK(book.admit("n2", 1, t + seconds(7), t + seconds(306)) == Admission::replay);
+  CHECK(book.size() == 2);
+  // Once n1 expires its pair is dropped, which makes room for one new pair.
+  CHECK(book.admit("n3", 1, t + seconds(302), t + seconds(603)) == Admission::first);
+  CHECK(book.admit("n3", 2, t + seconds(302), t + seconds(603)) == Admission::full);
+  CHECK(book.size() == 2);
 }
 
 }  // namespace hookauth::auth

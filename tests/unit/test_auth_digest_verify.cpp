@@ -173,6 +173,81 @@ TEST_CASE("verify_digest: an expired nonce gets a stale=true challenge") {
   CHECK(verify_digest(c, answered(post(), secrets_of(c), ch, 3), before).reason == "nonce expired");
 }
 
+TEST_CASE("verify_digest: a pair is refused as a replay for as long as its nonce is accepted, then dropped") {
+  const long long t = 1'700'000'000;
+  DigestNonceBook book("key-for-expiry-tests", std::chrono::seconds(60));
+  VerifyContext ctx{at(t), &book};
+  auto c = digest_receiver();
+  auto ch = issued(c, ctx);
+  auto first = answered(post(), secrets_of(c), ch, 1);
+  REQUIRE(verify_digest(c, first, ctx).valid);
+  const std::string replay = "nonce count 00000001 was already used with this nonce (replay)";
+  for (auto later : {at(t + 30), at(t + 60), at(t + 60) + std::chrono::milliseconds(999)}) {
+    VerifyContext again{later, &book};
+    CHECK(verify_digest(c, first, again).reason == replay);  // the last second of the nonce's lifetime included
+  }
+  CHECK(book.size() == 1);
+  VerifyContext expired{at(t + 61), &book};
+  CHECK(verify_digest(c, first, expired).reason == "nonce expired");
+
+  // The next pair recorded drops the expired nonce's pairs: the book shrinks.
+  VerifyContext next{at(t + 62), &book};
+  auto fresh = issued(c, next);
+  CHECK(verify_digest(c, answered(post(), secrets_of(c), fresh, 1), next).valid);
+  CHECK(book.size() == 1);
+
+  SUBCASE("a nonce dated ahead of this clock is held until its own expiry, not a lifetime after receipt") {
+    // This clock is 30 s behind the one that issued the nonce (accepted: up to 60 s is).
+    DigestNonceBook ahead("key-for-expiry-tests", std::chrono::seconds(60));
+    VerifyContext behind{at(t - 30), &ahead};
+    auto request = answered(post(), secrets_of(c), ch, 5);
+    REQUIRE(verify_digest(c, request, behind).valid);
+    VerifyContext near_end{at(t + 45), &ahead};
+    CHECK(verify_digest(c, request, near_end).reason ==
+          "nonce count 00000005 was already used with this nonce (replay)");
+  }
+}
+
+TEST_CASE("verify_digest: a full nonce book refuses a right answer with stale=true, and no replay passes") {
+  const long long t = 1'700'000'000;
+  DigestNonceBook book("key-for-cap-tests", std::chrono::seconds(60), 2);
+  VerifyContext ctx{at(t), &book};
+  auto c = digest_receiver();
+  auto ch = issued(c, ctx);
+  CHECK(verify_digest(c, answered(post(), secrets_of(c), ch, 1), ctx).valid);
+  CHECK(verify_digest(c, answered(post(), secrets_of(c), ch, 2), ctx).valid);
+
+  VerifyContext mid{at(t + 30), &book};
+  Verdict full = verify_digest(c, answered(post(), secrets_of(c), ch, 3), mid);
+  CHECK_FALSE(full.valid);
+  CHECK(
+      full.reason ==
+      "this receiver holds too many Digest nonce counts (its limit of 2, none yet expired): refused until some expire");
+  // The password was right: stale=true lets the client ask again with the fresh nonce it is given.
+  REQUIRE(full.challenges.size() == 1);
+  CHECK(test::contains(full.challenges[0], ", stale=true"));
+  auto again = pick_digest_challenge(full.challenges);
+  REQUIRE(again);
+  CHECK(again->nonce != ch.nonce);
+  CHECK(verify_digest(c, answered(post(), secrets_of(c), *again, 1), mid).reason == full.reason);
+
+  // A replay at the cap is still called a replay; a wrong password is still not stale.
+  CHECK(verify_digest(c, answered(post(), secrets_of(c), ch, 1), mid).reason ==
+        "nonce count 00000001 was already used with this nonce (replay)");
+  auto wrong = secrets_of(c);
+  wrong.password = "not it";
+  Verdict refused = verify_digest(c, answered(post(), wrong, *again, 2), mid);
+  CHECK(test::contains(refused.reason, "wrong response"));
+  CHECK_FALSE(test::contains(refused.challenges.at(0), "stale"));
+  CHECK(book.size() == 2);
+
+  // Once the first nonce's pairs expire, the fresh nonce (issued at t + 30, so still alive) is
+  // accepted and the book holds only its pair.
+  VerifyContext later{at(t + 62), &book};
+  CHECK(verify_digest(c, answered(post(), secrets_of(c), *again, 1), later).valid);
+  CHECK(book.size() == 1);
+}
+
 TEST_CASE("verify_digest: each part of the answer must match") {
   DigestNonceBook book("0123456789abcdef0123456789abcdef", std::chrono::seconds(300));
   VerifyContext ctx{at(1'700'000'000), &book};

@@ -467,25 +467,25 @@ TEST_CASE("ReplayBook: an id is refused again until its expiry, and forgotten af
   ReplayBook book;
   const auto t = at(1'700'000'000);
   const auto until = t + seconds(300);
-  CHECK(book.first_use("msg_1", t, until));
-  CHECK_FALSE(book.first_use("msg_1", t, until));
-  CHECK_FALSE(book.first_use("msg_1", t + seconds(10), until + seconds(10)));
-  CHECK(book.first_use("msg_2", t + seconds(10), until + seconds(10)));
-  CHECK_FALSE(book.first_use("msg_1", t + seconds(300), until + seconds(300)));  // the expiry's own second
-  CHECK(book.first_use("msg_1", t + seconds(301), t + seconds(601)));            // forgotten
-  CHECK_FALSE(book.first_use("msg_1", t + seconds(302), t + seconds(602)));      // and remembered anew
+  CHECK(book.admit("msg_1", t, until) == Admission::first);
+  CHECK(book.admit("msg_1", t, until) == Admission::replay);
+  CHECK(book.admit("msg_1", t + seconds(10), until + seconds(10)) == Admission::replay);
+  CHECK(book.admit("msg_2", t + seconds(10), until + seconds(10)) == Admission::first);
+  CHECK(book.admit("msg_1", t + seconds(300), until + seconds(300)) == Admission::replay);  // the expiry's own second
+  CHECK(book.admit("msg_1", t + seconds(301), t + seconds(601)) == Admission::first);       // forgotten
+  CHECK(book.admit("msg_1", t + seconds(302), t + seconds(602)) == Admission::replay);      // and remembered anew
   CHECK(book.size() == 2);
-  CHECK(book.first_use("msg_3", t + seconds(700), t + seconds(1000)));  // the expired ids are dropped
+  CHECK(book.admit("msg_3", t + seconds(700), t + seconds(1000)) == Admission::first);  // the expired ids are dropped
   CHECK(book.size() == 1);
 
   SUBCASE("an id kept past the window it was first seen in stays refused until its own expiry") {
     ReplayBook ahead;
-    CHECK(ahead.first_use("msg_f", t, t + seconds(600)));
-    CHECK(ahead.first_use("msg_g", t, t + seconds(300)));
-    CHECK_FALSE(ahead.first_use("msg_f", t + seconds(450), t + seconds(750)));
-    CHECK(ahead.first_use("msg_g", t + seconds(450), t + seconds(750)));  // msg_g had expired
-    CHECK_FALSE(ahead.first_use("msg_f", t + seconds(600), t + seconds(900)));
-    CHECK(ahead.first_use("msg_f", t + seconds(601), t + seconds(901)));
+    CHECK(ahead.admit("msg_f", t, t + seconds(600)) == Admission::first);
+    CHECK(ahead.admit("msg_g", t, t + seconds(300)) == Admission::first);
+    CHECK(ahead.admit("msg_f", t + seconds(450), t + seconds(750)) == Admission::replay);
+    CHECK(ahead.admit("msg_g", t + seconds(450), t + seconds(750)) == Admission::first);  // msg_g had expired
+    CHECK(ahead.admit("msg_f", t + seconds(600), t + seconds(900)) == Admission::replay);
+    CHECK(ahead.admit("msg_f", t + seconds(601), t + seconds(901)) == Admission::first);
   }
   SUBCASE("many threads presenting one id: exactly one is first") {
     ReplayBook shared;
@@ -494,7 +494,7 @@ TEST_CASE("ReplayBook: an id is refused again until its expiry, and forgotten af
     for (int i = 0; i < 8; ++i)
       threads.emplace_back([&] {
         for (int k = 0; k < 200; ++k)
-          if (shared.first_use("msg_race_" + std::to_string(k), t, until)) ++firsts;
+          if (shared.admit("msg_race_" + std::to_string(k), t, until) == Admission::first) ++firsts;
       });
     for (auto& th : threads) th.join();
     CHECK(firsts == 200);
@@ -542,17 +542,83 @@ TEST_CASE("ReplayBook: an id is kept until its message's timestamp leaves the to
     at_edge.replays = &past;
     CHECK_FALSE(verify_spec(spec_request(), at_edge).valid);
   }
-  SUBCASE("without a tolerance any timestamp is accepted, and the id is kept 300 s after receipt") {
+  SUBCASE("without a tolerance any timestamp is accepted, and the id is kept a day after receipt") {
+    CHECK(replay_window_without_tolerance == std::chrono::hours(24));
+    const long long received = spec_ts - 100'000'000;
     ReplayBook any;
-    PayloadCheck now = check_at(spec_ts - 100'000'000, std::nullopt);
-    now.replays = &any;
-    REQUIRE(verify_spec(spec_request(), now).valid);
-    PayloadCheck later = check_at(spec_ts - 100'000'000 + 300, std::nullopt);
-    later.replays = &any;
-    CHECK_FALSE(verify_spec(spec_request(), later).valid);
-    CHECK(any.first_use("other", at(spec_ts - 100'000'000 + 301), at(spec_ts)));
+    auto check = [&](long long now) {
+      PayloadCheck c = check_at(now, std::nullopt);
+      c.replays = &any;
+      return verify_spec(spec_request(), c);
+    };
+    REQUIRE(check(received).valid);
+    // 300 s was the window before: a replay then passed after five minutes.
+    CHECK(check(received + 301).reason == "message id '" + spec_id + "' was seen before: a replay");
+    CHECK(check(received + 23 * 3600 + 59 * 60).reason == "message id '" + spec_id + "' was seen before: a replay");
+    CHECK_FALSE(check(received + 24 * 3600).valid);  // the expiry's own instant
+    CHECK(any.size() == 1);
+    CHECK(check(received + 24 * 3600 + 1).valid);  // forgotten after 24 h, and remembered anew
+    CHECK(any.size() == 1);
+    CHECK(any.admit("other", at(received + 48 * 3600 + 2), at(spec_ts)) == Admission::first);
     CHECK(any.size() == 1);  // the far-future timestamp did not keep the id for years
   }
+}
+
+TEST_CASE("ReplayBook: at its capacity, a new id is refused and no held id is evicted") {
+  const auto t = at(1'700'000'000);
+  ReplayBook book(3);
+  CHECK(book.capacity() == 3);
+  CHECK(ReplayBook().capacity() == default_replay_capacity);
+  CHECK(book.admit("msg_1", t, t + seconds(300)) == Admission::first);
+  CHECK(book.admit("msg_2", t, t + seconds(100)) == Admission::first);
+  CHECK(book.admit("msg_3", t, t + seconds(300)) == Admission::first);
+  CHECK(book.admit("msg_4", t + seconds(1), t + seconds(301)) == Admission::full);
+  CHECK(book.size() == 3);
+  // A replay at the cap is still a replay, and the refused id was not recorded.
+  CHECK(book.admit("msg_1", t + seconds(2), t + seconds(302)) == Admission::replay);
+  CHECK(book.admit("msg_4", t + seconds(3), t + seconds(303)) == Admission::full);
+  // Once msg_2 expires there is room for one, and only one.
+  CHECK(book.admit("msg_4", t + seconds(101), t + seconds(401)) == Admission::first);
+  CHECK(book.admit("msg_5", t + seconds(101), t + seconds(401)) == Admission::full);
+  CHECK(book.admit("msg_3", t + seconds(102), t + seconds(402)) == Admission::replay);
+  // Once all expire, the book shrinks to the one new id.
+  CHECK(book.admit("msg_2", t + seconds(402), t + seconds(700)) == Admission::first);
+  CHECK(book.size() == 1);
+
+  SUBCASE("verify_payload refuses the message and says the book is full") {
+    auto c = credentials(SignatureScheme::standard_webhooks, {spec_secret});
+    ReplayBook small(2);
+    auto message = [&](const std::string& id, long long ts) {
+      Request r = with_body(spec_body);
+      REQUIRE(sign_payload(c, r, at(ts), id));
+      PayloadCheck check = check_at(ts);
+      check.replays = &small;
+      return verify_payload(c, r, check);
+    };
+    CHECK(message("msg_a", spec_ts).valid);
+    CHECK(message("msg_b", spec_ts).valid);
+    auto full = message("msg_c", spec_ts + 1);
+    CHECK_FALSE(full.valid);
+    CHECK(full.reason ==
+          "the replay book is full (its limit of 2 message ids, none yet expired): refused until some expire");
+    CHECK(message("msg_a", spec_ts + 1).reason == "message id 'msg_a' was seen before: a replay");
+    // The ids are kept through the end of their timestamp's last accepted second (301 s after it);
+    // then msg_c is accepted, once.
+    CHECK(message("msg_c", spec_ts + 302).valid);
+    CHECK(message("msg_c", spec_ts + 303).reason == "message id 'msg_c' was seen before: a replay");
+    CHECK(small.size() == 1);
+  }
+}
+
+TEST_CASE("ReplayBook: an id is held whatever its length, at the same cost") {
+  const auto t = at(1'700'000'000);
+  ReplayBook book;
+  const std::string long_id(60'000, 'x');
+  CHECK(book.admit(long_id, t, t + seconds(300)) == Admission::first);
+  CHECK(book.admit(long_id, t, t + seconds(300)) == Admission::replay);
+  CHECK(book.admit(long_id + "y", t, t + seconds(300)) == Admission::first);
+  CHECK(book.admit(long_id.substr(1), t, t + seconds(300)) == Admission::first);
+  CHECK(book.size() == 3);
 }
 
 TEST_CASE("Standard Webhooks: a replayed message is refused when a ReplayBook is given") {
