@@ -68,7 +68,9 @@ constexpr std::string_view done_page =
 
 // Listens on the redirect URI's port until one request reaches its path or the time is up.
 Result<std::string> wait_for_callback(const RedirectTarget& target, int timeout_seconds) {
-  auto listener = net::Listener::bind(target.host, target.port);
+  net::ListenOptions options;
+  options.handler_may_block = false;  // the handler only keeps the query
+  auto listener = net::Listener::bind(target.host, target.port, options);
   if (!listener)
     return fail(ExitCode::auth_flow, "cannot listen for the callback on port " + std::to_string(target.port) +
                                          ": it is in use (free it, or use --no-listen)");

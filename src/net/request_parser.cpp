@@ -284,7 +284,10 @@ std::size_t RequestParser::feed_chunked(std::string_view data) {
     if (chunk_line_.back() != '\n') continue;
     std::string_view line(chunk_line_);
     line.remove_suffix(1);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    // CRLF only: a lone LF here is not one of the line ends section 2.2 lets a recipient accept,
+    // and a proxy that reads it otherwise would see other chunks (request smuggling).
+    if (line.empty() || line.back() != '\r') return fail(400, "a line of the chunked body does not end in CRLF"), used;
+    line.remove_suffix(1);
     if (line.find('\r') != std::string_view::npos) return fail(400, "a bare CR in the chunked body's framing"), used;
     if (chunk_state_ == ChunkState::data_end) {
       if (!line.empty()) return fail(400, "chunk data is not followed by CRLF"), used;
@@ -309,6 +312,8 @@ std::size_t RequestParser::feed_chunked(std::string_view data) {
       chunk_state_ = n == 0 ? ChunkState::trailer : ChunkState::data;
     }
     chunk_line_.clear();
+    // max_trailer bounds each chunk line, and the trailer section as a whole.
+    if (chunk_state_ != ChunkState::trailer) trailer_bytes_ = 0;
   }
   return used;
 }

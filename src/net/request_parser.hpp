@@ -23,7 +23,7 @@ struct ParserLimits {
   std::size_t max_fields = 100;        // header field lines -> 431
   std::size_t max_line = 8 * 1024;     // the request line -> 414
   std::size_t max_body = 1024 * 1024;  // the body, announced or chunked -> 413
-  std::size_t max_trailer = 8 * 1024;  // a chunked body's chunk lines and trailer section -> 400
+  std::size_t max_trailer = 8 * 1024;  // a chunk line, and a chunked body's trailer section -> 400
 };
 
 class RequestParser {
