@@ -66,20 +66,11 @@ std::vector<std::pair<std::string, std::string>> parse_query(std::string_view ra
 
 namespace {
 
-// Takes one line off the front of rest, without its CRLF or LF; nullopt when no line end is left.
-std::optional<std::string_view> take_line(std::string_view& rest) {
-  auto nl = rest.find('\n');
-  if (nl == std::string_view::npos) return std::nullopt;
-  std::string_view line = rest.substr(0, nl);
-  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-  rest.remove_prefix(nl + 1);
-  return line;
-}
 
 Result<std::string> decode_chunked(std::string_view rest) {
   std::string body;
   for (;;) {
-    auto size_line = take_line(rest);
+    auto size_line = util::take_line(rest);
     if (!size_line) return usage_error("request body: chunked coding ends without a last chunk");
     auto hex = util::trim(size_line->substr(0, size_line->find(';')));
     size_t size = 0;
@@ -106,8 +97,8 @@ constexpr std::size_t max_line = 8192;
 Result<Request> parse_raw_request(std::string_view raw) {
   std::string_view rest = raw;
   // Tolerate blank lines before the request line (RFC 9112 section 2.2).
-  auto line = take_line(rest);
-  while (line && line->empty()) line = take_line(rest);
+  auto line = util::take_line(rest);
+  while (line && line->empty()) line = util::take_line(rest);
   if (!line) return usage_error("request: no request line");
   if (line->size() > max_line) return usage_error("request line: longer than " + std::to_string(max_line) + " bytes");
   auto parts = util::split(*line, ' ');
@@ -118,7 +109,7 @@ Result<Request> parse_raw_request(std::string_view raw) {
   req.method = std::string(parts[0]);
   req.url = std::string(parts[1]);
   for (int header_line = 1;; ++header_line) {
-    auto h = take_line(rest);
+    auto h = util::take_line(rest);
     if (!h) return usage_error("request headers: no blank line ends them");
     if (h->empty()) break;
     if (h->size() > max_line)

@@ -220,16 +220,20 @@ void EventLoop::run() {
 
 void EventLoop::accept_some(Clock::time_point now) {
   for (int i = 0; i < 64; ++i) {
-    if (state_.open >= state_.options.max_connections) return set_accepting(false);
+    // A place is taken before the accept, so that loops accepting at once never pass the cap.
+    if (state_.open.fetch_add(1) >= state_.options.max_connections) {
+      --state_.open;
+      return set_accepting(false);
+    }
     sockaddr_storage addr{};
     socklen_t len = sizeof addr;
     int fd = ::accept4(state_.fd, reinterpret_cast<sockaddr*>(&addr), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
+      --state_.open;
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) set_accepting(false);
       if (errno == EINTR || errno == ECONNABORTED) continue;
       return;
     }
-    ++state_.open;
     int yes = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
     auto owned = std::make_unique<Connection>(fd, state_.options.limits);
@@ -429,7 +433,6 @@ void EventLoop::advance(Connection& c) {
         if (io == Io::want_read || io == Io::want_write) return want(c, io);
         if (io != Io::done) return close(c);
         c.out.clear();
-        c.out.shrink_to_fit();
         switch (c.then) {
           case Connection::Then::read_body:
             c.phase = Connection::Phase::reading;
@@ -482,9 +485,8 @@ void EventLoop::sweep(Clock::time_point now) {
     if (c->phase != Connection::Phase::handling && now >= c->deadline) late.push_back(c);
   for (auto* c : late) {
     if (c->phase == Connection::Phase::reading && c->request_started) {
-      auto seconds = std::chrono::duration_cast<std::chrono::milliseconds>(state_.options.read_timeout).count();
-      std::string within =
-          seconds % 1000 == 0 ? std::to_string(seconds / 1000) + " s" : std::to_string(seconds) + " ms";
+      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(state_.options.read_timeout).count();
+      std::string within = ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms";
       dispatch(*c, Problem{408, "the request did not arrive whole within " + within});
       advance(*c);
     } else {
@@ -493,7 +495,5 @@ void EventLoop::sweep(Clock::time_point now) {
   }
   if (!accepting_ && !state_.stopping && state_.open < state_.options.max_connections) set_accepting(true);
 }
-
-// Binds and listens; -1 with errno kept when it cannot.
 
 }  // namespace hookauth::net

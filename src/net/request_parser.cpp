@@ -49,15 +49,6 @@ bool has_token(const auth::Headers& headers, std::string_view name, std::string_
   return false;
 }
 
-// Takes one line (without its CRLF or lone LF) off the front of text; nullopt when no line end is there.
-std::optional<std::string_view> take_line(std::string_view& text) {
-  auto nl = text.find('\n');
-  if (nl == std::string_view::npos) return std::nullopt;
-  std::string_view line = text.substr(0, nl);
-  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-  text.remove_prefix(nl + 1);
-  return line;
-}
 
 }  // namespace
 
@@ -173,9 +164,9 @@ bool RequestParser::parse_request_line(std::string_view line) {
 
 void RequestParser::parse_head() {
   std::string_view rest(head_);
-  take_line(rest);  // the request line, read in feed_head
+  util::take_line(rest);  // the request line, read in feed_head
   for (std::size_t n = 1;; ++n) {
-    auto field = take_line(rest);
+    auto field = util::take_line(rest);
     if (!field || field->empty()) break;
     auto name_end = field->find(':');
     std::string_view name = field->substr(0, name_end);

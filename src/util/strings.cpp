@@ -51,6 +51,15 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
   }
 }
 
+std::optional<std::string_view> take_line(std::string_view& rest) {
+  auto nl = rest.find('\n');
+  if (nl == std::string_view::npos) return std::nullopt;
+  std::string_view line = rest.substr(0, nl);
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  rest.remove_prefix(nl + 1);
+  return line;
+}
+
 std::string replace_all(std::string s, std::string_view needle, std::string_view replacement) {
   if (needle.empty()) return s;
   size_t pos = 0;

@@ -1,6 +1,7 @@
 #pragma once
 // Small string helpers that know nothing about hookauth.
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +14,8 @@ bool iequals(std::string_view a, std::string_view b);
 bool starts_with_icase(std::string_view s, std::string_view prefix);
 // Splits on every occurrence of sep; empty fields are kept.
 std::vector<std::string_view> split(std::string_view s, char sep);
+// Takes one line off the front of rest, without its CRLF or lone LF; nullopt when no line end is left.
+std::optional<std::string_view> take_line(std::string_view& rest);
 // Replaces every occurrence of needle (which must not be empty) with replacement.
 std::string replace_all(std::string s, std::string_view needle, std::string_view replacement);
 // Percent-encodes everything but RFC 3986 unreserved characters.

@@ -104,4 +104,13 @@ TEST_CASE("url_has_userinfo looks only at the authority") {
   CHECK_FALSE(url_has_userinfo("no-scheme@host"));
 }
 
+TEST_CASE("take_line takes a CRLF or a lone LF line, and nothing without a line end") {
+  std::string_view rest = "one\r\ntwo\n\r\nrest";
+  CHECK(take_line(rest) == "one");
+  CHECK(take_line(rest) == "two");
+  CHECK(take_line(rest) == "");
+  CHECK_FALSE(take_line(rest).has_value());
+  CHECK(rest == "rest");
+}
+
 }  // namespace hookauth::util
