@@ -88,8 +88,14 @@ Result<std::shared_ptr<TlsServer>> TlsServer::load(const TlsFiles& files) {
   SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
   if (SSL_CTX_use_certificate_chain_file(ctx, files.cert.c_str()) != 1)
     return usage_error("--tls-cert " + files.cert + ": not a readable PEM certificate (" + last_error() + ")");
-  if (SSL_CTX_use_PrivateKey_file(ctx, files.key.c_str(), SSL_FILETYPE_PEM) != 1)
+  if (SSL_CTX_use_PrivateKey_file(ctx, files.key.c_str(), SSL_FILETYPE_PEM) != 1) {
+    // OpenSSL checks the key against the certificate as it loads it.
+    if (ERR_GET_REASON(ERR_peek_error()) == X509_R_KEY_VALUES_MISMATCH) {
+      ERR_clear_error();
+      return usage_error("--tls-key " + files.key + ": does not match the certificate in --tls-cert");
+    }
     return usage_error("--tls-key " + files.key + ": not a readable PEM private key (" + last_error() + ")");
+  }
   if (SSL_CTX_check_private_key(ctx) != 1)
     return usage_error("--tls-key " + files.key + ": does not match the certificate in --tls-cert");
   if (!files.client_ca.empty()) {

@@ -211,6 +211,24 @@ class ServeClientTest(harness.HookauthTest):
             self.assertIn("CN=" + CLIENT_CN, l["client_cert"].replace("CN = ", "CN="), l)
         self.assertIsNone(s.proc.poll(), "the server ended: %r" % s.stderr_lines[-5:])
 
+    def test_tls_files_that_cannot_serve_are_usage_errors(self):
+        base = ["verify", "serve", "--auth", "basic", "--listen", "127.0.0.1:0"]
+        cases = [
+            (["--tls-cert", self.pem("server.pem")], "--tls-cert and --tls-key go together"),
+            (["--client-ca", self.pem("ca.pem")], "--client-ca needs --tls-cert and --tls-key"),
+            (["--tls-cert", self.pem("missing.pem"), "--tls-key", self.pem("server.key")], "--tls-cert "),
+            (["--tls-cert", self.pem("server.pem"), "--tls-key", self.pem("client.key")],
+             "does not match the certificate in --tls-cert"),
+            (["--tls-cert", self.pem("server.pem"), "--tls-key", self.pem("server.key"), "--client-ca",
+              self.pem("server.ext")], "--client-ca "),
+        ]
+        for extra, message in cases:
+            with self.subTest(extra=extra[-1]):
+                r = self.hookauth(*base, *extra, timeout=20)
+                self.assert_one_error_line(r, 2)
+                self.assertIn(message, r.err)
+                self.assertNotIn("listening", r.err)
+
     # ---- python-requests and botocore --------------------------------------------------------------
 
     def test_requests_digest_over_one_kept_alive_session(self):
