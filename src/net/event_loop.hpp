@@ -69,7 +69,8 @@ class EventLoop {
   std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
   std::mutex posted_mutex_;
   std::vector<std::tuple<Connection*, Reply, bool>> posted_;  // answers from the worker pool
-  char scratch_[16 * 1024];                                   // what each read lands in
+  std::vector<Connection*> ready_;  // connections with pipelined requests read ahead, to go on next turn
+  char scratch_[16 * 1024];         // what each read lands in
 };
 
 }  // namespace hookauth::net

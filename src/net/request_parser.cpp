@@ -49,7 +49,6 @@ bool has_token(const auth::Headers& headers, std::string_view name, std::string_
   return false;
 }
 
-
 }  // namespace
 
 void RequestParser::reset() {
@@ -117,6 +116,8 @@ std::size_t RequestParser::feed_head(std::string_view data) {
     std::size_t length = head_.size() - 1 - (start == std::string::npos ? 0 : start + 1);
     if (length == 0 || (length == 1 && head_[head_.size() - 2] == '\r')) {
       parse_head();
+      // The head is in request_ now: a large one's buffer is not kept while the body arrives.
+      if (head_.capacity() > 4096) std::string().swap(head_);
       return used;
     }
     // The request line is read as soon as it is whole, so that a request refused later (408, 431)

@@ -53,6 +53,8 @@ class RequestParser {
   // Whether the connection may carry another request after this one's answer: HTTP/1.1 without
   // "Connection: close", or HTTP/1.0 with "Connection: keep-alive".
   bool keep_alive() const { return keep_alive_; }
+  // An HTTP/1.0 request: its kept-alive answer must say "Connection: keep-alive".
+  bool http10() const { return http10_; }
   // True when the head is whole, asks for "Expect: 100-continue" and a body is still to come: the
   // client waits for an interim 100 answer (RFC 9110 section 10.1.1).
   bool expects_continue() const { return expect_continue_ && state_ == State::body; }

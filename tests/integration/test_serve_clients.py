@@ -229,6 +229,66 @@ class ServeClientTest(harness.HookauthTest):
                 self.assertIn(message, r.err)
                 self.assertNotIn("listening", r.err)
 
+    def test_a_failed_signature_check_does_not_drop_other_tls_connections(self):
+        # OpenSSL's error queue is per thread: an RS256 check that fails in an event loop leaves errors
+        # there, and a TLS read on the same thread that merely has to wait for more bytes must not take
+        # them for its own failure and drop its (other client's) connection.
+        import socket
+        import ssl
+        import time
+        from authlib.jose import JsonWebKey, jwt
+        private = JsonWebKey.generate_key("RSA", 2048, is_private=True)
+        jwk = dict(private.as_dict(is_private=False), kid="k1")
+        jwks = os.path.join(self.tmp, "jwks.json")
+        with open(jwks, "w") as f:
+            json.dump({"keys": [jwk]}, f)
+        self.ok("auth", "add", "rp", "--type", "oauth2", "--grant", "client-credentials", "--client-id", "rp",
+                "--client-secret", "rp-secret-15", "--token-url", "http://127.0.0.1:9/token")
+        now = int(time.time())
+        token = jwt.encode({"alg": "RS256", "kid": "k1"}, {"iss": "i", "aud": "a", "iat": now, "exp": now + 600},
+                           private).decode()
+        forged = token[:-8] + ("AAAAAAAA" if not token.endswith("AAAAAAAA") else "BBBBBBBB")
+        s = self.serve_tls("--jwks", jwks, "--audience", "a", "--issuer", "i", auth="rp")
+        context = ssl.create_default_context(cafile=self.pem("ca.pem"))
+
+        def connect():
+            c = context.wrap_socket(socket.create_connection(("127.0.0.1", s.port), timeout=10),
+                                    server_hostname="127.0.0.1")
+            self.addCleanup(c.close)
+            return c
+
+        def status(c):
+            got = b""
+            while b"\r\n\r\n" not in got:
+                chunk = c.recv(4096)
+                if not chunk:
+                    break
+                got += chunk
+            return got.split(b" ", 2)[1] if got else b"(closed)"
+
+        victims = []
+        for i in range(8):
+            victim = connect()
+            victim.sendall(b"GET /victim HTTP/1.1\r\n")  # the rest comes after a failed check
+            attacker = connect()
+            attacker.sendall(b"GET /forged HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer " + forged.encode() +
+                             b"\r\n\r\n")
+            self.assertEqual(status(attacker), b"401")
+            victims.append(victim)
+        for victim in victims:
+            victim.sendall(b"Host: h\r\nAuthorization: Bearer " + token.encode() + b"\r\n\r\n")
+        self.assertEqual([status(v) for v in victims], [b"200"] * len(victims))
+
+    def test_mutual_tls_sessions_resume(self):
+        # curl reuses the first connection's TLS session for the second: with client certificates
+        # verified, OpenSSL refuses a resumption unless the server has a session id context.
+        s = self.serve_tls("--client-ca", self.pem("ca.pem"))
+        rc, code, _, err = curl("-u", USER + ":" + PASSWORD, "--cacert", self.pem("ca.pem"), "--cert",
+                                self.pem("client.pem"), "--key", self.pem("client.key"), "-H", "Connection: close",
+                                "-v", s.url + "/one", s.url + "/two")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual([(l["target"], l["status"]) for l in self.logged(s, 2)], [("/one", 200), ("/two", 200)])
+
     # ---- python-requests and botocore --------------------------------------------------------------
 
     def test_requests_digest_over_one_kept_alive_session(self):
