@@ -15,9 +15,12 @@ import json
 import os
 import resource
 import shutil
+import socket
+import ssl
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
@@ -28,6 +31,7 @@ import botocore.awsrequest  # noqa: E402
 import botocore.credentials  # noqa: E402
 import requests  # noqa: E402
 from requests.auth import HTTPDigestAuth  # noqa: E402
+from authlib.jose import JsonWebKey, jwt  # noqa: E402
 
 USER, PASSWORD = "bob", "c0rrect-h0rse-15"
 DIGEST_USER, DIGEST_PASSWORD = "webhook-sender", "Dg-s3cret-15"
@@ -233,10 +237,6 @@ class ServeClientTest(harness.HookauthTest):
         # OpenSSL's error queue is per thread: an RS256 check that fails in an event loop leaves errors
         # there, and a TLS read on the same thread that merely has to wait for more bytes must not take
         # them for its own failure and drop its (other client's) connection.
-        import socket
-        import ssl
-        import time
-        from authlib.jose import JsonWebKey, jwt
         private = JsonWebKey.generate_key("RSA", 2048, is_private=True)
         jwk = dict(private.as_dict(is_private=False), kid="k1")
         jwks = os.path.join(self.tmp, "jwks.json")
@@ -266,17 +266,20 @@ class ServeClientTest(harness.HookauthTest):
                 got += chunk
             return got.split(b" ", 2)[1] if got else b"(closed)"
 
-        victims = []
-        for i in range(8):
-            victim = connect()
-            victim.sendall(b"GET /victim HTTP/1.1\r\n")  # the rest comes after a failed check
+        valid = b"Host: h\r\nAuthorization: Bearer " + token.encode() + b"\r\n\r\n"
+        # Kept-alive victims, their handshakes done (a handshake empties the queue itself).
+        victims = [connect() for _ in range(6)]
+        for v in victims:
+            v.sendall(b"GET /before HTTP/1.1\r\n" + valid)
+            self.assertEqual(status(v), b"200")
+        for v in victims:
             attacker = connect()
             attacker.sendall(b"GET /forged HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer " + forged.encode() +
                              b"\r\n\r\n")
             self.assertEqual(status(attacker), b"401")
-            victims.append(victim)
-        for victim in victims:
-            victim.sendall(b"Host: h\r\nAuthorization: Bearer " + token.encode() + b"\r\n\r\n")
+            v.sendall(b"GET /victim HTTP/1.1\r\n")  # read, then a read that must wait for the rest
+            time.sleep(0.05)
+            v.sendall(valid)
         self.assertEqual([status(v) for v in victims], [b"200"] * len(victims))
 
     def test_mutual_tls_sessions_resume(self):
@@ -287,6 +290,7 @@ class ServeClientTest(harness.HookauthTest):
                                 self.pem("client.pem"), "--key", self.pem("client.key"), "-H", "Connection: close",
                                 "-v", s.url + "/one", s.url + "/two")
         self.assertEqual(rc, 0, err)
+        self.assertIn("SSL re-using session ID", err)
         self.assertEqual([(l["target"], l["status"]) for l in self.logged(s, 2)], [("/one", 200), ("/two", 200)])
 
     # ---- python-requests and botocore --------------------------------------------------------------
