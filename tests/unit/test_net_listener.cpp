@@ -109,6 +109,36 @@ TEST_CASE("listener: pipelined requests are answered in order, in the loops and 
   }
 }
 
+TEST_CASE("listener: 40 pipelined requests, more than one turn of the loop takes, all answered in order") {
+  Serving s({}, echo_target);
+  Client c(s.listener->port());
+  std::string requests;
+  for (int i = 0; i < 40; ++i) requests += "GET /" + std::to_string(i) + " HTTP/1.1\r\nHost: h\r\n\r\n";
+  c.send(requests + "GET /last HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
+  std::string got = c.read_all();
+  CHECK(statuses(got).size() == 41);
+  std::size_t at = 0;
+  for (int i = 0; i < 40; ++i) {
+    std::size_t next = got.find("GET /" + std::to_string(i) + " 0", at);
+    REQUIRE(next != std::string::npos);
+    at = next;
+  }
+  CHECK(got.find("GET /last 0", at) != std::string::npos);
+}
+
+TEST_CASE("listener: an HTTP/1.0 client that asks to keep the connection is told it is kept") {
+  Serving s({}, echo_target);
+  Client c(s.listener->port());
+  c.send("GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+  std::string got = c.read_all(1000);
+  CHECK(statuses(got) == std::vector<std::string>{"200"});
+  CHECK(got.find("Connection: keep-alive\r\n") != std::string::npos);
+  c.send("GET /b HTTP/1.0\r\n\r\n");  // without: answered, then closed
+  got = c.read_all();
+  CHECK(got.find("Connection: close\r\n") != std::string::npos);
+  CHECK(got.find("GET /b 0") != std::string::npos);
+}
+
 TEST_CASE("listener: a problem ends the connection, with Allow on a 405") {
   Serving s({}, echo_target);
   Client c(s.listener->port());
