@@ -66,7 +66,6 @@ std::vector<std::pair<std::string, std::string>> parse_query(std::string_view ra
 
 namespace {
 
-
 Result<std::string> decode_chunked(std::string_view rest) {
   std::string body;
   for (;;) {

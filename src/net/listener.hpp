@@ -10,18 +10,12 @@
 #include <string>
 
 #include "auth/http_message.hpp"
+#include "net/reply.hpp"
 #include "net/request_parser.hpp"
 #include "net/tls.hpp"
 #include "util/result.hpp"
 
 namespace hookauth::net {
-
-struct Reply {
-  int status = 200;
-  auth::Headers headers;
-  std::string body;
-  std::string content_type = "text/plain; charset=utf-8";
-};
 
 // Who sent a request: "address:port", and with mutual TLS the client certificate's subject.
 struct Peer {
