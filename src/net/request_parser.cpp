@@ -66,6 +66,7 @@ void RequestParser::reset() {
   chunk_state_ = ChunkState::size;
   chunk_line_.clear();
   trailer_bytes_ = 0;
+  blank_bytes_ = 0;
 }
 
 void RequestParser::fail(int status, std::string reason) {
@@ -90,12 +91,12 @@ std::size_t RequestParser::feed_head(std::string_view data) {
     if (state_ == State::idle) {
       char c = data[used];
       if (c == '\r' || c == '\n') {
-        if (++trailer_bytes_ > limits_.max_line) return fail(400, "only blank lines, no request line"), used + 1;
+        if (++blank_bytes_ > limits_.max_line) return fail(400, "only blank lines, no request line"), used + 1;
         ++used;
         continue;
       }
       state_ = State::head;
-      trailer_bytes_ = 0;
+      blank_bytes_ = 0;
     }
     std::size_t nl = data.find('\n', used);
     std::size_t end = nl == std::string_view::npos ? data.size() : nl + 1;

@@ -88,8 +88,9 @@ class RequestParser {
   bool chunked_ = false;
   std::size_t remaining_ = 0;  // body bytes still to come (Content-Length, or the current chunk)
   ChunkState chunk_state_ = ChunkState::size;
-  std::string chunk_line_;  // a chunk size line or trailer line still arriving
-  std::size_t trailer_bytes_ = 0;
+  std::string chunk_line_;         // a chunk size line or trailer line still arriving
+  std::size_t trailer_bytes_ = 0;  // bytes of the current chunk line, or of the trailer section
+  std::size_t blank_bytes_ = 0;    // blank line bytes skipped before the request line
 };
 
 }  // namespace hookauth::net
