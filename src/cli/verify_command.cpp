@@ -260,6 +260,12 @@ Result<ExitCode> run_serve(const GlobalOptions& g, const ServeOptions& o) {
   } else if (!o.tls.client_ca.empty()) {
     return usage_error("--client-ca needs --tls-cert and --tls-key: client certificates are part of TLS");
   }
+  std::mutex log_mutex;  // the log and -v lines, written from every event loop
+  if (o.receiver.verbose)
+    listen.on_handshake_failure = [&log_mutex](const net::Peer& peer, const std::string& reason) {
+      std::lock_guard lock(log_mutex);
+      std::cerr << "* TLS handshake with " << peer.address << " failed: " << reason << std::endl;
+    };
   // Only token introspection and a key set URL make a check wait on the network.
   listen.handler_may_block = !o.receiver.bearer.introspect_url.empty() || !o.receiver.bearer.jwks_url.empty();
   auto listener = net::Listener::bind(where->first, where->second, listen);
@@ -276,7 +282,6 @@ Result<ExitCode> run_serve(const GlobalOptions& g, const ServeOptions& o) {
   if (!key) return std::unexpected(key.error());
   auth::DigestNonceBook nonces(*key, std::chrono::seconds(o.nonce_lifetime));
   auth::ReplayBook replays;
-  std::mutex log_mutex;
   auto handler = [&](const auth::Request& request, const net::Peer& peer, const net::Problem* problem) {
     auth::Verdict v;
     if (problem)

@@ -368,6 +368,8 @@ void EventLoop::advance(Connection& c) {
           continue;
         }
         if (io == Io::want_read || io == Io::want_write) return want(c, io);
+        if (io == Io::failed && state_.options.on_handshake_failure)
+          state_.options.on_handshake_failure(c.peer, c.tls->error());
         c.peer_closed = true;
         return close(c);
       }

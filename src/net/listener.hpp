@@ -33,6 +33,9 @@ struct ListenOptions {
   std::chrono::milliseconds keep_alive_timeout{5'000};
   std::size_t max_requests_per_connection = 1000;  // as nginx's keepalive_requests
   std::optional<TlsFiles> tls;
+  // Told of each TLS handshake that failed, with OpenSSL's reason (or that the connection ended
+  // mid-handshake); called from an event loop thread. No request was read: the handler never sees it.
+  std::function<void(const Peer& peer, const std::string& reason)> on_handshake_failure;
   // True when the handler may wait on the network (token introspection, a key set URL): it then
   // runs on a pool of worker threads instead of the event loops.
   bool handler_may_block = true;

@@ -44,7 +44,7 @@ Io TlsStream::result(int ret, std::size_t* n) {
       return Io::closed;
     case SSL_ERROR_SYSCALL:  // the socket failed, or ended without close_notify: the session is dead
       ERR_clear_error();
-      error_ = "the connection ended";
+      error_ = "the connection ended during the handshake or without close_notify";
       return Io::failed;
     default:
       error_ = last_error();

@@ -282,6 +282,17 @@ class ServeClientTest(harness.HookauthTest):
             v.sendall(valid)
         self.assertEqual([status(v) for v in victims], [b"200"] * len(victims))
 
+    def test_verbose_names_the_reason_a_tls_handshake_failed(self):
+        # A partner whose certificate is refused sees only a failed handshake: -v says why on stderr.
+        s = self.serve_tls("--client-ca", self.pem("ca.pem"), "-v")
+        rc, code, _, err = curl("--cacert", self.pem("ca.pem"), "--cert", self.pem("stranger.pem"), "--key",
+                                self.pem("stranger.key"), s.url + "/stranger")
+        self.assertNotEqual(rc, 0, err)
+        line = self.wait_for(lambda: next((l for l in s.stderr_lines if "TLS handshake" in l), None),
+                             what="the handshake line on stderr")
+        self.assertRegex(line, r"^\* TLS handshake with 127\.0\.0\.1:\d+ failed: certificate verify failed$")
+        self.assertEqual(s.stdout_json(), [])  # no request, so no log line
+
     def test_mutual_tls_sessions_resume(self):
         # curl reuses the first connection's TLS session for the second: with client certificates
         # verified, OpenSSL refuses a resumption unless the server has a session id context.
