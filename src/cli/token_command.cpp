@@ -7,8 +7,9 @@
 
 #include "auth/redactor.hpp"
 #include "cli/context.hpp"
-#include "cli/oauth_tokens.hpp"
 #include "cli/output.hpp"
+#include "session/authorization.hpp"
+#include "session/token_source.hpp"
 #include "util/time.hpp"
 
 namespace hookauth::cli {
@@ -23,25 +24,25 @@ struct TokenOptions {
   bool verbose = false;
   double timeout = 0;
   bool allow_insecure_http = false;
-  LoginOptions login;
+  session::LoginOptions login;
 };
 
-std::string_view origin_name(TokenOrigin o) {
+std::string_view origin_name(session::TokenOrigin o) {
   switch (o) {
-    case TokenOrigin::cache:
+    case session::TokenOrigin::cache:
       return "cache";
-    case TokenOrigin::refreshed:
+    case session::TokenOrigin::refreshed:
       return "refreshed";
-    case TokenOrigin::fetched:
+    case session::TokenOrigin::fetched:
       return "fetched";
-    case TokenOrigin::login:
+    case session::TokenOrigin::login:
       return "login";
   }
   return "";
 }
 
 // The --json shape of `auth token` and `auth login`.
-nlohmann::ordered_json token_json(const TokenResult& r, util::Clock::time_point now, bool reveal) {
+nlohmann::ordered_json token_json(const session::TokenResult& r, util::Clock::time_point now, bool reveal) {
   const auto& t = r.token;
   nlohmann::ordered_json out{{"access_token", t.access_token}, {"token_type", t.token_type}};
   if (t.expires_at) {
@@ -61,18 +62,16 @@ nlohmann::ordered_json token_json(const TokenResult& r, util::Clock::time_point 
 Result<ExitCode> run_token(const GlobalOptions& g, const TokenOptions& o, bool login) {
   auto st = open_store(g);
   if (!st) return std::unexpected(st.error());
-  auto profile = load_profile(*st, o.name);
-  if (!profile) return std::unexpected(profile.error());
-  if (profile->type != "oauth2")
-    return usage_error(std::string(login ? "auth login" : "auth token") + ": '" + o.name + "' is " + profile->type +
-                       ", not oauth2");
-  auto c = store::to_credentials(*profile);
-  if (!c) return std::unexpected(c.error());
-  const auto& credentials = std::get<auth::OAuth2Credentials>(*c);
-  auth::Redactor redactor = auth::redactor_for(*c);
+  auto authorization = session::Authorization::load(*st, o.name);
+  if (!authorization) return std::unexpected(authorization.error());
+  const auto* credentials = std::get_if<auth::OAuth2Credentials>(&authorization->credentials);
+  if (!credentials)
+    return usage_error(std::string(login ? "auth login" : "auth token") + ": '" + o.name + "' is " +
+                       authorization->type + ", not oauth2");
+  auth::Redactor& redactor = authorization->redactor;
   redactor.set_enabled(!o.reveal);
 
-  TokenSourceOptions options;
+  session::TokenSourceOptions options;
   options.profile = o.name;
   // --at is for signatures: the token is real, and its expiry is cached by the real clock.
   options.now = [] { return util::Clock::now(); };
@@ -83,7 +82,7 @@ Result<ExitCode> run_token(const GlobalOptions& g, const TokenOptions& o, bool l
   options.allow_insecure_http = o.allow_insecure_http;
   if (o.verbose) options.note = [](const std::string& s) { std::cerr << "* " << s << "\n"; };
   auto transport = net::make_curl_transport();
-  TokenSource source(credentials, store::StateFile::beside(st->path()), *transport, options);
+  session::TokenSource source(*credentials, *authorization->state, *transport, options);
   auto result = login ? source.login() : source.get(o.refresh);
   if (!result) return std::unexpected(result.error());
   if (o.json)

@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 
+#include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <csignal>
@@ -17,13 +18,13 @@
 #include "auth/credentials.hpp"
 #include "auth/crypto.hpp"
 #include "auth/redactor.hpp"
-#include "cli/bearer_checker.hpp"
 #include "cli/context.hpp"
 #include "cli/output.hpp"
 #include "cli/terminal.hpp"
 #include "net/listener.hpp"
 #include "net/sender.hpp"
 #include "net/transport.hpp"
+#include "session/verifier.hpp"
 #include "store/state_file.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
@@ -32,24 +33,23 @@ namespace hookauth::cli {
 
 namespace {
 
-// What verify and verify serve share.
+// What verify and verify serve share: one declaration on both commands, bound to one struct, so an
+// option given before `serve` or after it means the same.
 struct ReceiverOptions {
   std::string auth;
-  BearerOptions bearer;
-  std::string tolerance;  // seconds, or "none"
-  bool tolerance_given = false;
+  session::BearerOptions bearer;
+  std::string tolerance = "300";  // seconds, or "none"
   int max_skew = 300;
   bool verbose = false;
+  CLI::Option* tolerance_options[2] = {};  // on verify and on serve: "given" is asked of CLI11
 };
 
 struct CheckOptions {
-  ReceiverOptions receiver;
   std::string request = "-";
   bool json = false;
 };
 
 struct ServeOptions {
-  ReceiverOptions receiver;
   std::string listen = "127.0.0.1:8080";
   std::string log;
   std::size_t count = 0;
@@ -60,83 +60,45 @@ struct ServeOptions {
   net::TlsFiles tls;
 };
 
-// An authorization made ready to check requests: its credentials, its payload signature, how
-// bearer tokens are checked, and the redactor for everything printed about them.
-struct Receiver {
-  std::string type;
-  auth::Credentials credentials;
-  std::optional<auth::SignatureCredentials> signature;
-  std::shared_ptr<BearerChecker> bearer;
-  std::optional<std::chrono::seconds> tolerance;
-  std::chrono::seconds max_skew{300};
-  bool verbose = false;
-  auth::Redactor redactor;
-};
-
-Result<Receiver> load_receiver(const GlobalOptions& g, const ReceiverOptions& o) {
+Result<session::Verifier> load_verifier(const GlobalOptions& g, const ReceiverOptions& o) {
   if (o.auth.empty()) return usage_error("--auth is required: the authorization to check against");
   auto st = open_store(g);
   if (!st) return std::unexpected(st.error());
-  auto profile = load_profile(*st, o.auth);
-  if (!profile) return std::unexpected(profile.error());
-  Receiver r;
-  r.type = profile->type;
-  auto c = store::to_credentials(*profile);
-  if (!c) return std::unexpected(c.error());
-  r.credentials = std::move(*c);
-  auto sig = store::to_signature(*profile);
-  if (!sig) return std::unexpected(sig.error());
-  r.signature = std::move(*sig);
-  auto bearer = BearerChecker::make(r.credentials, o.bearer, [&g] { return g.now(); });
-  if (!bearer) return std::unexpected(bearer.error());
-  r.bearer = std::move(*bearer);
-  if (o.tolerance_given && !r.signature) return usage_error("--tolerance: the authorization has no payload signature");
-  if (o.tolerance != "none") {
-    std::int64_t seconds = 300;
-    if (o.tolerance_given) {
-      auto [ptr, ec] = std::from_chars(o.tolerance.data(), o.tolerance.data() + o.tolerance.size(), seconds);
-      if (ec != std::errc() || ptr != o.tolerance.data() + o.tolerance.size() || seconds < 0 || seconds > 31'536'000)
-        return usage_error("--tolerance '" + o.tolerance + "': a number of seconds, or none");
-    }
-    r.tolerance = std::chrono::seconds(seconds);
+  auto authorization = session::Authorization::load(*st, o.auth);
+  if (!authorization) return std::unexpected(authorization.error());
+  session::VerifierOptions options;
+  options.bearer = o.bearer;
+  options.max_skew = std::chrono::seconds(o.max_skew);
+  options.tolerance_given = std::ranges::any_of(o.tolerance_options, [](auto* opt) { return opt && opt->count(); });
+  if (o.tolerance == "none") {
+    options.tolerance.reset();
+  } else {
+    std::int64_t seconds = 0;
+    auto [ptr, ec] = std::from_chars(o.tolerance.data(), o.tolerance.data() + o.tolerance.size(), seconds);
+    if (ec != std::errc() || ptr != o.tolerance.data() + o.tolerance.size() || seconds < 0 || seconds > 31'536'000)
+      return usage_error("--tolerance '" + o.tolerance + "': a number of seconds, or none");
+    options.tolerance = std::chrono::seconds(seconds);
   }
-  r.max_skew = std::chrono::seconds(o.max_skew);
-  r.verbose = o.verbose;
-  r.redactor = auth::redactor_for(r.credentials);
-  if (r.signature)
-    for (const auto& secret : r.signature->secrets) r.redactor.add_secret(secret);
-  return r;
+  session::VerifierDeps deps{[&g] { return g.now(); }, net::make_curl_transport};
+  return session::Verifier::make(std::move(*authorization), options, deps);
 }
 
-// The authorization's check, then the payload signature's: both must pass. -v lines go to
-// stderr under print_mutex (serve answers in parallel).
-auth::Verdict check_request(const Receiver& r, const auth::Request& request, util::Clock::time_point now,
-                            auth::DigestNonceBook* nonces, auth::ReplayBook* replays, std::mutex* print_mutex) {
-  auth::VerifyContext context;
-  context.now = now;
-  context.digest_nonces = nonces;
-  context.max_skew = r.max_skew;
-  if (r.bearer) context.bearer = &r.bearer->check();
-  auth::SigV4Steps steps;
-  context.sigv4_steps = &steps;
-  auth::Verdict v = auth::verify(r.credentials, request, context);
-  bool type_valid = v.valid;
-  auth::SignatureSteps signature_steps;
-  if (v.valid && r.signature) {
-    auth::PayloadCheck check{now, r.tolerance, replays, &signature_steps};
-    auto pv = auth::verify_payload(*r.signature, request, check);
-    if (!pv.valid) v = {false, "payload signature: " + pv.reason, {}};
-  }
-  if (r.verbose) {
+// The verifier's check, with -v's lines on stderr under print_mutex (serve answers in parallel).
+auth::Verdict check_request(const session::Verifier& verifier, bool verbose, const auth::Request& request,
+                            util::Clock::time_point now, auth::DigestNonceBook* nonces, auth::ReplayBook* replays,
+                            std::mutex* print_mutex) {
+  session::Check c = verifier.check(request, now, nonces, replays);
+  if (verbose) {
+    const auth::Redactor& redactor = verifier.redactor();
     std::unique_lock<std::mutex> lock;
     if (print_mutex) lock = std::unique_lock(*print_mutex);
-    if (nonces) std::cerr << "* " << request.method << " " << r.redactor.url(request.url) << "\n";
+    if (nonces) std::cerr << "* " << request.method << " " << redactor.url(request.url) << "\n";
     // The expected signatures only when the request carried them (see withheld_signature).
-    if (!steps.canonical_request.empty()) print_sigv4_steps(steps, r.redactor, type_valid);
-    if (!signature_steps.content.empty()) print_signature_steps(*r.signature, signature_steps, r.redactor, v.valid);
+    if (!c.sigv4.canonical_request.empty()) print_sigv4_steps(c.sigv4, redactor, c.type_valid);
+    if (!c.signature.content.empty())
+      print_signature_steps(*verifier.authorization().signature, c.signature, redactor, c.verdict.valid);
   }
-  v.reason = r.redactor.text(v.reason);
-  return v;
+  return c.verdict;
 }
 
 // A captured request may be as large as one verify serve accepts (its body limit, and room for the
@@ -153,9 +115,9 @@ std::string read_at_most(std::istream& in, std::size_t limit) {
   return out;
 }
 
-Result<ExitCode> run_check(const GlobalOptions& g, const CheckOptions& o) {
-  auto receiver = load_receiver(g, o.receiver);
-  if (!receiver) return std::unexpected(receiver.error());
+Result<ExitCode> run_check(const GlobalOptions& g, const ReceiverOptions& r, const CheckOptions& o) {
+  auto verifier = load_verifier(g, r);
+  if (!verifier) return std::unexpected(verifier.error());
   std::string raw;
   if (o.request == "-") {
     if (stdin_is_terminal())
@@ -171,9 +133,9 @@ Result<ExitCode> run_check(const GlobalOptions& g, const CheckOptions& o) {
                        " MiB (the largest request verify serve accepts)");
   auto request = auth::parse_raw_request(raw);
   if (!request) return std::unexpected(request.error());
-  auth::Verdict v = check_request(*receiver, *request, g.now(), nullptr, nullptr, nullptr);
+  auth::Verdict v = check_request(*verifier, r.verbose, *request, g.now(), nullptr, nullptr, nullptr);
   if (o.json) {
-    nlohmann::ordered_json out{{"valid", v.valid}, {"auth", o.receiver.auth}, {"type", receiver->type}};
+    nlohmann::ordered_json out{{"valid", v.valid}, {"auth", r.auth}, {"type", verifier->authorization().type}};
     out["reason"] = v.valid ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(v.reason);
     print_json(std::cout, out);
   } else {
@@ -239,11 +201,11 @@ class SignalWatcher {
   std::thread thread_;
 };
 
-Result<ExitCode> run_serve(const GlobalOptions& g, const ServeOptions& o) {
+Result<ExitCode> run_serve(const GlobalOptions& g, const ReceiverOptions& r, const ServeOptions& o) {
   auto where = parse_listen(o.listen);
   if (!where) return std::unexpected(where.error());
-  auto receiver = load_receiver(g, o.receiver);
-  if (!receiver) return std::unexpected(receiver.error());
+  auto verifier = load_verifier(g, r);
+  if (!verifier) return std::unexpected(verifier.error());
   std::ofstream log_file;
   if (!o.log.empty()) {
     log_file.open(o.log, std::ios::app);
@@ -261,13 +223,13 @@ Result<ExitCode> run_serve(const GlobalOptions& g, const ServeOptions& o) {
     return usage_error("--client-ca needs --tls-cert and --tls-key: client certificates are part of TLS");
   }
   std::mutex log_mutex;  // the log and -v lines, written from every event loop
-  if (o.receiver.verbose)
+  if (r.verbose)
     listen.on_handshake_failure = [&log_mutex](const net::Peer& peer, const std::string& reason) {
       std::lock_guard lock(log_mutex);
       std::cerr << "* TLS handshake with " << peer.address << " failed: " << reason << std::endl;
     };
   // Only token introspection and a key set URL make a check wait on the network.
-  listen.handler_may_block = !o.receiver.bearer.introspect_url.empty() || !o.receiver.bearer.jwks_url.empty();
+  listen.handler_may_block = !r.bearer.introspect_url.empty() || !r.bearer.jwks_url.empty();
   auto listener = net::Listener::bind(where->first, where->second, listen);
   if (!listener) return std::unexpected(listener.error());
   // Signals are taken by the watcher from here on, before anyone can know the port.
@@ -276,7 +238,7 @@ Result<ExitCode> run_serve(const GlobalOptions& g, const ServeOptions& o) {
   std::cerr << "listening on " << (listen.tls ? "https" : "http") << "://" << host << ":" << (*listener)->port()
             << std::endl;
 
-  const auth::Redactor& redactor = receiver->redactor;
+  const auth::Redactor& redactor = verifier->redactor();
   // Digest nonces are an HMAC under a key that lives as long as this process.
   auto key = auth::crypto::random_bytes(32);
   if (!key) return std::unexpected(key.error());
@@ -287,7 +249,7 @@ Result<ExitCode> run_serve(const GlobalOptions& g, const ServeOptions& o) {
     if (problem)
       v.reason = problem->reason;
     else
-      v = check_request(*receiver, request, g.now(), &nonces, &replays, &log_mutex);
+      v = check_request(*verifier, r.verbose, request, g.now(), &nonces, &replays, &log_mutex);
     net::Reply reply;
     reply.status = v.valid ? 200 : problem ? problem->status : 401;
     reply.body = v.valid ? "valid\n" : "invalid: " + redactor.text(v.reason) + "\n";
@@ -314,22 +276,19 @@ Result<ExitCode> run_serve(const GlobalOptions& g, const ServeOptions& o) {
 
 namespace {
 
-// The options verify and verify serve share, on either command.
-void add_receiver_options(CLI::App* cmd, ReceiverOptions& o) {
+// The options verify and verify serve share, declared on both commands and bound to the one o;
+// index is the command's place (0 verify, 1 serve).
+void add_receiver_options(CLI::App* cmd, ReceiverOptions& o, int index) {
   cmd->add_option("--auth", o.auth, "the authorization to check against")->type_name("NAME");
   cmd->add_flag("-v,--verbose", o.verbose,
                 "print the verifier's canonical request (aws-sigv4) and signed content (payload signatures)");
   cmd->add_option("--max-skew", o.max_skew, "aws-sigv4: seconds X-Amz-Date may be off (default 300, at most 900)")
       ->type_name("SECONDS")
       ->check(CLI::Range(0, 900));
-  cmd->add_option_function<std::string>(
-         "--tolerance",
-         [&o](const std::string& v) {
-           o.tolerance = v;
-           o.tolerance_given = true;
-         },
-         "payload signatures: seconds a timestamp may be off (default 300), or none for an old capture")
-      ->type_name("SECONDS|none");
+  o.tolerance_options[index] =
+      cmd->add_option("--tolerance", o.tolerance,
+                      "payload signatures: seconds a timestamp may be off (default 300), or none for an old capture")
+          ->type_name("SECONDS|none");
   cmd->add_option("--introspect-url", o.bearer.introspect_url, "oauth2: check bearer tokens by RFC 7662 introspection")
       ->type_name("URL");
   cmd->add_option("--expect-token", o.bearer.expect_token, "oauth2: the one valid bearer token (a secret reference)")
@@ -346,39 +305,21 @@ void add_receiver_options(CLI::App* cmd, ReceiverOptions& o) {
       ->check(CLI::Range(0, 3600));
 }
 
-// verify's options given before `serve` count for serve when serve did not set them itself.
-void inherit(ReceiverOptions& child, const ReceiverOptions& parent) {
-  auto take = [](std::string& mine, const std::string& theirs) {
-    if (mine.empty()) mine = theirs;
-  };
-  take(child.auth, parent.auth);
-  if (!child.tolerance_given) {
-    child.tolerance = parent.tolerance;
-    child.tolerance_given = parent.tolerance_given;
-  }
-  take(child.bearer.introspect_url, parent.bearer.introspect_url);
-  take(child.bearer.expect_token, parent.bearer.expect_token);
-  take(child.bearer.jwks_url, parent.bearer.jwks_url);
-  take(child.bearer.jwks_file, parent.bearer.jwks_file);
-  take(child.bearer.issuer, parent.bearer.issuer);
-  take(child.bearer.audience, parent.bearer.audience);
-  child.verbose |= parent.verbose;
-}
-
 }  // namespace
 
 void setup_verify_commands(CLI::App& app, const GlobalOptions& global, Action& action) {
+  auto receiver = std::make_shared<ReceiverOptions>();
   auto check = std::make_shared<CheckOptions>();
   auto* verify = app.add_subcommand("verify", "check that a received request carries valid authorization");
   verify->require_subcommand(0, 1);
-  add_receiver_options(verify, check->receiver);
+  add_receiver_options(verify, *receiver, 0);
   verify->add_option("--request", check->request, "a captured raw HTTP/1.1 request (default: - for stdin)")
       ->type_name("FILE|-");
   verify->add_flag("--json", check->json, "print a JSON object");
 
   auto serve = std::make_shared<ServeOptions>();
   auto* srv = verify->add_subcommand("serve", "answer every request with 200 when valid, 401 when not");
-  add_receiver_options(srv, serve->receiver);
+  add_receiver_options(srv, *receiver, 1);
   srv->add_option("--listen", serve->listen, "the address to listen on; port 0 picks a free one")
       ->type_name("HOST:PORT")
       ->capture_default_str();
@@ -409,13 +350,11 @@ void setup_verify_commands(CLI::App& app, const GlobalOptions& global, Action& a
                   "mutual TLS: require a client certificate that this PEM CA bundle verifies")
       ->type_name("FILE");
 
-  verify->callback([&global, &action, check, serve, srv] {
-    if (srv->parsed()) {
-      inherit(serve->receiver, check->receiver);
-      action = [&global, serve] { return run_serve(global, *serve); };
-    } else {
-      action = [&global, check] { return run_check(global, *check); };
-    }
+  verify->callback([&global, &action, receiver, check, serve, srv] {
+    if (srv->parsed())
+      action = [&global, receiver, serve] { return run_serve(global, *receiver, *serve); };
+    else
+      action = [&global, receiver, check] { return run_check(global, *receiver, *check); };
   });
 }
 

@@ -19,12 +19,12 @@
 #include "auth/sigv4.hpp"
 #include "cli/batch_send.hpp"
 #include "cli/context.hpp"
-#include "cli/digest_signer.hpp"
-#include "cli/oauth_tokens.hpp"
 #include "cli/output.hpp"
 #include "cli/terminal.hpp"
 #include "net/sender.hpp"
 #include "net/url.hpp"
+#include "session/authorization.hpp"
+#include "session/signer.hpp"
 #include "store/saved_webhook.hpp"
 #include "util/strings.hpp"
 
@@ -148,211 +148,106 @@ nlohmann::ordered_json response_json(const net::Response& resp, const auth::Reda
            {{"dns", t.dns}, {"connect", t.connect}, {"tls", t.tls}, {"first_byte", t.first_byte}, {"total", t.total}}}};
 }
 
+// What a send works with once the command line is read: the options (a saved webhook's under the
+// command line's) and the authorization.
+struct ResolvedSend {
+  SendOptions options;
+  session::Authorization authorization;
+};
+
 // `webhook send NAME`: the saved webhook's URL, authorization, method and headers, under what the
-// command line gives (its -H headers replace saved ones of the same name).
-Result<SendOptions> with_saved_webhook(const GlobalOptions& g, SendOptions o) {
-  if (o.url.find("://") != std::string::npos) return o;
+// command line gives (its -H headers replace saved ones of the same name). The store is read once,
+// and only when a saved webhook or an authorization is named.
+Result<ResolvedSend> resolve_send(const GlobalOptions& g, SendOptions o) {
+  const bool saved = o.url.find("://") == std::string::npos;
+  if (!saved && o.auth.empty()) return ResolvedSend{std::move(o), {}};
   auto st = open_store(g);
   if (!st) return std::unexpected(st.error());
   auto data = st->load();
   if (!data) return std::unexpected(data.error());
-  const store::SavedWebhook* w = data->find_webhook(o.url);
-  if (!w)
-    return usage_error("'" + o.url + "' is neither a URL nor a saved webhook in " + st->path().string() +
-                       " (see 'hookauth webhook list')");
-  o.url = w->url;
-  if (o.auth.empty()) o.auth = w->auth;
-  if (o.method.empty()) o.method = w->method;
-  std::vector<std::string> headers = w->headers;
-  headers.insert(headers.end(), o.headers.begin(), o.headers.end());
-  o.headers = std::move(headers);
-  return o;
+  if (saved) {
+    const store::SavedWebhook* w = data->find_webhook(o.url);
+    if (!w)
+      return usage_error("'" + o.url + "' is neither a URL nor a saved webhook in " + st->path().string() +
+                         " (see 'hookauth webhook list')");
+    o.url = w->url;
+    if (o.auth.empty()) o.auth = w->auth;
+    if (o.method.empty()) o.method = w->method;
+    std::vector<std::string> headers = w->headers;
+    headers.insert(headers.end(), o.headers.begin(), o.headers.end());
+    o.headers = std::move(headers);
+  }
+  if (o.auth.empty()) return ResolvedSend{std::move(o), {}};
+  auto authorization = session::Authorization::load(*data, st->path(), o.auth);
+  if (!authorization) return std::unexpected(authorization.error());
+  return ResolvedSend{std::move(o), std::move(*authorization)};
 }
 
-Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& given) {
-  if (auto ok = check_batch_flags(given); !ok) return std::unexpected(ok.error());
-  auto resolved = with_saved_webhook(g, given);
-  if (!resolved) return std::unexpected(resolved.error());
-  const SendOptions& o = *resolved;
-  auth::Credentials credentials = auth::NoAuth{};
-  std::optional<auth::SignatureCredentials> payload_signature;
-  std::optional<store::Store> st;
-  if (!o.auth.empty()) {
-    auto opened = open_store(g);
-    if (!opened) return std::unexpected(opened.error());
-    st = std::move(*opened);
-    auto profile = load_profile(*st, o.auth);
-    if (!profile) return std::unexpected(profile.error());
-    auto c = store::to_credentials(*profile);
-    if (!c) return std::unexpected(c.error());
-    credentials = std::move(*c);
-    auto sig = store::to_signature(*profile);
-    if (!sig) return std::unexpected(sig.error());
-    payload_signature = std::move(*sig);
+// The signer's world: the clock of --at, the system's random bytes, and -v's lines through the redactor.
+session::SignerDeps signer_deps(const GlobalOptions& g, const SendOptions& o, const auth::Redactor& redactor) {
+  session::SignerDeps deps;
+  deps.now = [&g] { return g.now(); };
+  deps.random_bytes = [](std::size_t n) { return auth::crypto::random_bytes(n); };
+  deps.make_transport = net::make_curl_transport;
+  if (o.verbose) {
+    deps.trace.line = [&redactor](const std::string& line) { std::cerr << "* " << redactor.text(line) << "\n"; };
+    deps.trace.sigv4 = [&redactor](const auth::SigV4Steps& steps) { print_sigv4_steps(steps, redactor); };
+    deps.trace.signature = [&redactor](const auth::SignatureCredentials& c, const auth::SignatureSteps& steps) {
+      print_signature_steps(c, steps, redactor);
+    };
   }
-  if (!o.id.empty() && !payload_signature) return usage_error("--id: the authorization has no payload signature");
-  auto request = build_request(o);
-  if (!request) return std::unexpected(request.error());
-  auth::Redactor redactor = auth::redactor_for(credentials);
-  if (payload_signature)
-    for (const auto& secret : payload_signature->secrets) redactor.add_secret(secret);
-  redactor.set_enabled(!o.reveal);
+  return deps;
+}
 
+session::SignerOptions signer_options(const SendOptions& o, const net::Origin& origin, const auth::Redactor& redactor) {
+  session::SignerOptions options;
+  options.origin = origin.scheme + "://" + origin.host + ":" + origin.port;
+  options.dry_run = o.dry_run;
+  options.cached_token_only = o.curl;
+  options.reveal = o.reveal;
+  options.presign = o.presign;
+  options.expires = o.expires;
+  options.batch = !o.data_lines.empty();
+  options.allow_insecure_http = o.allow_insecure_http;
+  options.token_transport.timeout_seconds = o.timeout;
+  if (o.verbose) options.token_transport.trace = wire_trace(redactor);
+  return options;
+}
+
+net::SendPolicy send_policy(const SendOptions& o, const session::Signer& signer) {
   net::SendPolicy policy;
   policy.retries = o.retries;
   policy.follow_redirects = o.location;
   policy.allow_insecure_http = o.allow_insecure_http;
-  policy.has_credentials = !std::holds_alternative<auth::NoAuth>(credentials) || payload_signature.has_value();
-  if (const auto* key = std::get_if<auth::ApiKeyCredentials>(&credentials); key && key->in == auth::KeyLocation::query)
-    policy.signer_query_params.push_back(key->name);
-  if (o.presign)  // the query parameters presign_sigv4 adds: a Location that copies them must not carry them on
-    for (auto name : {"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders",
-                      "X-Amz-Security-Token", "X-Amz-Signature"})
-      policy.signer_query_params.emplace_back(name);
-  std::function<void(const std::string&)> trace = [&redactor](const std::string& line) {
-    std::cerr << "* " << redactor.text(line) << "\n";
-  };
-  auth::SigV4KeyCache keys;
-  std::unique_ptr<net::Transport> token_transport;
-  std::optional<TokenSource> tokens;
-  std::string bearer;
-  std::optional<util::Clock::time_point> bearer_expires;
-  int bearer_generation = 0;
-  std::optional<std::chrono::steady_clock::time_point> last_forced_refresh;
-  auto origin = net::origin_of(request->url);
-  if (!origin) return std::unexpected(origin.error());
-  // The signer for one message: the type's own (shared by every message of a batch), under the
-  // payload signature with the message's id.
-  net::Signer base;
-  std::function<net::Signer()> make_base = [&base] { return base; };
-  if (o.presign && !std::holds_alternative<auth::AwsCredentials>(credentials))
-    return usage_error("--presign: only an aws-sigv4 authorization presigns URLs");
-  if (const auto* digest = std::get_if<auth::DigestCredentials>(&credentials)) {
-    DigestSignerOptions dopt;
-    dopt.profile = o.auth;
-    dopt.origin = origin->scheme + "://" + origin->host + ":" + origin->port;
-    dopt.dry_run = o.dry_run;
-    dopt.reveal = o.reveal;
-    if (o.verbose) dopt.trace = trace;
-    dopt.make_cnonce = []() -> Result<std::string> {
-      auto bytes = auth::crypto::random_bytes(16);
-      if (!bytes) return std::unexpected(bytes.error());
-      return auth::crypto::hex_encode(*bytes);
-    };
-    make_base = make_digest_signers(*digest, store::StateFile::beside(st->path()), dopt);
-  } else if (const auto* oauth = std::get_if<auth::OAuth2Credentials>(&credentials)) {
-    TokenSourceOptions topts;
-    topts.profile = o.auth;
-    topts.now = [] { return util::Clock::now(); };  // never --at: see TokenSourceOptions::now
-    topts.transport.timeout_seconds = o.timeout;
-    if (o.verbose) topts.transport.trace = wire_trace(redactor);
-    topts.cache_only = o.dry_run || o.curl;
-    topts.allow_insecure_http = o.allow_insecure_http;
-    if (o.verbose) topts.note = [](const std::string& s) { std::cerr << "* " << s << "\n"; };
-    token_transport = net::make_curl_transport();
-    tokens.emplace(*oauth, store::StateFile::beside(st->path()), *token_transport, topts);
-    // RFC 6750 3.1: a 401 may mean the token was revoked or expired early: one refresh, one retry.
-    // In a batch, requests signed with an older token than the current one are signed again
-    // without a refresh, and a forced refresh happens at most once every 10 s.
-    auto use = [&redactor, &bearer, &bearer_expires, &bearer_generation](const TokenResult& t) {
-      bearer = t.token.access_token;
-      bearer_expires = t.token.expires_at;
-      ++bearer_generation;
-      redactor.add_secret(t.token.access_token);
-    };
-    make_base = [&tokens, &bearer, &bearer_expires, &bearer_generation, &last_forced_refresh, use,
-                 batch = !o.data_lines.empty(), margin = oauth->refresh_margin]() {
-      auto signed_with = std::make_shared<int>(0);
-      auto refreshed_here = std::make_shared<bool>(false);
-      net::Signer s;
-      s.sign = [&tokens, &bearer, &bearer_expires, &bearer_generation, use, signed_with,
-                margin](auth::Request& r) -> Result<void> {
-        bool expiring = bearer_expires && *bearer_expires - std::chrono::seconds(margin) <= util::Clock::now();
-        if (bearer.empty() || expiring) {
-          auto t = tokens->get(false);
-          if (!t) return std::unexpected(t.error());
-          if (t->token.access_token != bearer) use(*t);
-        }
-        *signed_with = bearer_generation;
-        return auth::sign_bearer(bearer, r);
-      };
-      s.on_challenge = [&tokens, &bearer_generation, &last_forced_refresh, use, signed_with, refreshed_here,
-                        batch](const net::Response&) -> Result<bool> {
-        if (*signed_with != bearer_generation) return true;  // another request refreshed meanwhile
-        if (*refreshed_here) return false;
-        auto now = std::chrono::steady_clock::now();
-        if (batch && last_forced_refresh && now - *last_forced_refresh < std::chrono::seconds(10)) return false;
-        *refreshed_here = true;
-        last_forced_refresh = now;
-        auto t = tokens->get(true);
-        if (!t) return std::unexpected(t.error());
-        use(*t);
-        return true;
-      };
-      return s;
-    };
+  policy.has_credentials = signer.carries_credentials();
+  policy.signer_query_params = signer.query_params();
+  return policy;
+}
+
+// --dry-run and --curl: the signed request printed, nothing sent.
+Result<ExitCode> print_unsent(const GlobalOptions& g, const SendOptions& o, const auth::Request& request,
+                              session::Signer& signer, const net::SendPolicy& policy, const auth::Redactor& redactor) {
+  if (auto ok = net::check_transport_security(request.url, policy); !ok) return std::unexpected(ok.error());
+  auto host = net::host_header(request.url);
+  if (!host) return std::unexpected(host.error());
+  auth::Request signed_request = request;
+  auto message = signer.message(o.id);
+  if (!message) return std::unexpected(message.error());
+  if (auto ok = message->sign(signed_request); !ok) return std::unexpected(ok.error());
+  if (!signed_request.headers.has("Authorization") && message->on_challenge && !g.quiet)
+    std::cerr << "hookauth: no Authorization until the receiver's Digest challenge (a profile with --realm and "
+                 "--nonce signs the first request)\n";
+  if (o.curl) {
+    auto command = format_curl(signed_request, redactor);
+    if (!command) return std::unexpected(command.error());
+    std::cout << *command;
   } else {
-    const auto* aws = std::get_if<auth::AwsCredentials>(&credentials);
-    if (o.presign && !aws) return usage_error("--presign: only an aws-sigv4 authorization presigns URLs");
-    base.sign = [&credentials, &g, &o, &keys, &redactor, aws](auth::Request& r) -> Result<void> {
-      auth::SigV4Steps steps;
-      auth::SignContext context;
-      context.now = g.now();
-      context.sigv4_keys = &keys;
-      context.sigv4_steps = &steps;
-      auto ok = o.presign ? auth::presign_sigv4(*aws, r, context.now, o.expires, &steps, &keys)
-                          : auth::sign(credentials, r, context);
-      if (ok && aws && o.verbose) print_sigv4_steps(steps, redactor);
-      return ok;
-    };
+    std::cout << format_request(signed_request, *host, redactor);
   }
+  return ExitCode::ok;
+}
 
-  // The payload signature goes on first, over the exact body, with a fresh timestamp on every
-  // attempt and one message id for all of them (a retry is the same message).
-  auto new_message_id = []() -> Result<std::string> {
-    auto bytes = auth::crypto::random_bytes(18);
-    if (!bytes) return std::unexpected(bytes.error());
-    return "msg_" + auth::base64url(*bytes);
-  };
-  auto signer_for = [&](std::string message_id) {
-    net::Signer s = make_base();
-    if (!payload_signature) return s;
-    s.sign = [primary = s.sign, &payload_signature, message_id = std::move(message_id), &g, &o,
-              &redactor](auth::Request& r) -> Result<void> {
-      auth::SignatureSteps steps;
-      if (auto ok = auth::sign_payload(*payload_signature, r, g.now(), message_id, &steps); !ok) return ok;
-      if (o.verbose) print_signature_steps(*payload_signature, steps, redactor);
-      return primary(r);
-    };
-    return s;
-  };
-  std::string message_id = o.id;
-  if (payload_signature && message_id.empty() && o.data_lines.empty()) {
-    auto id = new_message_id();
-    if (!id) return std::unexpected(id.error());
-    message_id = std::move(*id);
-  }
-
-  if (o.dry_run || o.curl) {
-    if (auto ok = net::check_transport_security(request->url, policy); !ok) return std::unexpected(ok.error());
-    auto host = net::host_header(request->url);
-    if (!host) return std::unexpected(host.error());
-    auth::Request signed_request = *request;
-    net::Signer signer = signer_for(message_id);
-    if (auto ok = signer.sign(signed_request); !ok) return std::unexpected(ok.error());
-    if (!signed_request.headers.has("Authorization") && signer.on_challenge && !g.quiet)
-      std::cerr << "hookauth: no Authorization until the receiver's Digest challenge (a profile with --realm and "
-                   "--nonce signs the first request)\n";
-    if (o.curl) {
-      auto command = format_curl(signed_request, redactor);
-      if (!command) return std::unexpected(command.error());
-      std::cout << *command;
-    } else {
-      std::cout << format_request(signed_request, *host, redactor);
-    }
-    return ExitCode::ok;
-  }
-
+net::TransportOptions transport_options(const SendOptions& o, const auth::Redactor& redactor) {
   net::TransportOptions topt;
   topt.timeout_seconds = o.timeout;
   topt.cacert = o.cacert;
@@ -360,6 +255,47 @@ Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& given) {
   topt.client_cert = o.cert;
   topt.client_key = o.key;
   if (o.verbose) topt.trace = wire_trace(redactor);
+  return topt;
+}
+
+// The receiver's answer on stdout (--json, -i or the body); exit 0 for 2xx, else 1.
+ExitCode print_response(const GlobalOptions& g, const SendOptions& o, const net::Response& response,
+                        const auth::Redactor& redactor) {
+  if (o.json) {
+    print_json(std::cout, response_json(response, redactor));
+  } else {
+    if (o.include) {
+      std::cout << response.status_line << "\r\n";
+      for (const auto& [k, v] : response.headers.items) std::cout << k << ": " << redactor.header_value(k, v) << "\r\n";
+      std::cout << "\r\n";
+    }
+    std::cout << redactor.text(response.body);
+  }
+  std::cout.flush();
+  bool ok = response.status >= 200 && response.status <= 299;
+  if (!ok && !g.quiet && !o.json) std::cerr << "hookauth: the receiver answered " << response.status_line << "\n";
+  return ok ? ExitCode::ok : ExitCode::check_failed;
+}
+
+Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& given) {
+  if (auto ok = check_batch_flags(given); !ok) return std::unexpected(ok.error());
+  auto resolved = resolve_send(g, given);
+  if (!resolved) return std::unexpected(resolved.error());
+  const SendOptions& o = resolved->options;
+  session::Authorization& authorization = resolved->authorization;
+  if (!o.id.empty() && !authorization.signature) return usage_error("--id: the authorization has no payload signature");
+  auto request = build_request(o);
+  if (!request) return std::unexpected(request.error());
+  const auth::Redactor& redactor = authorization.redactor;
+  authorization.redactor.set_enabled(!o.reveal);
+  auto origin = net::origin_of(request->url);
+  if (!origin) return std::unexpected(origin.error());
+  auto signer = session::make_signer(authorization, signer_options(o, *origin, redactor), signer_deps(g, o, redactor));
+  if (!signer) return std::unexpected(signer.error());
+  net::SendPolicy policy = send_policy(o, **signer);
+  if (o.dry_run || o.curl) return print_unsent(g, o, *request, **signer, policy, redactor);
+
+  net::TransportOptions topt = transport_options(o, redactor);
   std::mt19937_64 rng(std::random_device{}());
   net::SendEnvironment env;
   env.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
@@ -370,32 +306,15 @@ Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& given) {
   };
   if (!o.data_lines.empty()) {
     BatchSend batch{o.data_lines, o.concurrency, o.failed, o.json, g.quiet};
-    auto make_signer = [&]() -> Result<net::Signer> {
-      if (!payload_signature) return make_base();
-      auto id = new_message_id();
-      if (!id) return std::unexpected(id.error());
-      return signer_for(std::move(*id));
-    };
-    return run_batch_send(batch, *request, make_signer, policy, topt, env, redactor);
+    return run_batch_send(
+        batch, *request, [&] { return (*signer)->message(); }, policy, topt, env, redactor);
   }
   auto transport = net::make_curl_transport();
-  auto response = net::send(*transport, *request, signer_for(message_id), policy, topt, env);
+  auto message = (*signer)->message(o.id);
+  if (!message) return std::unexpected(message.error());
+  auto response = net::send(*transport, *request, *message, policy, topt, env);
   if (!response) return std::unexpected(response.error());
-  if (o.json) {
-    print_json(std::cout, response_json(*response, redactor));
-  } else {
-    if (o.include) {
-      std::cout << response->status_line << "\r\n";
-      for (const auto& [k, v] : response->headers.items)
-        std::cout << k << ": " << redactor.header_value(k, v) << "\r\n";
-      std::cout << "\r\n";
-    }
-    std::cout << redactor.text(response->body);
-  }
-  std::cout.flush();
-  bool ok = response->status >= 200 && response->status <= 299;
-  if (!ok && !g.quiet && !o.json) std::cerr << "hookauth: the receiver answered " << response->status_line << "\n";
-  return ok ? ExitCode::ok : ExitCode::check_failed;
+  return print_response(g, o, *response, redactor);
 }
 
 }  // namespace

@@ -45,4 +45,7 @@ class Transport {
 
 std::unique_ptr<Transport> make_curl_transport();
 
+// Makes a transport for one thread: a Transport is not shared between threads.
+using TransportFactory = std::function<std::unique_ptr<Transport>()>;
+
 }  // namespace hookauth::net

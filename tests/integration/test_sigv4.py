@@ -638,6 +638,24 @@ class AgainstServe(SigV4Test):
         self.assertIn("signature does not match", self.wait_for(
             lambda: s.stdout_json()[-1]["method"] == "PUT" and s.stdout_json()[-1]["reason"], what="PUT logged"))
 
+    def test_receiver_options_before_serve_count_as_after_it(self):
+        # A request signed 600 s before the server's clock: outside the default 300 s window,
+        # inside --max-skew 900 wherever on the line it is given.
+        raw = self.signed(None, "srv", "-d", '{"a":1}', "http://127.0.0.1:9/hooks")
+        later = amz(FIXED_DT + datetime.timedelta(seconds=600))
+        for before, after, status in (((), (), 401),
+                                      (("--max-skew", "900"), (), 200),
+                                      ((), ("--max-skew", "900"), 200)):
+            with self.subTest(before=before, after=after):
+                argv = [harness.binary(), "--at", later, "verify", "--auth", "srv", *before, "serve",
+                        "--listen", "127.0.0.1:0", "--count", "1", *after]
+                server = harness.Server(argv, self.env)
+                self.addCleanup(server.stop)
+                got, body = self.replay(server, raw)
+                self.assertEqual(got, status, body)
+                if status == 401:
+                    self.assertIn("X-Amz-Date is 600 s old (max skew 300 s)", body)
+
     def test_content_sha256_mismatch_is_rejected(self):
         s = self.serve("srvsha", global_args=("--at", FIXED))
         raw = self.signed(s, "srvsha", "-X", "PUT", "-d", "object bytes", s.url + "/bucket/key.txt")

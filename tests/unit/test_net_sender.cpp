@@ -7,6 +7,7 @@
 
 #include "auth/api_key.hpp"
 #include "auth/basic.hpp"
+#include "fake_transport.hpp"
 #include "net/url.hpp"
 #include "test_support.hpp"
 
@@ -16,26 +17,8 @@ using std::chrono::milliseconds;
 
 namespace {
 
-// A transport that records each request and answers from a script (the last entry repeats).
-class FakeTransport final : public Transport {
- public:
-  std::vector<Result<Response>> script;
-  std::vector<auth::Request> requests;
-
-  Result<Response> perform(const auth::Request& request, const TransportOptions&) override {
-    requests.push_back(request);
-    if (script.empty()) return fail(ExitCode::network, "no script");
-    return script[std::min(requests.size(), script.size()) - 1];
-  }
-};
-
-Response answer(long status, std::vector<auth::Header> headers = {}) {
-  Response r;
-  r.status = status;
-  r.status_line = "HTTP/1.1 " + std::to_string(status);
-  r.headers.items = std::move(headers);
-  return r;
-}
+using test::answer;
+using test::FakeTransport;
 
 Response redirect(long status, std::string location) { return answer(status, {{"Location", std::move(location)}}); }
 

@@ -12,10 +12,11 @@
 
 #include "auth/credentials.hpp"
 #include "auth/jwt.hpp"
+#include "net/transport.hpp"
 #include "util/result.hpp"
 #include "util/time.hpp"
 
-namespace hookauth::cli {
+namespace hookauth::session {
 
 struct BearerOptions {
   std::string introspect_url;
@@ -34,7 +35,8 @@ class BearerChecker {
   // nullptr for a profile that is not oauth2 (when no option was given); usage errors for options
   // that do not fit together.
   static Result<std::shared_ptr<BearerChecker>> make(const auth::Credentials& credentials, const BearerOptions& options,
-                                                     std::function<util::Clock::time_point()> now);
+                                                     std::function<util::Clock::time_point()> now,
+                                                     net::TransportFactory make_transport);
 
   const auth::BearerCheck& check() const { return check_; }
 
@@ -46,6 +48,7 @@ class BearerChecker {
   auth::OAuth2Credentials credentials_;
   BearerOptions options_;
   std::function<util::Clock::time_point()> now_;
+  net::TransportFactory make_transport_;
   auth::BearerCheck check_;
   std::mutex mutex_;
   std::map<std::string, std::int64_t> active_until_;  // SHA-256 of a token -> its exp
@@ -53,4 +56,4 @@ class BearerChecker {
   std::optional<util::Clock::time_point> jwks_fetched_;
 };
 
-}  // namespace hookauth::cli
+}  // namespace hookauth::session

@@ -12,7 +12,7 @@
 #include "util/result.hpp"
 #include "util/time.hpp"
 
-namespace hookauth::cli {
+namespace hookauth::session {
 
 struct LoginOptions {
   bool open_browser = false;  // --open: hand the URL to xdg-open
@@ -50,6 +50,9 @@ class TokenSource {
   // token or (when allowed) a login. force skips the cached one unless another process replaced it
   // meanwhile. Token requests for one authorization are serialised across processes by a lock.
   Result<TokenResult> get(bool force);
+  // A token other than refused (one the receiver has just refused): a fresh cached one that
+  // another process saved meanwhile, else a refresh or a new token.
+  Result<TokenResult> replace(const std::string& refused);
   // The authorization code flow, whatever is cached; the new token is cached.
   Result<TokenResult> login();
 
@@ -57,6 +60,7 @@ class TokenSource {
   // A token for the grant. Errors never hold a secret the source knows; refused is set when the
   // server refused the grant (RFC 6749 5.2) rather than failed to answer.
   Result<auth::OAuth2Token> request_token(const auth::TokenGrant& grant, bool* refused);
+  Result<TokenResult> obtain(bool force, const std::string* refused);
   Result<TokenResult> login_locked();
   Result<void> save(const auth::OAuth2Token& token);
 
@@ -71,4 +75,4 @@ class TokenSource {
 // What a cached token was obtained for: client, grant, URLs and scope (not the secret).
 std::string token_fingerprint(const auth::OAuth2Credentials& credentials);
 
-}  // namespace hookauth::cli
+}  // namespace hookauth::session

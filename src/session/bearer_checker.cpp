@@ -1,4 +1,4 @@
-#include "cli/bearer_checker.hpp"
+#include "session/bearer_checker.hpp"
 
 #include <fstream>
 #include <sstream>
@@ -8,7 +8,7 @@
 #include "net/transport.hpp"
 #include "store/secret_ref.hpp"
 
-namespace hookauth::cli {
+namespace hookauth::session {
 
 namespace {
 
@@ -31,7 +31,8 @@ Result<void> check_url(const std::string& flag, const std::string& url) {
 }  // namespace
 
 Result<std::shared_ptr<BearerChecker>> BearerChecker::make(const auth::Credentials& credentials, const BearerOptions& o,
-                                                           std::function<util::Clock::time_point()> now) {
+                                                           std::function<util::Clock::time_point()> now,
+                                                           net::TransportFactory make_transport) {
   int ways = !o.introspect_url.empty() + !o.expect_token.empty() + (!o.jwks_url.empty() || !o.jwks_file.empty());
   const auto* oauth = std::get_if<auth::OAuth2Credentials>(&credentials);
   if (!oauth) {
@@ -47,6 +48,7 @@ Result<std::shared_ptr<BearerChecker>> BearerChecker::make(const auth::Credentia
   checker->credentials_ = *oauth;
   checker->options_ = o;
   checker->now_ = std::move(now);
+  checker->make_transport_ = std::move(make_transport);
   BearerChecker* raw = checker.get();
   if (!o.expect_token.empty()) {
     if (o.expect_token == "-") return usage_error("--expect-token: give env:NAME or file:PATH (stdin is the request)");
@@ -88,7 +90,7 @@ Result<auth::Jwks> BearerChecker::fetch_jwks() {
     r.headers.set("Accept", "application/json");
     net::TransportOptions topt;
     topt.timeout_seconds = fetch_timeout_seconds;
-    auto response = net::make_curl_transport()->perform(r, topt);
+    auto response = make_transport_()->perform(r, topt);
     if (!response) return std::unexpected(Error{response.error().code, "--jwks-url: " + response.error().message});
     if (response->status != 200)
       return fail(ExitCode::auth_flow, "--jwks-url answered HTTP " + std::to_string(response->status));
@@ -141,8 +143,8 @@ auth::BearerAnswer BearerChecker::introspect(const std::string& token) {
   net::TransportOptions topt;
   topt.timeout_seconds = fetch_timeout_seconds;
   auto started = std::chrono::steady_clock::now();
-  auto response = net::make_curl_transport()->perform(
-      auth::introspection_request(credentials_, options_.introspect_url, token), topt);
+  auto response =
+      make_transport_()->perform(auth::introspection_request(credentials_, options_.introspect_url, token), topt);
   if (!response) {
     if (std::chrono::steady_clock::now() - started >= std::chrono::duration<double>(fetch_timeout_seconds))
       return {false, "introspection failed: timed out: --introspect-url did not answer within " +
@@ -160,4 +162,4 @@ auth::BearerAnswer BearerChecker::introspect(const std::string& token) {
   return {true, ""};
 }
 
-}  // namespace hookauth::cli
+}  // namespace hookauth::session

@@ -1,15 +1,18 @@
-#include "cli/digest_signer.hpp"
+#include "session/digest_signer.hpp"
+
+#include "auth/crypto.hpp"
 
 #include "util/strings.hpp"
 
-namespace hookauth::cli {
+namespace hookauth::session {
 
 namespace {
 
 struct DigestSignerState {
   auth::DigestCredentials credentials;
   store::StateFile state;
-  DigestSignerOptions options;
+  SignerOptions options;
+  SignerDeps deps;
   std::string key;
   std::optional<store::DigestSession> session;  // what the next attempt answers
 
@@ -51,9 +54,9 @@ struct DigestSignerState {
   }
 
   void trace_answer(const auth::DigestAnswer& a) {
-    if (!options.trace) return;
+    if (!deps.trace.line) return;
     const auto& c = session->challenge;
-    auto line = [&](const std::string& s) { options.trace("digest: " + s); };
+    auto line = [&](const std::string& s) { deps.trace.line("digest: " + s); };
     line(
         "algorithm=" + auth::digest_algorithm_name(c.algorithm) + " realm=" + auth::quote(c.realm) +
         " nonce=" + auth::quote(c.nonce) +
@@ -80,9 +83,9 @@ struct DigestSignerState {
     context.digest_challenge = &session->challenge;
     context.nc = session->nc;
     if (credentials.cnonce.empty()) {
-      auto cnonce = options.make_cnonce();
+      auto cnonce = deps.random_bytes(16);
       if (!cnonce) return std::unexpected(cnonce.error());
-      context.cnonce = *cnonce;
+      context.cnonce = auth::crypto::hex_encode(*cnonce);
     }
     auth::DigestAnswer answer;
     context.digest_answer = &answer;
@@ -105,11 +108,11 @@ struct DigestSignerState {
                               credentials.qop == "none" ? "" : credentials.qop, credentials.userhash};
     if (auto ok = auth::answer_digest(probe, *challenge, {"GET", "/", ""}, "0", 1); !ok)
       return std::unexpected(ok.error());
-    if (options.trace)
-      options.trace(std::string("digest: ") + (challenge->stale ? "stale nonce, answering the new one"
-                                               : session
-                                                   ? "the remembered nonce was refused, answering a fresh challenge"
-                                                   : "answering the receiver's challenge"));
+    if (deps.trace.line)
+      deps.trace.line(std::string("digest: ") + (challenge->stale ? "stale nonce, answering the new one"
+                                                 : session
+                                                     ? "the remembered nonce was refused, answering a fresh challenge"
+                                                     : "answering the receiver's challenge"));
     fresh_challenge_taken = true;
     session = store::DigestSession{*challenge, 0};  // next_session() makes it 1
     if (!options.dry_run) {
@@ -119,18 +122,32 @@ struct DigestSignerState {
   }
 };
 
+class DigestSigner final : public Signer {
+ public:
+  explicit DigestSigner(std::shared_ptr<DigestSignerState> state) : state_(std::move(state)) {}
+
+  Result<net::Signer> message(const std::string&) override {
+    auto fresh_challenge_taken = std::make_shared<bool>(false);
+    return net::Signer{[s = state_](auth::Request& r) { return s->sign(r); },
+                       [s = state_, fresh_challenge_taken](const net::Response& r) {
+                         return s->on_challenge(r, *fresh_challenge_taken);
+                       }};
+  }
+  bool carries_credentials() const override { return true; }
+
+ private:
+  std::shared_ptr<DigestSignerState> state_;
+};
+
 }  // namespace
 
-std::function<net::Signer()> make_digest_signers(const auth::DigestCredentials& credentials,
-                                                 const store::StateFile& state, const DigestSignerOptions& options) {
-  auto s = std::make_shared<DigestSignerState>(DigestSignerState{
-      credentials, state, options, store::digest_session_key(options.profile, options.origin), std::nullopt});
-  return [s] {
-    auto fresh_challenge_taken = std::make_shared<bool>(false);
-    return net::Signer{
-        [s](auth::Request& r) { return s->sign(r); },
-        [s, fresh_challenge_taken](const net::Response& r) { return s->on_challenge(r, *fresh_challenge_taken); }};
-  };
+std::unique_ptr<Signer> make_digest_signer(const Authorization& authorization, const SignerOptions& options,
+                                           const SignerDeps& deps) {
+  const auto& credentials = std::get<auth::DigestCredentials>(authorization.credentials);
+  auto state = std::make_shared<DigestSignerState>(
+      DigestSignerState{credentials, *authorization.state, options, deps,
+                        store::digest_session_key(authorization.name, options.origin), std::nullopt});
+  return std::make_unique<DigestSigner>(std::move(state));
 }
 
-}  // namespace hookauth::cli
+}  // namespace hookauth::session

@@ -1,4 +1,4 @@
-#include "cli/oauth_tokens.hpp"
+#include "session/token_source.hpp"
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -17,7 +17,7 @@
 
 extern char** environ;
 
-namespace hookauth::cli {
+namespace hookauth::session {
 
 namespace {
 
@@ -155,19 +155,24 @@ Result<auth::OAuth2Token> TokenSource::request_token(const auth::TokenGrant& gra
   return *token;
 }
 
-Result<TokenResult> TokenSource::get(bool force) {
+Result<TokenResult> TokenSource::get(bool force) { return obtain(force, nullptr); }
+
+Result<TokenResult> TokenSource::replace(const std::string& refused) { return obtain(true, &refused); }
+
+Result<TokenResult> TokenSource::obtain(bool force, const std::string* refused) {
   auto cached = store::load_token(state_, options_.profile);
   if (!cached) return std::unexpected(cached.error());
   auto usable = [&](const std::optional<store::CachedToken>& c) {
     return c && c->fingerprint == fingerprint_ &&
            auth::token_is_fresh(c->token, options_.now(), credentials_.refresh_margin);
   };
-  if (!force && usable(*cached)) return TokenResult{(*cached)->token, TokenOrigin::cache};
+  if (usable(*cached) && (!force || (refused && (*cached)->token.access_token != *refused)))
+    return TokenResult{(*cached)->token, TokenOrigin::cache};
   if (options_.cache_only)
     return fail(ExitCode::auth_flow, options_.profile +
                                          ": no fresh cached token, and --dry-run and --curl send nothing: run " +
                                          "'hookauth auth token " + options_.profile + "' first");
-  std::string seen = *cached ? (*cached)->token.access_token : "";
+  std::string seen = refused ? *refused : *cached ? (*cached)->token.access_token : "";
 
   if (auto ok = store::ensure_private_parent(state_.path()); !ok) return std::unexpected(ok.error());
   auto lock = store::FileLock::acquire(store::token_lock_path(state_, options_.profile));
@@ -263,4 +268,4 @@ Result<TokenResult> TokenSource::login_locked() {
   return TokenResult{*token, TokenOrigin::login};
 }
 
-}  // namespace hookauth::cli
+}  // namespace hookauth::session
