@@ -100,7 +100,7 @@ Result<AddOptions> walk_form(AddOptions o) {
   store::Profile answered{o.name, o.type, {}, {}};  // the non-secret answers, for field_applies
   for (const auto& f : type->fields) {
     std::string n(f.name);
-    if (o.values.contains(n) || (o.type != "signature" && store::is_signature_option(n))) continue;
+    if (o.values.contains(n) || f.stacked) continue;
     for (const auto& [k, v] : o.values)
       if (!type->field(k) || !type->field(k)->secret) answered.fields[k] = v;
     if (!store::field_applies(answered, n)) continue;
@@ -171,27 +171,14 @@ Result<ExitCode> run_add(const GlobalOptions& g, const AddOptions& given) {
   return ExitCode::ok;
 }
 
-std::string type_summary(const store::Profile& p);
-
-// A short description of a profile for the list: the non-secret facts only.
+// A short description of a profile for the list: the non-secret facts only (the type's summary, and
+// a stacked payload signature's scheme).
 std::string summary(const store::Profile& p) {
-  std::string s = type_summary(p);
-  if (p.type != "signature" && p.fields.contains("signature"))
+  const store::TypeSpec* type = store::find_type(p.type);
+  std::string s = type && type->summary ? type->summary(p) : "";
+  if (p.fields.contains("signature"))
     s += (s.empty() ? "" : ", ") + std::string("+ ") + p.field("signature") + " signature";
   return s;
-}
-
-std::string type_summary(const store::Profile& p) {
-  if (p.type == "basic") return "user " + p.field("username");
-  if (p.type == "api-key") return p.field("key") + " in " + p.field("in");
-  if (p.type == "aws-sigv4") return p.field("access-key") + ", " + p.field("region") + "/" + p.field("service");
-  if (p.type == "oauth2") return p.field("grant") + ", client " + p.field("client-id") + ", " + p.field("token-url");
-  if (p.type == "signature") return p.field("scheme");
-  if (p.type == "digest") {
-    std::string algorithm = p.field("algorithm").empty() ? "as offered" : p.field("algorithm");
-    return "user " + p.field("username") + ", " + algorithm + (p.field("nonce").empty() ? "" : ", shared nonce");
-  }
-  return "";
 }
 
 Result<ExitCode> run_list(const GlobalOptions& g, bool json) {
@@ -225,10 +212,9 @@ Result<ExitCode> run_show(const GlobalOptions& g, const ShowOptions& o) {
   const store::TypeSpec* type = store::find_type(p->type);
   std::vector<std::pair<std::string, std::string>> fields;
   nlohmann::ordered_json out{{"name", p->name}, {"type", p->type}};
-  bool signed_payload = p->type == "signature" || p->fields.contains("signature");
   for (const auto& f : type->fields) {
     std::string n(f.name);
-    if (!signed_payload && store::is_signature_option(n)) continue;
+    if (f.stacked && !p->fields.contains("signature")) continue;
     if (f.secret) {
       if (auto it = p->secrets.find(n); it != p->secrets.end()) {
         fields.emplace_back(n, store::display(it->second, o.reveal));
@@ -298,16 +284,17 @@ Result<ExitCode> run_presign(const GlobalOptions& g, const PresignOptions& o) {
   if (!st) return std::unexpected(st.error());
   auto p = load_profile(*st, o.name);
   if (!p) return std::unexpected(p.error());
-  if (p->type != "aws-sigv4") return usage_error("auth presign: '" + o.name + "' is " + p->type + ", not aws-sigv4");
   auto c = store::to_credentials(*p);
   if (!c) return std::unexpected(c.error());
+  const auto* aws = std::get_if<auth::AwsCredentials>(&*c);
+  if (!aws) return usage_error("auth presign: '" + o.name + "' is " + p->type + ", not aws-sigv4");
   auth::Request r;
   r.method = o.method;
   r.url = util::encode_url_bytes(o.url);
   if (r.url.find("://") == std::string::npos)
     return usage_error("auth presign: '" + o.url + "' is not an absolute URL");
   auth::SigV4Steps steps;
-  if (auto ok = auth::presign_sigv4(std::get<auth::AwsCredentials>(*c), r, g.now(), o.expires, &steps, nullptr); !ok)
+  if (auto ok = auth::presign_sigv4(*aws, r, g.now(), o.expires, &steps, nullptr); !ok)
     return std::unexpected(ok.error());
   if (o.verbose) print_sigv4_steps(steps, auth::redactor_for(*c));
   if (o.json)
@@ -337,7 +324,7 @@ void setup_auth_commands(CLI::App& app, const GlobalOptions& global, Action& act
   for (const auto& t : store::profile_types())
     for (const auto& f : t.fields) {
       std::string n(f.name);
-      if (store::is_signature_option(n) && t.name != "signature")
+      if (f.stacked)
         applies_to[n] = "any type";
       else if (applies_to[n] != "any type")
         applies_to[n] += (applies_to[n].empty() ? "" : ", ") + std::string(t.name);

@@ -99,75 +99,54 @@ std::string undefined_variables(const store::Profile& p) {
   return out;
 }
 
-// The hookauth profile for a Postman auth block, or why there is none.
+// The type a Postman auth type becomes (TypeSpec::postman), or nullptr.
+const store::TypeSpec* type_for_postman(std::string_view postman_type) {
+  for (const auto& t : store::profile_types())
+    if (!t.postman.empty() && t.postman == postman_type) return &t;
+  return nullptr;
+}
+
+// Postman's value of a setting in ours (FieldSpec::postman_values).
+std::string translate(const store::FieldSpec& f, const std::string& value) {
+  for (const auto& [theirs, ours] : f.postman_values)
+    if (value == theirs) return std::string(ours);
+  return value;
+}
+
+// The hookauth profile for a Postman auth block, or why there is none. Each field the table maps
+// (FieldSpec::postman) is taken from the block's setting of that name; a value equal to the field's
+// default, and a field the others make meaningless (store::field_applies), are left out.
 std::expected<store::Profile, std::string> map_auth(const nlohmann::json& auth,
                                                     const std::map<std::string, std::string>& vars) {
-  std::string type = auth.value("type", "");
-  auto s = settings(auth.contains(type) ? auth[type] : nlohmann::json(), vars);
-  auto get = [&](const char* k) { return s.contains(k) ? s[k] : std::string(); };
+  std::string postman_type = auth.value("type", "");
+  auto s = settings(auth.contains(postman_type) ? auth[postman_type] : nlohmann::json(), vars);
   store::Profile p;
-  auto literal = [&](const char* field, const std::string& value) {
-    if (!value.empty()) p.secrets[field] = store::SecretRef{store::SecretRef::Kind::literal, value};
-  };
-  auto field = [&](const char* name, const std::string& value) {
-    if (!value.empty()) p.fields[name] = value;
-  };
-  if (type == "noauth") {
-    p.type = "none";
-  } else if (type == "basic") {
-    p.type = "basic";
-    field("username", get("username"));
-    literal("password", get("password"));
-  } else if (type == "digest") {
-    p.type = "digest";
-    field("username", get("username"));
-    literal("password", get("password"));
-    field("realm", get("realm"));
-    field("nonce", get("nonce"));
-    field("algorithm", get("algorithm"));
-    field("qop", get("qop"));
-    field("opaque", get("opaque"));
-    field("cnonce", get("clientNonce"));
-    field("nc", get("nonceCount"));
-  } else if (type == "awsv4") {
-    p.type = "aws-sigv4";
-    field("access-key", get("accessKey"));
-    literal("secret-key", get("secretKey"));
-    literal("session-token", get("sessionToken"));
-    field("region", get("region"));
-    field("service", get("service"));
-  } else if (type == "apikey") {
+  const store::TypeSpec* type = type_for_postman(postman_type);
+  if (postman_type == "bearer") {
+    // A static bearer token has no type of its own: it is an API key in the Authorization header.
     p.type = "api-key";
-    field("key", get("key"));
-    literal("value", get("value"));
-    if (get("in") == "query") field("in", "query");
-  } else if (type == "bearer") {
-    // A static bearer token is an API key in the Authorization header.
-    p.type = "api-key";
-    field("key", "Authorization");
-    if (!get("token").empty()) literal("value", "Bearer " + get("token"));
-  } else if (type == "oauth2") {
-    p.type = "oauth2";
-    std::string grant = get("grant_type");
-    if (grant == "client_credentials")
-      field("grant", "client-credentials");
-    else if (grant == "authorization_code" || grant == "authorization_code_with_pkce")
-      field("grant", "authorization-code");
-    else
-      return std::unexpected("oauth2 grant '" + grant + "' is not client credentials or authorization code");
-    field("client-id", get("clientId"));
-    literal("client-secret", get("clientSecret"));
-    field("token-url", get("accessTokenUrl"));
+    p.fields["key"] = "Authorization";
+    if (!s["token"].empty())
+      p.secrets["value"] = store::SecretRef{store::SecretRef::Kind::literal, "Bearer " + s["token"]};
+  } else if (type) {
+    p.type = std::string(type->name);
+    for (const auto& f : type->fields) {
+      auto it = f.postman.empty() ? s.end() : s.find(std::string(f.postman));
+      if (it == s.end() || it->second.empty()) continue;
+      std::string value = translate(f, it->second);
+      if (f.secret)
+        p.secrets[std::string(f.name)] = store::SecretRef{store::SecretRef::Kind::literal, value};
+      else if (value != f.default_value)
+        p.fields[std::string(f.name)] = value;
+    }
     // Postman keeps every grant's settings: the authorization URL and callback only mean something
     // for the authorization code grant.
-    if (p.fields["grant"] == "authorization-code") {
-      field("auth-url", get("authUrl"));
-      field("redirect-uri", get("redirect_uri"));
-    }
-    field("scope", get("scope"));
-    if (get("client_authentication") == "header") field("client-auth", "basic");
+    std::vector<std::string> meaningless;
+    for (const auto& [k, v] : p.fields)
+      if (!store::field_applies(p, k)) meaningless.push_back(k);
+    for (const auto& k : meaningless) p.fields.erase(k);
   } else {
-    return std::unexpected("type '" + util::printable(type) + "' has no hookauth equivalent");
+    return std::unexpected("type '" + util::printable(postman_type) + "' has no hookauth equivalent");
   }
   if (auto undefined = undefined_variables(p); !undefined.empty())
     return std::unexpected("undefined variables: " + undefined + " (give their values with --environment)");

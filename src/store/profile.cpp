@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
@@ -21,10 +22,13 @@ std::vector<std::string> Profile::list(std::string_view n) const {
 }
 
 std::string Profile::field(std::string_view n) const {
+  const TypeSpec* t = find_type(type);
+  const FieldSpec* f = t ? t->field(n) : nullptr;
+  if (!f || f->secret)
+    throw std::logic_error(std::string(t ? "the type " : "the unknown type ") + type + " has no " +
+                           (f ? "non-secret " : "") + "field '" + std::string(n) + "'");
   if (auto it = fields.find(std::string(n)); it != fields.end()) return it->second;
-  if (const auto* t = find_type(type))
-    if (const auto* f = t->field(n)) return std::string(f->default_value);
-  return "";
+  return std::string(f->default_value);
 }
 
 Result<void> check_name(std::string_view name) {
@@ -139,93 +143,105 @@ Result<std::string> secret(const Profile& p, std::string_view field) {
 }  // namespace
 
 Result<auth::Credentials> to_credentials(const Profile& p) {
-  if (p.type == "none" || p.type == "signature") return auth::NoAuth{};
-  if (p.type == "basic") {
-    auto password = secret(p, "password");
-    if (!password) return std::unexpected(password.error());
-    return auth::BasicCredentials{p.field("username"), std::move(*password)};
-  }
-  if (p.type == "api-key") {
-    auto value = secret(p, "value");
-    if (!value) return std::unexpected(value.error());
-    auto in = p.field("in") == "query" ? auth::KeyLocation::query : auth::KeyLocation::header;
-    return auth::ApiKeyCredentials{p.field("key"), std::move(*value), in};
-  }
-  if (p.type == "digest") {
-    auto password = secret(p, "password");
-    if (!password) return std::unexpected(password.error());
-    auth::DigestCredentials d;
-    d.username = p.field("username");
-    d.password = std::move(*password);
-    d.realm = p.field("realm");
-    d.nonce = p.field("nonce");
-    d.opaque = p.field("opaque");
-    d.cnonce = p.field("cnonce");
-    std::string algorithms = p.field("algorithm");  // split() views into it: it must outlive the loop
-    for (auto a : util::split(algorithms, ','))
-      if (!util::trim(a).empty()) d.algorithms.emplace_back(util::trim(a));
-    d.qop = util::to_lower(p.field("qop"));
-    if (auto nc = p.field("nc"); !nc.empty()) d.nc = static_cast<std::uint32_t>(std::stoul(nc, nullptr, 16));
-    d.userhash = p.field("userhash") == "true";
-    return d;
-  }
-  if (p.type == "aws-sigv4") {
-    auto secret_key = secret(p, "secret-key");
-    if (!secret_key) return std::unexpected(secret_key.error());
-    auth::AwsCredentials a;
-    a.access_key = p.field("access-key");
-    a.secret_key = std::move(*secret_key);
-    if (p.secrets.contains("session-token")) {
-      auto token = secret(p, "session-token");
-      if (!token) return std::unexpected(token.error());
-      a.session_token = std::move(*token);
-    }
-    a.region = p.field("region");
-    a.service = p.field("service");
-    a.unsigned_payload = p.field("payload") == "unsigned";
-    a.content_sha256 = p.field("content-sha256") == "true";
-    for (const auto& h : p.list("sign-header")) a.sign_headers.push_back(util::to_lower(h));
-    return a;
-  }
-  if (p.type == "oauth2") {
-    auth::OAuth2Credentials o;
-    if (p.secrets.contains("client-secret")) {
-      auto client_secret = secret(p, "client-secret");
-      if (!client_secret) return std::unexpected(client_secret.error());
-      o.client_secret = std::move(*client_secret);
-    }
-    o.grant = p.field("grant") == "authorization-code" ? auth::OAuth2Grant::authorization_code
-                                                       : auth::OAuth2Grant::client_credentials;
-    o.client_id = p.field("client-id");
-    o.token_url = p.field("token-url");
-    o.auth_url = p.field("auth-url");
-    o.redirect_uri = p.field("redirect-uri");
-    o.scope = p.field("scope");
-    if (auto v = p.field("validity"); !v.empty()) o.validity = std::stoll(v);
-    o.refresh_url = p.field("refresh-url");
-    o.token_method_get = p.field("token-method") == "GET";
-    o.token_params_in_url = p.field("token-params") == "url";
-    for (const auto& line : p.list("token-header")) {
-      auto colon = line.find(':');
-      o.token_headers.emplace_back(std::string(util::trim(std::string_view(line).substr(0, colon))),
-                                   std::string(util::trim(std::string_view(line).substr(colon + 1))));
-    }
-    o.client_auth_basic = p.field("client-auth") == "basic";
-    o.refresh_margin = std::stoll(p.field("refresh-margin"));
-    o.issuer = p.field("issuer");
-    if (o.issuer.empty() && o.auth_url.find("://") != std::string::npos) {
-      auto end = o.auth_url.find_first_of("/?#", o.auth_url.find("://") + 3);
-      o.issuer = o.auth_url.substr(0, end);
-    }
-    return o;
-  }
-  return usage_error(p.name + ": unknown type '" + p.type + "'");
+  const TypeSpec* type = find_type(p.type);
+  if (!type || !type->to_credentials) return usage_error(p.name + ": unknown type '" + p.type + "'");
+  return type->to_credentials(p);
 }
 
+namespace credentials_of {
+
+Result<auth::Credentials> none(const Profile&) { return auth::NoAuth{}; }
+
+Result<auth::Credentials> basic(const Profile& p) {
+  auto password = secret(p, "password");
+  if (!password) return std::unexpected(password.error());
+  return auth::BasicCredentials{p.field("username"), std::move(*password)};
+}
+
+Result<auth::Credentials> api_key(const Profile& p) {
+  auto value = secret(p, "value");
+  if (!value) return std::unexpected(value.error());
+  auto in = p.field("in") == "query" ? auth::KeyLocation::query : auth::KeyLocation::header;
+  return auth::ApiKeyCredentials{p.field("key"), std::move(*value), in};
+}
+
+Result<auth::Credentials> digest(const Profile& p) {
+  auto password = secret(p, "password");
+  if (!password) return std::unexpected(password.error());
+  auth::DigestCredentials d;
+  d.username = p.field("username");
+  d.password = std::move(*password);
+  d.realm = p.field("realm");
+  d.nonce = p.field("nonce");
+  d.opaque = p.field("opaque");
+  d.cnonce = p.field("cnonce");
+  std::string algorithms = p.field("algorithm");  // split() views into it: it must outlive the loop
+  for (auto a : util::split(algorithms, ','))
+    if (!util::trim(a).empty()) d.algorithms.emplace_back(util::trim(a));
+  d.qop = util::to_lower(p.field("qop"));
+  if (auto nc = p.field("nc"); !nc.empty()) d.nc = static_cast<std::uint32_t>(std::stoul(nc, nullptr, 16));
+  d.userhash = p.field("userhash") == "true";
+  return d;
+}
+
+Result<auth::Credentials> aws_sigv4(const Profile& p) {
+  auto secret_key = secret(p, "secret-key");
+  if (!secret_key) return std::unexpected(secret_key.error());
+  auth::AwsCredentials a;
+  a.access_key = p.field("access-key");
+  a.secret_key = std::move(*secret_key);
+  if (p.secrets.contains("session-token")) {
+    auto token = secret(p, "session-token");
+    if (!token) return std::unexpected(token.error());
+    a.session_token = std::move(*token);
+  }
+  a.region = p.field("region");
+  a.service = p.field("service");
+  a.unsigned_payload = p.field("payload") == "unsigned";
+  a.content_sha256 = p.field("content-sha256") == "true";
+  for (const auto& h : p.list("sign-header")) a.sign_headers.push_back(util::to_lower(h));
+  return a;
+}
+
+Result<auth::Credentials> oauth2(const Profile& p) {
+  auth::OAuth2Credentials o;
+  if (p.secrets.contains("client-secret")) {
+    auto client_secret = secret(p, "client-secret");
+    if (!client_secret) return std::unexpected(client_secret.error());
+    o.client_secret = std::move(*client_secret);
+  }
+  o.grant = p.field("grant") == "authorization-code" ? auth::OAuth2Grant::authorization_code
+                                                     : auth::OAuth2Grant::client_credentials;
+  o.client_id = p.field("client-id");
+  o.token_url = p.field("token-url");
+  o.auth_url = p.field("auth-url");
+  o.redirect_uri = p.field("redirect-uri");
+  o.scope = p.field("scope");
+  if (auto v = p.field("validity"); !v.empty()) o.validity = std::stoll(v);
+  o.refresh_url = p.field("refresh-url");
+  o.token_method_get = p.field("token-method") == "GET";
+  o.token_params_in_url = p.field("token-params") == "url";
+  for (const auto& line : p.list("token-header")) {
+    auto colon = line.find(':');
+    o.token_headers.emplace_back(std::string(util::trim(std::string_view(line).substr(0, colon))),
+                                 std::string(util::trim(std::string_view(line).substr(colon + 1))));
+  }
+  o.client_auth_basic = p.field("client-auth") == "basic";
+  o.refresh_margin = std::stoll(p.field("refresh-margin"));
+  o.issuer = p.field("issuer");
+  if (o.issuer.empty() && o.auth_url.find("://") != std::string::npos) {
+    auto end = o.auth_url.find_first_of("/?#", o.auth_url.find("://") + 3);
+    o.issuer = o.auth_url.substr(0, end);
+  }
+  return o;
+}
+
+}  // namespace credentials_of
+
 Result<std::optional<auth::SignatureCredentials>> to_signature(const Profile& p) {
-  bool own = p.type == "signature";
-  std::string scheme_field = own ? "scheme" : "signature";
-  std::string secret_field = own ? "secret" : "signature-secret";
+  const TypeSpec* type = find_type(p.type);
+  if (!type) return usage_error(p.name + ": unknown type '" + p.type + "'");
+  std::string scheme_field(type->signature_field), secret_field(type->signature_secret_field);
   if (!p.fields.contains(scheme_field)) return std::nullopt;
   auth::SignatureCredentials c;
   c.scheme = *auth::parse_scheme(p.field(scheme_field));

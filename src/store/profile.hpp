@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -17,28 +18,51 @@
 
 namespace hookauth::store {
 
+// A field that means something only while another field has a given value (the hmac options with the
+// hmac scheme, --auth-url with the authorization-code grant); an empty field: always.
+struct Condition {
+  std::string_view field{};
+  std::string_view value{};
+};
+
+// One field of a type. Written with designated initializers in the table, in this member order;
+// every member has a default, so an entry names only what differs.
 struct FieldSpec {
-  std::string_view name;  // the JSON key, and the flag --NAME of `auth add`
+  std::string_view name{};  // the JSON key, and the flag --NAME of `auth add`
   bool secret = false;
   bool required = false;
-  std::string_view default_value;
-  std::vector<std::string_view> choices;  // empty: any text
-  std::string_view help;
+  std::string_view default_value{};
+  std::vector<std::string_view> choices{};  // empty: any text
+  std::string_view help{};
   bool flag = false;  // a switch (--NAME) stored as "true"
   // A value check beyond choices; errors say what is wrong. A secret field's check applies to a
   // literal value only (references are resolved at use), and its errors never quote the value.
   Result<void> (*check)(std::string_view) = nullptr;
-  bool list = false;  // repeatable: a JSON array in the store, the values joined by '\n' in Profile
+  bool list = false;           // repeatable: a JSON array in the store, the values joined by '\n' in Profile
+  bool stacked = false;        // part of a payload signature stacked on another type (--signature and its options)
+  Condition applies_when{};    // see field_applies
+  std::string_view postman{};  // the Postman auth setting `auth import postman` fills this field from
+  // Postman's values that differ from ours (Postman's, ours); any other value is taken as it is.
+  std::vector<std::pair<std::string_view, std::string_view>> postman_values{};
 };
 
 struct Profile;
 
+// One authorization type: everything done with a profile that depends on its type comes from here.
 struct TypeSpec {
-  std::string_view name;
-  std::string_view label;
-  std::vector<FieldSpec> fields;
+  std::string_view name{};
+  std::string_view label{};
+  std::vector<FieldSpec> fields{};
   // Checks between fields (what one field's value requires of another); errors name the field.
   Result<void> (*check)(const Profile&) = nullptr;
+  // Resolves the secrets and builds the credentials (one of credentials_of below).
+  Result<auth::Credentials> (*to_credentials)(const Profile&) = nullptr;
+  // The non-secret facts `auth list` shows; nullptr: none.
+  std::string (*summary)(const Profile&) = nullptr;
+  // The fields that hold the profile's payload signature: its scheme and its secrets.
+  std::string_view signature_field = "signature";
+  std::string_view signature_secret_field = "signature-secret";
+  std::string_view postman{};  // the Postman auth type `auth import postman` makes this type from
 
   const FieldSpec* field(std::string_view name) const;
 };
@@ -55,9 +79,10 @@ struct Profile {
   std::map<std::string, std::string> fields;  // non-secret fields that were given
   std::map<std::string, SecretRef> secrets;   // secret fields that were given
 
-  // A non-secret field, or its default.
+  // A non-secret field, or its default. Throws std::logic_error for a name that the type does not
+  // declare as a non-secret field (or an unknown type): asking for one is a programming error.
   std::string field(std::string_view name) const;
-  // The values of a repeatable field.
+  // The values of a repeatable field; throws as field() does.
   std::vector<std::string> list(std::string_view name) const;
 };
 
@@ -85,18 +110,24 @@ std::expected<Profile, JsonFieldError> profile_from_json(const nlohmann::json& j
 // signature profile has none: its signature is all it carries).
 Result<auth::Credentials> to_credentials(const Profile& profile);
 
+// Each type's resolution into credentials, which the type table points to (TypeSpec::to_credentials).
+namespace credentials_of {
+Result<auth::Credentials> none(const Profile& profile);  // also the signature type's: its signature is apart
+Result<auth::Credentials> basic(const Profile& profile);
+Result<auth::Credentials> api_key(const Profile& profile);
+Result<auth::Credentials> digest(const Profile& profile);
+Result<auth::Credentials> aws_sigv4(const Profile& profile);
+Result<auth::Credentials> oauth2(const Profile& profile);
+}  // namespace credentials_of
+
 // The payload signature the profile carries: the signature type's own, or one stacked on another
 // type with --signature; nullopt when there is none. Several secrets are one per line (and
 // space-separated too for Standard Webhooks, whose keys hold no spaces).
 Result<std::optional<auth::SignatureCredentials>> to_signature(const Profile& profile);
 
-// True for the fields of a stacked payload signature (--signature, --signature-secret and the hmac
-// options), which `auth show` leaves out when they are not set.
-bool is_signature_option(std::string_view field);
-
-// Whether a field means anything beside the profile's other fields: the hmac options (--signature-header
-// and the rest) only with the hmac scheme, --auth-url and --redirect-uri only with the
-// authorization-code grant. Every other field applies to its type.
+// Whether a field means anything beside the profile's other fields (FieldSpec::applies_when): the
+// hmac options (--signature-header and the rest) only with the hmac scheme, --auth-url and
+// --redirect-uri only with the authorization-code grant. Every other field applies to its type.
 bool field_applies(const Profile& profile, std::string_view field);
 
 // The first field given that does not apply (field_applies), as an error that names its flag. `auth

@@ -141,205 +141,315 @@ namespace {
 
 const std::vector<std::string_view> scheme_choices = {"standard-webhooks", "github", "stripe", "hmac"};
 
-// The options of the generic hmac scheme, shared by the signature type and stacked signatures.
-std::vector<FieldSpec> hmac_fields() {
+// The options of the generic hmac scheme, shared by the signature type (scheme_field "scheme") and
+// stacked signatures ("signature").
+std::vector<FieldSpec> hmac_fields(std::string_view scheme_field, bool stacked) {
+  Condition hmac{.field = scheme_field, .value = "hmac"};
   return {
-      {"signature-header", false, false, "X-Signature", {}, "hmac: the signature's header", false, check_header_name},
-      {"signature-algorithm", false, false, "sha256", {"sha256", "sha512"}, "hmac: the HMAC hash"},
-      {"signature-encoding", false, false, "hex", {"hex", "base64"}, "hmac: how the MAC is written"},
-      {"signature-prefix", false, false, "", {}, "hmac: text before the MAC, e.g. sha256=", false, check_no_controls},
-      {"signed-content",
-       false,
-       false,
-       "{body}",
-       {},
-       "hmac: what is signed, a template over {timestamp}, {id} and {body}",
-       false,
-       check_no_controls},
-      {"timestamp-header",
-       false,
-       false,
-       "X-Webhook-Timestamp",
-       {},
-       "hmac: the header that carries {timestamp}",
-       false,
-       check_header_name},
-      {"id-header", false, false, "X-Webhook-Id", {}, "hmac: the header that carries {id}", false, check_header_name},
+      {.name = "signature-header",
+       .default_value = "X-Signature",
+       .help = "hmac: the signature's header",
+       .check = check_header_name,
+       .stacked = stacked,
+       .applies_when = hmac},
+      {.name = "signature-algorithm",
+       .default_value = "sha256",
+       .choices = {"sha256", "sha512"},
+       .help = "hmac: the HMAC hash",
+       .stacked = stacked,
+       .applies_when = hmac},
+      {.name = "signature-encoding",
+       .default_value = "hex",
+       .choices = {"hex", "base64"},
+       .help = "hmac: how the MAC is written",
+       .stacked = stacked,
+       .applies_when = hmac},
+      {.name = "signature-prefix",
+       .help = "hmac: text before the MAC, e.g. sha256=",
+       .check = check_no_controls,
+       .stacked = stacked,
+       .applies_when = hmac},
+      {.name = "signed-content",
+       .default_value = "{body}",
+       .help = "hmac: what is signed, a template over {timestamp}, {id} and {body}",
+       .check = check_no_controls,
+       .stacked = stacked,
+       .applies_when = hmac},
+      {.name = "timestamp-header",
+       .default_value = "X-Webhook-Timestamp",
+       .help = "hmac: the header that carries {timestamp}",
+       .check = check_header_name,
+       .stacked = stacked,
+       .applies_when = hmac},
+      {.name = "id-header",
+       .default_value = "X-Webhook-Id",
+       .help = "hmac: the header that carries {id}",
+       .check = check_header_name,
+       .stacked = stacked,
+       .applies_when = hmac},
   };
 }
 
 // A type's own fields, then a payload signature that can be stacked on it.
 std::vector<FieldSpec> with_signature(std::vector<FieldSpec> fields) {
-  fields.push_back({"signature", false, false, "", scheme_choices, "also sign the payload with this scheme"});
-  fields.push_back({"signature-secret", true, false, "", {}, "the payload signature's secret (several: one per line)"});
-  for (auto& f : hmac_fields()) fields.push_back(std::move(f));
+  fields.push_back({.name = "signature",
+                    .choices = scheme_choices,
+                    .help = "also sign the payload with this scheme",
+                    .stacked = true});
+  fields.push_back({.name = "signature-secret",
+                    .secret = true,
+                    .help = "the payload signature's secret (several: one per line)",
+                    .stacked = true});
+  for (auto& f : hmac_fields("signature", true)) fields.push_back(std::move(f));
   return fields;
 }
 
 std::vector<FieldSpec> signature_type_fields() {
   std::vector<FieldSpec> fields = {
-      {"scheme", false, true, "", scheme_choices, "the payload signature scheme"},
-      {"secret", true, true, "", {}, "the signing secret (several, one per line, for rotation)"},
+      {.name = "scheme", .required = true, .choices = scheme_choices, .help = "the payload signature scheme"},
+      {.name = "secret",
+       .secret = true,
+       .required = true,
+       .help = "the signing secret (several, one per line, for rotation)"},
   };
-  for (auto& f : hmac_fields()) fields.push_back(std::move(f));
+  for (auto& f : hmac_fields("scheme", false)) fields.push_back(std::move(f));
   return fields;
+}
+
+// What `auth list` shows of each type: the non-secret facts only.
+std::string basic_summary(const Profile& p) { return "user " + p.field("username"); }
+std::string api_key_summary(const Profile& p) { return p.field("key") + " in " + p.field("in"); }
+std::string digest_summary(const Profile& p) {
+  std::string algorithm = p.field("algorithm").empty() ? "as offered" : p.field("algorithm");
+  return "user " + p.field("username") + ", " + algorithm + (p.field("nonce").empty() ? "" : ", shared nonce");
+}
+std::string aws_sigv4_summary(const Profile& p) {
+  return p.field("access-key") + ", " + p.field("region") + "/" + p.field("service");
+}
+std::string oauth2_summary(const Profile& p) {
+  return p.field("grant") + ", client " + p.field("client-id") + ", " + p.field("token-url");
+}
+std::string signature_summary(const Profile& p) { return p.field("scheme"); }
+
+std::vector<FieldSpec> basic_fields() {
+  return {
+      {.name = "username",
+       .required = true,
+       .help = "the user-id (for basic no ':', RFC 7617)",
+       .check = check_user_id,
+       .postman = "username"},
+      {.name = "password",
+       .secret = true,
+       .required = true,
+       .help = "the password",
+       .check = check_no_controls,
+       .postman = "password"},
+  };
+}
+
+std::vector<FieldSpec> api_key_fields() {
+  return {
+      {.name = "key",
+       .required = true,
+       .help = "the header or query parameter name",
+       .check = check_no_controls,
+       .postman = "key"},
+      {.name = "value", .secret = true, .required = true, .help = "the key itself", .postman = "value"},
+      {.name = "in",
+       .default_value = "header",
+       .choices = {"header", "query"},
+       .help = "where the key goes",
+       .postman = "in"},
+  };
+}
+
+std::vector<FieldSpec> digest_fields() {
+  return {
+      {.name = "username", .required = true, .help = "the user-id", .check = check_no_controls, .postman = "username"},
+      {.name = "password", .secret = true, .required = true, .help = "the password", .postman = "password"},
+      {.name = "realm", .help = "the realm (shared in advance, or the receiver's)", .postman = "realm"},
+      {.name = "nonce", .help = "a nonce shared in advance: the first request is signed", .postman = "nonce"},
+      {.name = "algorithm",
+       .help = "MD5, SHA-256, SHA-512-256 (-sess); a receiver offers a comma list",
+       .check = check_algorithms,
+       .postman = "algorithm"},
+      {.name = "qop",
+       .help = "auth, auth-int or none; a receiver may offer a comma list",
+       .check = check_qops,
+       .postman = "qop"},
+      {.name = "nc",
+       .help = "the first nonce count for a shared nonce (hex)",
+       .check = check_nc,
+       .postman = "nonceCount"},
+      {.name = "cnonce", .help = "a fixed client nonce (reproducible output)", .postman = "clientNonce"},
+      {.name = "opaque", .help = "the opaque value shared with the nonce", .postman = "opaque"},
+      {.name = "userhash",
+       .default_value = "false",
+       .choices = {"true", "false"},
+       .help = "send the username hashed (RFC 7616 3.4.4)",
+       .flag = true},
+  };
+}
+
+std::vector<FieldSpec> aws_sigv4_fields() {
+  return {
+      {.name = "access-key", .required = true, .help = "the access key id", .postman = "accessKey"},
+      {.name = "secret-key", .secret = true, .required = true, .help = "the secret access key", .postman = "secretKey"},
+      {.name = "session-token",
+       .secret = true,
+       .help = "a session token, sent as X-Amz-Security-Token and signed",
+       .postman = "sessionToken"},
+      {.name = "region", .required = true, .help = "the region, e.g. us-east-1", .postman = "region"},
+      {.name = "service", .required = true, .help = "the service, e.g. execute-api, lambda, s3", .postman = "service"},
+      {.name = "payload",
+       .default_value = "signed",
+       .choices = {"signed", "unsigned"},
+       .help = "sign the body's SHA-256, or UNSIGNED-PAYLOAD"},
+      {.name = "content-sha256",
+       .default_value = "false",
+       .choices = {"true", "false"},
+       .help = "also send x-amz-content-sha256 (S3)",
+       .flag = true},
+      {.name = "sign-header", .help = "one more header to sign (repeatable)", .check = check_header_name, .list = true},
+  };
+}
+
+std::vector<FieldSpec> oauth2_fields() {
+  Condition code_grant{.field = "grant", .value = "authorization-code"};
+  return {
+      {.name = "grant",
+       .required = true,
+       .choices = {"client-credentials", "authorization-code"},
+       .help = "the grant: client-credentials or authorization-code",
+       .postman = "grant_type",
+       .postman_values = {{"client_credentials", "client-credentials"},
+                          {"authorization_code", "authorization-code"},
+                          {"authorization_code_with_pkce", "authorization-code"}}},
+      {.name = "client-id",
+       .required = true,
+       .help = "the client (consumer) id",
+       .check = check_no_controls,
+       .postman = "clientId"},
+      {.name = "client-secret",
+       .secret = true,
+       .help = "the client (consumer) secret; none for a public client",
+       .postman = "clientSecret"},
+      {.name = "token-url",
+       .required = true,
+       .help = "the access token URL",
+       .check = check_http_url,
+       .postman = "accessTokenUrl"},
+      {.name = "auth-url",
+       .help = "the authorization URL (authorization-code)",
+       .check = check_http_url,
+       .applies_when = code_grant,
+       .postman = "authUrl"},
+      {.name = "redirect-uri",
+       .help = "the callback URL, http://127.0.0.1:PORT/PATH (authorization-code)",
+       .check = check_redirect_uri,
+       .applies_when = code_grant,
+       .postman = "redirect_uri"},
+      {.name = "scope",
+       .help = "the scopes to ask for, space-separated",
+       .check = check_no_controls,
+       .postman = "scope"},
+      {.name = "validity",
+       .help = "seconds a token lives when the answer has no expires_in (default: no expiry)",
+       .check = check_seconds},
+      {.name = "refresh-url", .help = "the refresh token URL (default: the token URL)", .check = check_http_url},
+      {.name = "token-method",
+       .default_value = "POST",
+       .choices = {"POST", "GET"},
+       .help = "the token request's method"},
+      {.name = "token-params",
+       .default_value = "body",
+       .choices = {"body", "url"},
+       .help = "token request parameters in the body or the URL"},
+      {.name = "token-header",
+       .help = "'Name: value' added to token requests (repeatable)",
+       .check = check_header_line,
+       .list = true},
+      {.name = "client-auth",
+       .default_value = "body",
+       .choices = {"body", "basic"},
+       .help = "client credentials in the body or as HTTP Basic",
+       .postman = "client_authentication",
+       .postman_values = {{"header", "basic"}}},
+      {.name = "refresh-margin",
+       .default_value = "30",
+       .help = "seconds before expiry that a token is refreshed",
+       .check = check_seconds},
+      {.name = "issuer",
+       .help = "the expected iss of the callback (default: the authorization URL's origin)",
+       .check = check_http_url},
+  };
 }
 
 }  // namespace
 
-bool is_signature_option(std::string_view field) {
-  if (field == "signature" || field == "signature-secret") return true;
-  for (const auto& f : hmac_fields())
-    if (f.name == field) return true;
-  return false;
-}
-
 bool field_applies(const Profile& p, std::string_view field) {
-  for (const auto& f : hmac_fields())
-    if (f.name == field) return p.field(p.type == "signature" ? "scheme" : "signature") == "hmac";
-  if (p.type == "oauth2" && (field == "auth-url" || field == "redirect-uri"))
-    return p.field("grant") == "authorization-code";
-  return true;
+  const TypeSpec* type = find_type(p.type);
+  const FieldSpec* f = type ? type->field(field) : nullptr;
+  if (!f || f->applies_when.field.empty()) return true;
+  return p.field(f->applies_when.field) == f->applies_when.value;
 }
 
 Result<void> check_fields_apply(const Profile& p) {
+  const TypeSpec* type = find_type(p.type);
   for (const auto& [k, v] : p.fields) {
     if (field_applies(p, k)) continue;
-    if (p.type == "oauth2") return usage_error("--" + k + " applies only to --grant authorization-code");
-    return usage_error("--" + k + " applies only to " + (p.type == "signature" ? "--scheme" : "--signature") + " hmac");
+    const Condition& when = type->field(k)->applies_when;
+    return usage_error("--" + k + " applies only to --" + std::string(when.field) + " " + std::string(when.value));
   }
   return {};
 }
 
 const std::vector<TypeSpec>& profile_types() {
   static const std::vector<TypeSpec> types = {
-      {"none", "No Auth", with_signature({})},
-      {"basic", "Basic",
-       with_signature({
-           {"username", false, true, "", {}, "the user-id (for basic no ':', RFC 7617)", false, check_user_id},
-           {"password", true, true, "", {}, "the password", false, check_no_controls},
-       })},
-      {"api-key", "API Key",
-       with_signature({
-           {"key", false, true, "", {}, "the header or query parameter name", false, check_no_controls},
-           {"value", true, true, "", {}, "the key itself"},
-           {"in", false, false, "header", {"header", "query"}, "where the key goes"},
-       }),
-       check_api_key},
-      {"digest", "Digest",
-       with_signature({
-           {"username", false, true, "", {}, "the user-id", false, check_no_controls},
-           {"password", true, true, "", {}, "the password"},
-           {"realm", false, false, "", {}, "the realm (shared in advance, or the receiver's)"},
-           {"nonce", false, false, "", {}, "a nonce shared in advance: the first request is signed"},
-           {"algorithm",
-            false,
-            false,
-            "",
-            {},
-            "MD5, SHA-256, SHA-512-256 (-sess); a receiver offers a comma list",
-            false,
-            check_algorithms},
-           {"qop",
-            false,
-            false,
-            "",
-            {},
-            "auth, auth-int or none; a receiver may offer a comma list",
-            false,
-            check_qops},
-           {"nc", false, false, "", {}, "the first nonce count for a shared nonce (hex)", false, check_nc},
-           {"cnonce", false, false, "", {}, "a fixed client nonce (reproducible output)"},
-           {"opaque", false, false, "", {}, "the opaque value shared with the nonce"},
-           {"userhash", false, false, "false", {"true", "false"}, "send the username hashed (RFC 7616 3.4.4)", true},
-       })},
-      {"aws-sigv4", "AWS Signature",
-       with_signature({
-           {"access-key", false, true, "", {}, "the access key id"},
-           {"secret-key", true, true, "", {}, "the secret access key"},
-           {"session-token", true, false, "", {}, "a session token, sent as X-Amz-Security-Token and signed"},
-           {"region", false, true, "", {}, "the region, e.g. us-east-1"},
-           {"service", false, true, "", {}, "the service, e.g. execute-api, lambda, s3"},
-           {"payload", false, false, "signed", {"signed", "unsigned"}, "sign the body's SHA-256, or UNSIGNED-PAYLOAD"},
-           {"content-sha256", false, false, "false", {"true", "false"}, "also send x-amz-content-sha256 (S3)", true},
-           {"sign-header",
-            false,
-            false,
-            "",
-            {},
-            "one more header to sign (repeatable)",
-            false,
-            check_header_name,
-            true},
-       })},
-      {"oauth2", "OAuth 2.0",
-       with_signature({
-           {"grant",
-            false,
-            true,
-            "",
-            {"client-credentials", "authorization-code"},
-            "the grant: client-credentials or authorization-code"},
-           {"client-id", false, true, "", {}, "the client (consumer) id", false, check_no_controls},
-           {"client-secret", true, false, "", {}, "the client (consumer) secret; none for a public client"},
-           {"token-url", false, true, "", {}, "the access token URL", false, check_http_url},
-           {"auth-url", false, false, "", {}, "the authorization URL (authorization-code)", false, check_http_url},
-           {"redirect-uri",
-            false,
-            false,
-            "",
-            {},
-            "the callback URL, http://127.0.0.1:PORT/PATH (authorization-code)",
-            false,
-            check_redirect_uri},
-           {"scope", false, false, "", {}, "the scopes to ask for, space-separated", false, check_no_controls},
-           {"validity",
-            false,
-            false,
-            "",
-            {},
-            "seconds a token lives when the answer has no expires_in (default: no expiry)",
-            false,
-            check_seconds},
-           {"refresh-url",
-            false,
-            false,
-            "",
-            {},
-            "the refresh token URL (default: the token URL)",
-            false,
-            check_http_url},
-           {"token-method", false, false, "POST", {"POST", "GET"}, "the token request's method"},
-           {"token-params", false, false, "body", {"body", "url"}, "token request parameters in the body or the URL"},
-           {"token-header",
-            false,
-            false,
-            "",
-            {},
-            "'Name: value' added to token requests (repeatable)",
-            false,
-            check_header_line,
-            true},
-           {"client-auth", false, false, "body", {"body", "basic"}, "client credentials in the body or as HTTP Basic"},
-           {"refresh-margin",
-            false,
-            false,
-            "30",
-            {},
-            "seconds before expiry that a token is refreshed",
-            false,
-            check_seconds},
-           {"issuer",
-            false,
-            false,
-            "",
-            {},
-            "the expected iss of the callback (default: the authorization URL's origin)",
-            false,
-            check_http_url},
-       }),
-       check_oauth2},
-      {"signature", "Payload signature", signature_type_fields()},
+      {.name = "none",
+       .label = "No Auth",
+       .fields = with_signature({}),
+       .to_credentials = credentials_of::none,
+       .postman = "noauth"},
+      {.name = "basic",
+       .label = "Basic",
+       .fields = with_signature(basic_fields()),
+       .to_credentials = credentials_of::basic,
+       .summary = basic_summary,
+       .postman = "basic"},
+      {.name = "api-key",
+       .label = "API Key",
+       .fields = with_signature(api_key_fields()),
+       .check = check_api_key,
+       .to_credentials = credentials_of::api_key,
+       .summary = api_key_summary,
+       .postman = "apikey"},
+      {.name = "digest",
+       .label = "Digest",
+       .fields = with_signature(digest_fields()),
+       .to_credentials = credentials_of::digest,
+       .summary = digest_summary,
+       .postman = "digest"},
+      {.name = "aws-sigv4",
+       .label = "AWS Signature",
+       .fields = with_signature(aws_sigv4_fields()),
+       .to_credentials = credentials_of::aws_sigv4,
+       .summary = aws_sigv4_summary,
+       .postman = "awsv4"},
+      {.name = "oauth2",
+       .label = "OAuth 2.0",
+       .fields = with_signature(oauth2_fields()),
+       .check = check_oauth2,
+       .to_credentials = credentials_of::oauth2,
+       .summary = oauth2_summary,
+       .postman = "oauth2"},
+      {.name = "signature",
+       .label = "Payload signature",
+       .fields = signature_type_fields(),
+       .to_credentials = credentials_of::none,
+       .summary = signature_summary,
+       .signature_field = "scheme",
+       .signature_secret_field = "secret"},
   };
   return types;
 }

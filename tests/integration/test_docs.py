@@ -148,6 +148,47 @@ def mentions(text, flag):
     return re.search(r"(?<![\w-])" + re.escape(flag) + r"(?![\w-])", text) is not None
 
 
+def parse_flag_types(text):
+    """{flag: [types]} from `auth add --help`, whose help for each field flag ends in the types it
+    applies to, from the type table: `--username TEXT  the user-id ... (basic, digest)`."""
+    found, flag, section = {}, None, None
+    for line in text.splitlines():
+        if re.match(r"^\S.*:$", line):
+            section = line[:-1]
+            continue
+        if section != "Options":
+            continue
+        m = re.match(r"^  (?:-\w,)?(--[\w-]+)(.*)$", line)
+        if m:
+            flag, rest = m.group(1), m.group(2)
+        elif flag and line.startswith("    "):
+            rest = line  # the help on a line of its own, after a long flag
+        else:
+            continue
+        tag = re.search(r"\(([^()]*)\)\s*$", rest)
+        if tag:
+            found[flag] = tag.group(1).split(", ")
+    return found
+
+
+def man_entries(body):
+    """{first word: entry text} for each .TP entry of a section: `.BI --username " TEXT"` is
+    --username, `.B basic` is basic."""
+    entries, lines, i = {}, body.splitlines(), 0
+    while i < len(lines):
+        if lines[i] != ".TP" or i + 1 == len(lines):
+            i += 1
+            continue
+        m = re.match(r'^\.(?:B|BI|BR|I|IR)\s+"?([\w-]+)', lines[i + 1])
+        j = i + 2
+        while j < len(lines) and lines[j] != ".TP" and not re.match(r"^\.(SH|SS|P|PP)\b", lines[j]):
+            j += 1
+        if m:
+            entries.setdefault(m.group(1), "\n".join(lines[i + 1:j]))
+        i = j
+    return entries
+
+
 class DocsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -278,6 +319,30 @@ class DocsTest(unittest.TestCase):
         jwt = text.split(".SH JWT BEARER TOKENS", 1)[1].split("\n.SH ", 1)[0]
         for word in ("RS256", "ES256", "EdDSA", "exp", "nbf", "iss", "aud", "kid", "10 seconds"):
             self.assertTrue(mentions(jwt, word), word)
+
+    def test_man_page_documents_each_type_and_its_fields(self):
+        # The types and which flags each has come from the type table, through `auth add --help`.
+        types = self.choices[(("auth", "add"), "--type")]
+        result = run([self.binary, "auth", "add", "--help"], env=self.env)
+        flag_types = parse_flag_types(result.stdout)
+        self.assertIn("basic", flag_types.get("--username", []), "auth add --help no longer tags flags with types")
+        text = man_text()
+        types_section = text.split(".SH AUTHORIZATION TYPES", 1)[1].split("\n.SH ", 1)[0]
+        type_entries = man_entries(types_section)
+        flag_entries = man_entries(man_sections(text)[("auth", "add")])
+        for name in types:
+            self.assertIn(name, type_entries, f"AUTHORIZATION TYPES has no entry for the type {name}")
+        for flag, tagged in sorted(flag_types.items()):
+            if tagged == ["any type"]:  # a stacked payload signature's field: named with the types
+                self.assertTrue(mentions(types_section, flag[2:]), f"AUTHORIZATION TYPES does not name {flag[2:]}")
+                continue
+            if not set(tagged) <= set(types):
+                continue  # --type itself
+            self.assertIn(flag, flag_entries, f"auth add has no entry for {flag}")
+            for name in tagged:
+                self.assertTrue(mentions(flag_entries[flag], name), f"auth add's entry of {flag} does not name {name}")
+                self.assertTrue(mentions(type_entries[name], flag[2:]),
+                                f"the AUTHORIZATION TYPES entry of {name} does not name its field {flag[2:]}")
 
     def test_completion_file_names_every_flag(self):
         with open(COMPLETION, encoding="utf-8") as f:

@@ -2,6 +2,9 @@
 
 #include <doctest/doctest.h>
 
+#include <stdexcept>
+#include <string>
+
 #include <nlohmann/json.hpp>
 
 #include "test_support.hpp"
@@ -187,7 +190,43 @@ TEST_CASE("Profile::field falls back to the type's default") {
   p.fields["in"] = "query";
   CHECK(p.field("in") == "query");
   CHECK(p.field("key") == "X-API-Key");
-  CHECK(p.field("nothing") == "");
+}
+
+TEST_CASE("Profile::field refuses a name its type does not declare as a non-secret field") {
+  auto what = [](const Profile& p, const char* name) {
+    try {
+      p.field(name);
+    } catch (const std::logic_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no exception");
+  };
+  auto p = api_key_profile();
+  CHECK(what(p, "nothing") == "the type api-key has no field 'nothing'");
+  // A field of another type, even one set in the map by hand, is not this type's.
+  CHECK(what(p, "username") == "the type api-key has no field 'username'");
+  p.fields["username"] = "u";
+  CHECK(what(p, "username") == "the type api-key has no field 'username'");
+  CHECK(what(p, "value") == "the type api-key has no non-secret field 'value'");
+  CHECK_THROWS_AS(p.list("token-header"), std::logic_error);
+  // The signature type carries its scheme in "scheme": it has no "signature" field to ask.
+  Profile sig{"s", "signature", {{"scheme", "github"}}, {}};
+  CHECK(sig.field("scheme") == "github");
+  CHECK(what(sig, "signature") == "the type signature has no field 'signature'");
+  Profile unknown{"k", "kerberos", {{"realm", "R"}}, {}};
+  CHECK(what(unknown, "realm") == "the unknown type kerberos has no field 'realm'");
+  // Every declared non-secret field of every type can be asked, set or not.
+  for (const auto& t : profile_types()) {
+    Profile empty{"e", std::string(t.name), {}, {}};
+    for (const auto& f : t.fields) {
+      CAPTURE(t.name);
+      CAPTURE(f.name);
+      if (f.secret)
+        CHECK_THROWS_AS(empty.field(f.name), std::logic_error);
+      else
+        CHECK(empty.field(f.name) == f.default_value);
+    }
+  }
 }
 
 TEST_CASE("JSON mapping round-trips") {

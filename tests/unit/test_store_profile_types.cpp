@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -71,6 +73,123 @@ TEST_CASE("field_applies: the hmac options need the hmac scheme, --auth-url the 
     CHECK(r.error().message == "--" + std::string(field) + " applies only to --grant authorization-code");
     p.fields["grant"] = "authorization-code";
     CHECK(check_fields_apply(p));
+  }
+}
+
+namespace {
+
+// A valid value for every field that takes any text (fields with choices take one of them). A field
+// added without a sample here fails the test below: give it one.
+const std::map<std::string_view, std::string_view> sample_values = {
+    {"username", "Aladdin"},
+    {"password", "open sesame"},
+    {"key", "X-API-Key"},
+    {"value", "k3y-s3cret"},
+    {"realm", "testrealm@host.com"},
+    {"nonce", "dcd98b7102dd2f0e8b11d0f600bfb0c093"},
+    {"algorithm", "SHA-256"},
+    {"qop", "auth"},
+    {"nc", "00000001"},
+    {"cnonce", "0a4f113b"},
+    {"opaque", "5ccc069c403ebaf9f0171e9517f40e41"},
+    {"access-key", "AKIDEXAMPLE"},
+    {"secret-key", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"},
+    {"session-token", "session-t0ken"},
+    {"region", "us-east-1"},
+    {"service", "execute-api"},
+    {"sign-header", "x-amz-meta-tag"},
+    {"client-id", "app"},
+    {"client-secret", "client-s3cret"},
+    {"token-url", "https://as.example/token"},
+    {"auth-url", "https://as.example/authorize"},
+    {"redirect-uri", "http://127.0.0.1:8765/callback"},
+    {"scope", "read write"},
+    {"validity", "3600"},
+    {"refresh-url", "https://as.example/refresh"},
+    {"token-header", "X-Tenant: t1"},
+    {"refresh-margin", "60"},
+    {"issuer", "https://as.example"},
+    {"secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"},  // valid for every scheme
+    {"signature-secret", "hmac-s3cret"},
+    {"signature-header", "X-Sig"},
+    {"signature-prefix", "sha256="},
+    {"signed-content", "{timestamp}.{body}"},
+    {"timestamp-header", "X-Ts"},
+    {"id-header", "X-Id"},
+};
+
+// Fills every field of the type: a choice field with its last choice (hmac, authorization-code,
+// query, ...: the ones that make the conditional fields apply), any other with its sample; with
+// required_only, the required fields alone, each choice field with its first choice.
+Profile filled(const TypeSpec& t, bool required_only) {
+  Profile p{"complete", std::string(t.name), {}, {}};
+  for (const auto& f : t.fields) {
+    if (required_only && !f.required) continue;
+    std::string value;
+    if (!f.choices.empty()) {
+      value = std::string(required_only ? f.choices.front() : f.choices.back());
+    } else {
+      auto sample = sample_values.find(f.name);
+      if (sample == sample_values.end()) {
+        FAIL_CHECK("type " << t.name << ": no sample value for field " << f.name << " (add one to sample_values)");
+        continue;
+      }
+      value = std::string(sample->second);
+    }
+    if (f.secret)
+      p.secrets[std::string(f.name)] = SecretRef{SecretRef::Kind::literal, value};
+    else
+      p.fields[std::string(f.name)] = value;
+  }
+  return p;
+}
+
+bool is_choice(const FieldSpec& f, std::string_view value) {
+  return std::find(f.choices.begin(), f.choices.end(), value) != f.choices.end();
+}
+
+}  // namespace
+
+TEST_CASE("every type in the table is complete") {
+  for (const auto& t : profile_types()) {
+    CAPTURE(t.name);
+    CHECK_FALSE(t.label.empty());
+    REQUIRE(static_cast<bool>(t.to_credentials));
+    CHECK(find_type(t.name) == &t);
+    REQUIRE(t.field(t.signature_field) != nullptr);
+    REQUIRE(t.field(t.signature_secret_field) != nullptr);
+    CHECK(t.field(t.signature_secret_field)->secret);
+    for (const auto& f : t.fields) {
+      CAPTURE(f.name);
+      CHECK_FALSE(f.help.empty());
+      CHECK(t.field(f.name) == &f);  // no name twice
+      if (!f.choices.empty() && !f.default_value.empty()) CHECK(is_choice(f, f.default_value));
+      if (f.flag) CHECK(is_choice(f, "true"));
+      if (f.secret) CHECK(f.default_value.empty());
+      for (const auto& [theirs, ours] : f.postman_values) CHECK((f.choices.empty() || is_choice(f, ours)));
+      if (!f.applies_when.field.empty()) {
+        const FieldSpec* condition = t.field(f.applies_when.field);
+        REQUIRE(condition != nullptr);
+        CHECK(is_choice(*condition, f.applies_when.value));
+      }
+    }
+    for (bool required_only : {false, true}) {
+      CAPTURE(required_only);
+      Profile p = filled(t, required_only);
+      auto valid = validate(p);
+      CHECK_MESSAGE(valid, (valid ? "" : valid.error().message));
+      auto apply = check_fields_apply(p);
+      CHECK_MESSAGE(apply, (apply ? "" : apply.error().message));
+      auto c = to_credentials(p);
+      REQUIRE_MESSAGE(c, (c ? "" : c.error().message));
+      // The credentials are the type's own; only a type whose payload signature is its own (not
+      // stacked on it) has none.
+      bool own_signature = !t.field(t.signature_field)->stacked;
+      CHECK(auth::type_name(*c) == (own_signature ? std::string_view("none") : t.name));
+      auto sig = to_signature(p);
+      REQUIRE_MESSAGE(sig, (sig ? "" : sig.error().message));
+      CHECK(sig->has_value() == (own_signature || !required_only));
+    }
   }
 }
 
