@@ -1,10 +1,10 @@
 """The man page and the bash completion against the real binary.
 
 Every flag that `hookauth ... --help` lists must be documented in man/hookauth.1 (in the section
-of its command) and completed by completions/hookauth.bash, so a flag added without its
-documentation fails here. The completion is also driven the way bash drives it, with
-bash-completion loaded, including the names of authorizations and of saved webhooks read from a
-store made by the binary.
+of its command) and offered by `hookauth __complete` (which the completion shims call), so a flag
+added without its documentation fails here. The completion is also driven the way bash drives it,
+with bash-completion loaded, including the names of authorizations and of saved webhooks read from
+a store made by the binary.
 
 Run from the repository root: HOOKAUTH_BIN=build/src/hookauth /usr/bin/python3 -m unittest -v
 tests/integration/test_docs.py
@@ -21,6 +21,10 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 MAN_PAGE = os.path.join(ROOT, "man", "hookauth.1")
 COMPLETION = os.path.join(ROOT, "completions", "hookauth.bash")
 BASH_COMPLETION = "/usr/share/bash-completion/bash_completion"
+# The global options: completed after a subcommand too (CLI11's fallthrough accepts them there),
+# though a subcommand's --help does not list them.
+GLOBAL_FLAGS = {"--store", "-q", "--quiet", "--at"}
+GLOBAL_LONG = sorted(f for f in GLOBAL_FLAGS if f.startswith("--"))
 
 
 def hookauth_bin():
@@ -279,11 +283,27 @@ class DocsTest(unittest.TestCase):
         for word in ("RS256", "ES256", "EdDSA", "exp", "nbf", "iss", "aud", "kid", "10 seconds"):
             self.assertTrue(mentions(jwt, word), word)
 
-    def test_completion_file_names_every_flag(self):
-        with open(COMPLETION, encoding="utf-8") as f:
-            text = f.read()
-        missing = sorted(f for f in self.all_flags() if not mentions(text, f))
-        self.assertEqual(missing, [], "flags missing from completions/hookauth.bash")
+    def test_complete_offers_every_flag_of_each_command(self):
+        # The shims list no flag: the binary answers from its CLI11 model, so a new flag completes
+        # without a script to touch. Walks every command that --help lists.
+        for path, flags in sorted(self.flags.items()):
+            with self.subTest(command=" ".join(path)):
+                result = run([self.binary, "__complete", *path, "-"], env=self.env)
+                self.assertEqual(result.returncode, 0, result.stderr)
+                self.assertEqual(result.stderr, "")
+                lines = result.stdout.splitlines()
+                self.assertEqual(lines[-1], ":0")
+                offered = {line.split("\t")[0] for line in lines[:-1]}
+                self.assertEqual(sorted(flags - offered), [], "flags of --help that __complete does not offer")
+                # The global options, which CLI11's fallthrough lets come after the subcommand, too.
+                self.assertLessEqual(GLOBAL_FLAGS, offered)
+
+    def test_complete_command_is_hidden(self):
+        result = run([self.binary, "__complete", ""], env=self.env)
+        self.assertEqual(result.stdout.splitlines(), ["auth\tmanage authorizations", "webhook\tsend webhooks",
+                                                      "verify\tcheck that a received request carries valid "
+                                                      "authorization", ":0"])
+        self.assertNotIn("__complete", run([self.binary, "--help"], env=self.env).stdout)
 
     def test_completion_file_is_valid_bash(self):
         result = run(["bash", "-n", COMPLETION])
@@ -424,14 +444,15 @@ class CompletionTest(unittest.TestCase):
     def test_flags_of_each_command_match_its_help(self):
         for path, flags in self.flags.items():
             with self.subTest(command=" ".join(path)):
-                self.assertEqual(self.complete("hookauth", *path, "-"), sorted(flags))
+                self.assertEqual(self.complete("hookauth", *path, "-"), sorted(flags | (GLOBAL_FLAGS if path else set())))
 
     def test_auth_add_offers_the_fields_of_the_chosen_type(self):
         got = self.complete("hookauth", "auth", "add", "x", "--type", "basic", "--")
         self.assertIn("--password", got)
         self.assertNotIn("--value", got)
         got = self.complete("hookauth", "auth", "add", "x", "--type", "oauth2", "--")
-        self.assertEqual(got, sorted(["--type", "--force", "--json", "--help", "--grant", "--client-id", "--client-secret",
+        self.assertEqual(got, sorted(GLOBAL_LONG + ["--type", "--force", "--json", "--help", "--grant", "--client-id",
+                                                    "--client-secret",
                                       "--token-url", "--auth-url", "--redirect-uri", "--scope", "--validity",
                                       "--refresh-url", "--token-method", "--token-params", "--token-header",
                                       "--client-auth", "--refresh-margin", "--issuer", "--signature",
@@ -441,7 +462,7 @@ class CompletionTest(unittest.TestCase):
     def test_auth_add_offers_the_signature_fields(self):
         hmac = ["--signature-header", "--signature-algorithm", "--signature-encoding", "--signature-prefix",
                 "--signed-content", "--timestamp-header", "--id-header"]
-        own = ["--type", "--force", "--json", "--help", "--scheme", "--secret"]
+        own = GLOBAL_LONG + ["--type", "--force", "--json", "--help", "--scheme", "--secret"]
         add = ["hookauth", "auth", "add", "x", "--type", "signature"]
         self.assertEqual(self.complete(*add, "--"), sorted(own + hmac))
         self.assertEqual(self.complete(*add, "--scheme", "hmac", "--"), sorted(own + hmac))
@@ -451,8 +472,8 @@ class CompletionTest(unittest.TestCase):
         # Stacked on another type: --signature and its secret, the hmac options once the scheme is hmac.
         basic = ["hookauth", "auth", "add", "x", "--type", "basic"]
         self.assertEqual(self.complete(*basic, "--"),
-                         sorted(["--type", "--force", "--json", "--help", "--username", "--password", "--signature",
-                                 "--signature-secret"]))
+                         sorted(GLOBAL_LONG + ["--type", "--force", "--json", "--help", "--username", "--password",
+                                               "--signature", "--signature-secret"]))
         self.assertEqual(self.complete(*basic, "--signature", "standard-webhooks", "--sig"),
                          ["--signature", "--signature-secret"])
         self.assertEqual(self.complete(*basic, "--signature", "hmac", "--signature-secret", "env:S", "--sig"),
