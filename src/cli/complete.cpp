@@ -17,6 +17,9 @@
 
 namespace hookauth::cli {
 
+// The walk's helpers live in a namespace of their own: a unity build puts this file in one translation
+// unit with other commands' files, whose unnamed namespaces hold names as short.
+namespace completing {
 namespace {
 
 // What the words before the cursor say: the command path, the values given, where the cursor is.
@@ -233,25 +236,28 @@ Completion positional(const Walk& w, const NameSource& names) {
 }
 
 }  // namespace
+}  // namespace completing
 
 Completion complete_words(const CLI::App& root, const std::vector<std::string>& words, const NameSource& names) {
   const std::string cur = words.empty() ? "" : words.back();
-  const Walk w = walk(root, std::vector<std::string>(words.begin(), words.end() - (words.empty() ? 0 : 1)));
+  const completing::Walk w =
+      completing::walk(root, std::vector<std::string>(words.begin(), words.end() - (words.empty() ? 0 : 1)));
   Completion c;
   std::string prefix;  // "--flag=" when the word under the cursor holds one
   std::string_view typed = cur;
   if (w.pending) {
-    c = values(w, *w.pending, names);
+    c = completing::values(w, *w.pending, names);
   } else if (auto eq = cur.find('='); !w.options_ended && cur.starts_with("--") && eq != std::string::npos) {
-    if (const CLI::Option* opt = find_option(w, std::string_view(cur).substr(0, eq)); opt && takes_value(*opt)) {
-      c = values(w, *opt, names);
+    if (const CLI::Option* opt = completing::find_option(w, std::string_view(cur).substr(0, eq));
+        opt && completing::takes_value(*opt)) {
+      c = completing::values(w, *opt, names);
       prefix = cur.substr(0, eq + 1);
       typed = std::string_view(cur).substr(eq + 1);
     }
   } else if (!w.options_ended && cur.starts_with("-")) {
-    c.candidates = flags(w);
+    c.candidates = completing::flags(w);
   } else {
-    c = positional(w, names);
+    c = completing::positional(w, names);
   }
   std::erase_if(c.candidates, [&](const Candidate& x) { return !x.value.starts_with(typed); });
   for (auto& x : c.candidates) x.value = prefix + x.value;
