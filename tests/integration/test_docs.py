@@ -444,7 +444,8 @@ class CompletionTest(unittest.TestCase):
     def test_flags_of_each_command_match_its_help(self):
         for path, flags in self.flags.items():
             with self.subTest(command=" ".join(path)):
-                self.assertEqual(self.complete("hookauth", *path, "-"), sorted(flags | (GLOBAL_FLAGS if path else set())))
+                expected = flags | (GLOBAL_FLAGS if path else set())
+                self.assertEqual(self.complete("hookauth", *path, "-"), sorted(expected))
 
     def test_auth_add_offers_the_fields_of_the_chosen_type(self):
         got = self.complete("hookauth", "auth", "add", "x", "--type", "basic", "--")
