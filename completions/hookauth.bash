@@ -9,14 +9,16 @@
 _hookauth() {
     local cur prev words cword split=false args=() i w
     if declare -F _init_completion >/dev/null 2>&1; then
-        _init_completion -s || return
+        # -n : keeps "https://a.example/" one word, as the binary counts words.
+        _init_completion -s -n : || return
         args=("${words[@]:1:cword-1}")
         $split && args+=("$prev")
     else
-        # Without bash-completion, "--type=ba" arrives as "--type" "=" "ba": join them again.
+        # Without bash-completion, "--type=ba" arrives as "--type" "=" "ba", and a URL split at its
+        # ':': join them again.
         for ((i = 1; i <= COMP_CWORD; i++)); do
             w=${COMP_WORDS[i]}
-            if ((${#args[@]})) && [[ $w == "=" || ${COMP_WORDS[i - 1]} == "=" ]]; then
+            if ((${#args[@]})) && [[ $w == [=:] || ${COMP_WORDS[i - 1]} == [=:] ]]; then
                 args[${#args[@]} - 1]+=$w
             else
                 args+=("$w")
@@ -58,6 +60,13 @@ _hookauth() {
         fi
     fi
     ((directive & 2)) && compopt -o nospace 2>/dev/null
+    # bash replaces only what follows the word's last ':' (COMP_WORDBREAKS): drop what precedes it.
+    if [[ $cur == *:* && $COMP_WORDBREAKS == *:* ]]; then
+        local colon=${cur%"${cur##*:}"}
+        for i in "${!COMPREPLY[@]}"; do
+            COMPREPLY[i]=${COMPREPLY[i]#"$colon"}
+        done
+    fi
     return 0
 } &&
     complete -F _hookauth hookauth

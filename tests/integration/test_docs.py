@@ -312,6 +312,7 @@ class DocsTest(unittest.TestCase):
 
 # Loads bash-completion and ours, sets COMP_* from the arguments (the last one is the word being
 # completed, the cursor at its end), calls the function that `complete -p` names, prints COMPREPLY.
+# HOOKAUTH_COMP_LINE, when set, is the line as typed (the words joined with spaces otherwise).
 DRIVER = r"""
 source "$BASH_COMPLETION_FILE" || exit 90
 source "$HOOKAUTH_COMPLETION_FILE" || exit 91
@@ -321,7 +322,7 @@ fn=${spec##* -F }
 fn=${fn%% *}
 COMP_WORDS=("$@")
 COMP_CWORD=$(($# - 1))
-COMP_LINE="$*"
+COMP_LINE=${HOOKAUTH_COMP_LINE:-$*}
 COMP_POINT=${#COMP_LINE}
 COMPREPLY=()
 "$fn" "${COMP_WORDS[0]}" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
@@ -590,6 +591,20 @@ class CompletionTest(unittest.TestCase):
         self.assertEqual(self.complete("hookauth", "auth", "remove", "--f"), ["--force"])
         self.assertEqual(self.complete("hookauth", "auth", "rm", "--force", "o", env=env), ["open_1"])
         self.assertEqual(self.complete("hookauth", "webhook", "send", "--c"), ["--cacert", "--cert", "--concurrency", "--curl"])
+
+    def test_words_split_at_colons_and_equals_signs(self):
+        # bash splits a word at ':' and '=' (COMP_WORDBREAKS); the shim joins the pieces again, so the
+        # binary counts "https://a.example/i" as one value. With bash-completion and without it.
+        line = "hookauth verify --introspect-url https://a.example/i s"
+        words = ["hookauth", "verify", "--introspect-url", "https", ":", "//a.example/i", "s"]
+        typed = "hookauth auth add x --type=b"
+        split = ["hookauth", "auth", "add", "x", "--type", "=", "b"]
+        for bash_completion in (BASH_COMPLETION, "/dev/null"):
+            with self.subTest(bash_completion=bash_completion):
+                env = dict(self.env, BASH_COMPLETION_FILE=bash_completion)
+                self.assertEqual(self.complete(*words, env=dict(env, HOOKAUTH_COMP_LINE=line)), ["serve"])
+                self.assertEqual(self.complete(*split, env=dict(env, HOOKAUTH_COMP_LINE=typed)), ["basic"])
+                self.assertEqual(self.complete("hookauth", "au", env=env), ["auth"])
 
     def test_names_are_silently_empty_when_the_store_is_bad(self):
         bad = os.path.join(self.tmp, "bad.json")
