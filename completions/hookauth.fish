@@ -8,6 +8,8 @@ function __hookauth_complete
     set -l cur (commandline -ct)
     set -l bin $words[1]
     set -e words[1]
+    command -q -- $bin
+    or return 0
     set -l out ($bin __complete $words "$cur" 2>/dev/null </dev/null)
     or return 0
     string match -qr '^:[0-9]+$' -- "$out[-1]"

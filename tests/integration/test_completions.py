@@ -233,6 +233,9 @@ class FishCompletionTest(CompletionTest):
                        env={"HOOKAUTH_COMPLETION": FISH_COMPLETION})
         self.assertEqual(p.stdout, "show\tshow one authorization, secrets redacted\n")
 
+    def test_a_missing_binary_gives_nothing(self):
+        self.assertEqual(self.complete("/nonexistent/hookauth auth "), [])  # and nothing on stderr
+
 
 class CompleteCommandTest(harness.HookauthTest):
     """`hookauth __complete WORD... CUR`, the protocol the three shims speak."""
