@@ -2,7 +2,8 @@
 
 Both files must parse, and completing a command line in each shell must give the subcommands, the
 values of --type and --grant, and the authorization and saved-webhook names read from a store made
-by the binary (the HOOKAUTH_STORE one, or the --store on the line). fish is driven with
+by the binary (the HOOKAUTH_STORE one, or the --store on the line). Both are shims over
+`hookauth __complete`, whose answers (candidates, then the `:N` directive) are checked directly too. fish is driven with
 `complete -C LINE`; zsh with a real interactive zsh in a zpty (the zsh/zpty module), TAB bound to
 complete-word and compadd wrapped to print each candidate.
 
@@ -134,14 +135,6 @@ class ZshCompletionTest(CompletionTest):
         self.assertEqual(p.returncode, 0, p.stderr)
         return p.stdout.split()
 
-    def names(self, *args, env=None):
-        """Runs the file's name helper (_hookauth_names KIND STORE) alone."""
-        p = self.shell([ZSH, "-f", "-c", 'source "$1" && shift && _hookauth_names "$@"', "zsh", ZSH_COMPLETION,
-                        *args], env=env)
-        self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertEqual(p.stderr, "")
-        return p.stdout.split()
-
     def test_syntax(self):
         p = self.shell([ZSH, "-n", ZSH_COMPLETION])
         self.assertEqual(p.returncode, 0, p.stderr)
@@ -177,12 +170,14 @@ class ZshCompletionTest(CompletionTest):
         self.assertEqual(self.complete(f"hookauth --store {self.bad_store} auth show "), [])
         self.assertEqual(self.complete("hookauth auth show ", env={"HOOKAUTH_STORE": "/nonexistent/s.json"}), [])
 
-    def test_name_helper(self):
-        self.assertEqual(sorted(self.names("auth", "")), ["open_1", "partner-basic", "partner.key"])
-        self.assertEqual(sorted(self.names("webhook", "")), ["ops.alerts", "partner-hook"])
-        self.assertEqual(self.names("auth", self.other_store), ["other-auth"])
-        self.assertEqual(self.names("auth", self.bad_store), [])
-        self.assertEqual(self.names("auth", "", "/nonexistent/hookauth"), [])
+    def test_descriptions_and_files(self):
+        # The shim hands the binary's descriptions to _describe, and completes file names when the
+        # directive asks (verify --request FILE|-: files and "-").
+        self.assertEqual(self.complete("hookauth auth sh"), ["show"])
+        got = self.complete("hookauth verify --request ")
+        self.assertIn("-", got)
+        self.assertIn("bad.json", got)
+        self.assertEqual(self.complete("hookauth verify serve --log ba"), ["bad.json"])
 
 
 class FishCompletionTest(CompletionTest):
@@ -230,6 +225,71 @@ class FishCompletionTest(CompletionTest):
     def test_missing_or_bad_store_gives_no_names(self):
         self.assertEqual(self.complete(f"hookauth --store {self.bad_store} auth show "), [])
         self.assertEqual(self.complete("hookauth auth show ", env={"HOOKAUTH_STORE": "/nonexistent/s.json"}), [])
+
+    def test_files_and_descriptions(self):
+        self.assertEqual(self.complete("hookauth verify serve --log ba"), ["bad.json"])
+        self.assertIn("-", self.complete("hookauth webhook send --data-lines "))
+        p = self.shell([FISH, "--no-config", "-c", 'source "$HOOKAUTH_COMPLETION"; complete -C "hookauth auth sh"'],
+                       env={"HOOKAUTH_COMPLETION": FISH_COMPLETION})
+        self.assertEqual(p.stdout, "show\tshow one authorization, secrets redacted\n")
+
+    def test_a_missing_binary_gives_nothing(self):
+        self.assertEqual(self.complete("/nonexistent/hookauth auth "), [])  # and nothing on stderr
+
+
+class CompleteCommandTest(harness.HookauthTest):
+    """`hookauth __complete WORD... CUR`, the protocol the three shims speak."""
+
+    def complete(self, *words, env=None):
+        r = self.hookauth("__complete", *words, env=env)
+        self.assertEqual((r.rc, r.err), (0, ""), r)
+        lines = r.out.splitlines()
+        self.assertRegex(lines[-1], r"^:[0-9]+$")
+        return [line.split("\t")[0] for line in lines[:-1]], int(lines[-1][1:])
+
+    def test_names_from_the_store_and_the_line(self):
+        self.add_none("partner-basic")
+        self.ok("webhook", "add", "hook.1", "--url", "https://h.example/")
+        other = os.path.join(self.tmp, "other.json")
+        self.ok("--store", other, "auth", "add", "other", "--type", "none")
+        self.assertEqual(self.complete("auth", "show", ""), (["partner-basic"], 0))
+        self.assertEqual(self.complete("webhook", "send", "h"), (["hook.1"], 0))
+        self.assertEqual(self.complete("--store", other, "auth", "token", ""), (["other"], 0))
+        self.assertEqual(self.complete("webhook", "send", "--store=" + other, "--auth", ""), (["other"], 0))
+        self.assertEqual(self.complete("auth", "show", "--store", "~/other.json", ""), (["other"], 0))
+        self.assertEqual(self.complete("auth", "add", ""), ([], 0))  # a new name is typed
+
+    def test_a_bad_or_missing_store_is_silent(self):
+        bad = os.path.join(self.tmp, "bad.json")
+        with open(bad, "w") as f:
+            f.write("{not json")
+        os.chmod(bad, 0o600)
+        self.assertEqual(self.complete("--store", bad, "auth", "show", ""), ([], 0))
+        self.assertEqual(self.complete("webhook", "show", ""), ([], 0))
+        self.assertFalse(os.path.exists(self.store), "completion must not create a store")
+
+    def test_values_and_directives(self):
+        self.assertEqual(self.complete("--store", "")[1], 1)  # PATH: file names
+        self.assertEqual(self.complete("verify", "--request", ""), (["-"], 1))
+        self.assertEqual(self.complete("webhook", "send", "--cacert", ""), ([], 1))  # CLI11's ExistingFile
+        self.assertEqual(self.complete("auth", "import", "postman", ""), ([], 1))
+        self.assertEqual(self.complete("auth", "add", "x", "--type=a"), (["--type=api-key", "--type=aws-sigv4"], 0))
+        self.assertEqual(self.complete("auth", "add", "x", "--in", ""), (["header", "query"], 0))
+        self.assertEqual(self.complete("auth", "presign", "-X", "P"), (["POST", "PUT", "PATCH"], 0))
+        # After "--" every word is a positional: no flags, no subcommands.
+        self.assertEqual(self.complete("auth", "--", "s"), ([], 0))
+        self.assertEqual(self.complete("auth", "show", "--", "-"), ([], 0))
+
+    def test_auth_add_follows_the_type_table(self):
+        got, _ = self.complete("auth", "add", "x", "--type", "oauth2", "--")
+        self.assertIn("--auth-url", got)  # until --grant says otherwise
+        got, _ = self.complete("auth", "add", "x", "--type", "oauth2", "--grant", "client-credentials", "--")
+        self.assertNotIn("--auth-url", got)
+        self.assertIn("--token-url", got)
+        got, _ = self.complete("auth", "add", "x", "--type", "api-key", "--")
+        self.assertNotIn("--username", got)
+        got, _ = self.complete("auth", "add", "x", "--")  # no type yet: every field
+        self.assertLessEqual({"--username", "--key", "--grant", "--scheme", "--id-header"}, set(got))
 
 
 if __name__ == "__main__":

@@ -1,10 +1,10 @@
 """The man page and the bash completion against the real binary.
 
 Every flag that `hookauth ... --help` lists must be documented in man/hookauth.1 (in the section
-of its command) and completed by completions/hookauth.bash, so a flag added without its
-documentation fails here. The completion is also driven the way bash drives it, with
-bash-completion loaded, including the names of authorizations and of saved webhooks read from a
-store made by the binary.
+of its command) and offered by `hookauth __complete` (which the completion shims call), so a flag
+added without its documentation fails here. The completion is also driven the way bash drives it,
+with bash-completion loaded, including the names of authorizations and of saved webhooks read from
+a store made by the binary.
 
 Run from the repository root: HOOKAUTH_BIN=build/src/hookauth /usr/bin/python3 -m unittest -v
 tests/integration/test_docs.py
@@ -21,6 +21,10 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 MAN_PAGE = os.path.join(ROOT, "man", "hookauth.1")
 COMPLETION = os.path.join(ROOT, "completions", "hookauth.bash")
 BASH_COMPLETION = "/usr/share/bash-completion/bash_completion"
+# The global options: completed after a subcommand too (CLI11's fallthrough accepts them there),
+# though a subcommand's --help does not list them.
+GLOBAL_FLAGS = {"--store", "-q", "--quiet", "--at"}
+GLOBAL_LONG = sorted(f for f in GLOBAL_FLAGS if f.startswith("--"))
 
 
 def hookauth_bin():
@@ -344,11 +348,27 @@ class DocsTest(unittest.TestCase):
                 self.assertTrue(mentions(type_entries[name], flag[2:]),
                                 f"the AUTHORIZATION TYPES entry of {name} does not name its field {flag[2:]}")
 
-    def test_completion_file_names_every_flag(self):
-        with open(COMPLETION, encoding="utf-8") as f:
-            text = f.read()
-        missing = sorted(f for f in self.all_flags() if not mentions(text, f))
-        self.assertEqual(missing, [], "flags missing from completions/hookauth.bash")
+    def test_complete_offers_every_flag_of_each_command(self):
+        # The shims list no flag: the binary answers from its CLI11 model, so a new flag completes
+        # without a script to touch. Walks every command that --help lists.
+        for path, flags in sorted(self.flags.items()):
+            with self.subTest(command=" ".join(path)):
+                result = run([self.binary, "__complete", *path, "-"], env=self.env)
+                self.assertEqual(result.returncode, 0, result.stderr)
+                self.assertEqual(result.stderr, "")
+                lines = result.stdout.splitlines()
+                self.assertEqual(lines[-1], ":0")
+                offered = {line.split("\t")[0] for line in lines[:-1]}
+                self.assertEqual(sorted(flags - offered), [], "flags of --help that __complete does not offer")
+                # The global options, which CLI11's fallthrough lets come after the subcommand, too.
+                self.assertLessEqual(GLOBAL_FLAGS, offered)
+
+    def test_complete_command_is_hidden(self):
+        result = run([self.binary, "__complete", ""], env=self.env)
+        self.assertEqual(result.stdout.splitlines(), ["auth\tmanage authorizations", "webhook\tsend webhooks",
+                                                      "verify\tcheck that a received request carries valid "
+                                                      "authorization", ":0"])
+        self.assertNotIn("__complete", run([self.binary, "--help"], env=self.env).stdout)
 
     def test_completion_file_is_valid_bash(self):
         result = run(["bash", "-n", COMPLETION])
@@ -357,6 +377,7 @@ class DocsTest(unittest.TestCase):
 
 # Loads bash-completion and ours, sets COMP_* from the arguments (the last one is the word being
 # completed, the cursor at its end), calls the function that `complete -p` names, prints COMPREPLY.
+# HOOKAUTH_COMP_LINE, when set, is the line as typed (the words joined with spaces otherwise).
 DRIVER = r"""
 source "$BASH_COMPLETION_FILE" || exit 90
 source "$HOOKAUTH_COMPLETION_FILE" || exit 91
@@ -366,7 +387,7 @@ fn=${spec##* -F }
 fn=${fn%% *}
 COMP_WORDS=("$@")
 COMP_CWORD=$(($# - 1))
-COMP_LINE="$*"
+COMP_LINE=${HOOKAUTH_COMP_LINE:-$*}
 COMP_POINT=${#COMP_LINE}
 COMPREPLY=()
 "$fn" "${COMP_WORDS[0]}" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
@@ -489,14 +510,16 @@ class CompletionTest(unittest.TestCase):
     def test_flags_of_each_command_match_its_help(self):
         for path, flags in self.flags.items():
             with self.subTest(command=" ".join(path)):
-                self.assertEqual(self.complete("hookauth", *path, "-"), sorted(flags))
+                expected = flags | (GLOBAL_FLAGS if path else set())
+                self.assertEqual(self.complete("hookauth", *path, "-"), sorted(expected))
 
     def test_auth_add_offers_the_fields_of_the_chosen_type(self):
         got = self.complete("hookauth", "auth", "add", "x", "--type", "basic", "--")
         self.assertIn("--password", got)
         self.assertNotIn("--value", got)
         got = self.complete("hookauth", "auth", "add", "x", "--type", "oauth2", "--")
-        self.assertEqual(got, sorted(["--type", "--force", "--json", "--help", "--grant", "--client-id", "--client-secret",
+        self.assertEqual(got, sorted(GLOBAL_LONG + ["--type", "--force", "--json", "--help", "--grant", "--client-id",
+                                                    "--client-secret",
                                       "--token-url", "--auth-url", "--redirect-uri", "--scope", "--validity",
                                       "--refresh-url", "--token-method", "--token-params", "--token-header",
                                       "--client-auth", "--refresh-margin", "--issuer", "--signature",
@@ -506,7 +529,7 @@ class CompletionTest(unittest.TestCase):
     def test_auth_add_offers_the_signature_fields(self):
         hmac = ["--signature-header", "--signature-algorithm", "--signature-encoding", "--signature-prefix",
                 "--signed-content", "--timestamp-header", "--id-header"]
-        own = ["--type", "--force", "--json", "--help", "--scheme", "--secret"]
+        own = GLOBAL_LONG + ["--type", "--force", "--json", "--help", "--scheme", "--secret"]
         add = ["hookauth", "auth", "add", "x", "--type", "signature"]
         self.assertEqual(self.complete(*add, "--"), sorted(own + hmac))
         self.assertEqual(self.complete(*add, "--scheme", "hmac", "--"), sorted(own + hmac))
@@ -516,8 +539,8 @@ class CompletionTest(unittest.TestCase):
         # Stacked on another type: --signature and its secret, the hmac options once the scheme is hmac.
         basic = ["hookauth", "auth", "add", "x", "--type", "basic"]
         self.assertEqual(self.complete(*basic, "--"),
-                         sorted(["--type", "--force", "--json", "--help", "--username", "--password", "--signature",
-                                 "--signature-secret"]))
+                         sorted(GLOBAL_LONG + ["--type", "--force", "--json", "--help", "--username", "--password",
+                                               "--signature", "--signature-secret"]))
         self.assertEqual(self.complete(*basic, "--signature", "standard-webhooks", "--sig"),
                          ["--signature", "--signature-secret"])
         self.assertEqual(self.complete(*basic, "--signature", "hmac", "--signature-secret", "env:S", "--sig"),
@@ -633,6 +656,20 @@ class CompletionTest(unittest.TestCase):
         self.assertEqual(self.complete("hookauth", "auth", "remove", "--f"), ["--force"])
         self.assertEqual(self.complete("hookauth", "auth", "rm", "--force", "o", env=env), ["open_1"])
         self.assertEqual(self.complete("hookauth", "webhook", "send", "--c"), ["--cacert", "--cert", "--concurrency", "--curl"])
+
+    def test_words_split_at_colons_and_equals_signs(self):
+        # bash splits a word at ':' and '=' (COMP_WORDBREAKS); the shim joins the pieces again, so the
+        # binary counts "https://a.example/i" as one value. With bash-completion and without it.
+        line = "hookauth verify --introspect-url https://a.example/i s"
+        words = ["hookauth", "verify", "--introspect-url", "https", ":", "//a.example/i", "s"]
+        typed = "hookauth auth add x --type=b"
+        split = ["hookauth", "auth", "add", "x", "--type", "=", "b"]
+        for bash_completion in (BASH_COMPLETION, "/dev/null"):
+            with self.subTest(bash_completion=bash_completion):
+                env = dict(self.env, BASH_COMPLETION_FILE=bash_completion)
+                self.assertEqual(self.complete(*words, env=dict(env, HOOKAUTH_COMP_LINE=line)), ["serve"])
+                self.assertEqual(self.complete(*split, env=dict(env, HOOKAUTH_COMP_LINE=typed)), ["basic"])
+                self.assertEqual(self.complete("hookauth", "au", env=env), ["auth"])
 
     def test_names_are_silently_empty_when_the_store_is_bad(self):
         bad = os.path.join(self.tmp, "bad.json")
