@@ -68,7 +68,12 @@ Result<void> sign(const Credentials& credentials, Request& request, const SignCo
                                [&](const BasicCredentials& c) { return sign_basic(c, request); },
                                [&](const ApiKeyCredentials& c) { return sign_api_key(c, request); },
                                [&](const DigestCredentials& c) { return sign_digest(c, request, context); },
-                               [&](const AwsCredentials& c) { return sign_sigv4(c, request, context); },
+                               [&](const AwsCredentials& c) {
+                                 if (context.sigv4_presign_expires > 0)
+                                   return presign_sigv4(c, request, context.now, context.sigv4_presign_expires,
+                                                        context.sigv4_steps, context.sigv4_keys);
+                                 return sign_sigv4(c, request, context);
+                               },
                                [&](const OAuth2Credentials&) { return sign_bearer(context.bearer_token, request); }},
                     credentials);
 }

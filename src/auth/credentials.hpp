@@ -85,6 +85,8 @@ struct SignContext {
   // SigV4: derived keys to reuse, and where to write each stage (both optional).
   SigV4KeyCache* sigv4_keys = nullptr;
   SigV4Steps* sigv4_steps = nullptr;
+  // SigV4: when above 0, presign (the signature in the query string) for this many seconds.
+  std::int64_t sigv4_presign_expires = 0;
   // OAuth 2.0: the access token to send (the caller gets it from the cache or the token endpoint).
   std::string bearer_token;
 };

@@ -3,6 +3,7 @@
 // (canonical request, string to sign, signature) as AWS documents them and aws-c-auth does. The
 // time is an argument; the signing key is derived once per (secret, date, region, service).
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -79,7 +80,12 @@ SigV4Steps sigv4_sign_steps(const AwsCredentials& credentials, const SigV4Input&
 // asks, then Authorization. steps, when given, receives each stage.
 Result<void> sign_sigv4(const AwsCredentials& credentials, Request& request, const SignContext& context);
 
-// Query presigning (the request's URL gains the X-Amz-* parameters); expires is 1 to 604800.
+// The query parameters presign_sigv4 adds to a URL.
+inline constexpr std::array<std::string_view, 7> presign_query_params = {
+    "X-Amz-Algorithm", "X-Amz-Credential",     "X-Amz-Date",     "X-Amz-Expires",
+    "X-Amz-SignedHeaders", "X-Amz-Security-Token", "X-Amz-Signature"};
+
+// Query presigning (the request's URL gains presign_query_params); expires is 1 to 604800.
 Result<void> presign_sigv4(const AwsCredentials& credentials, Request& request, util::Clock::time_point now,
                            std::int64_t expires, SigV4Steps* steps, SigV4KeyCache* cache);
 

@@ -14,9 +14,9 @@ class BearerSigner final : public Signer {
       : redactor_(authorization.redactor),
         batch_(options.batch),
         deps_(deps),
-        credentials_(std::get<auth::OAuth2Credentials>(authorization.credentials)),
+        credentials_(authorization.credentials),
         transport_(deps.make_transport()),
-        tokens_(credentials_, *authorization.state, *transport_, token_options(authorization, options, deps)) {}
+        tokens_(oauth(), *authorization.state, *transport_, token_options(authorization, options, deps)) {}
 
   Result<net::Signer> message(const std::string&) override {
     auto m = std::make_shared<Message>();
@@ -43,6 +43,8 @@ class BearerSigner final : public Signer {
     return t;
   }
 
+  const auth::OAuth2Credentials& oauth() const { return std::get<auth::OAuth2Credentials>(credentials_); }
+
   void use(const TokenResult& t) {
     token_ = t.token.access_token;
     expires_ = t.token.expires_at;
@@ -51,14 +53,16 @@ class BearerSigner final : public Signer {
   }
 
   Result<void> sign(auth::Request& r, Message& m) {
-    bool expiring = expires_ && *expires_ - std::chrono::seconds(credentials_.refresh_margin) <= deps_.token_now();
+    bool expiring = expires_ && *expires_ - std::chrono::seconds(oauth().refresh_margin) <= deps_.token_now();
     if (token_.empty() || expiring) {
       auto t = tokens_.get(false);
       if (!t) return std::unexpected(t.error());
       if (t->token.access_token != token_) use(*t);
     }
     m.signed_with = generation_;
-    return auth::sign_bearer(token_, r);
+    auth::SignContext context;
+    context.bearer_token = token_;
+    return auth::sign(credentials_, r, context);
   }
 
   Result<bool> on_challenge(Message& m) {
@@ -77,7 +81,7 @@ class BearerSigner final : public Signer {
   auth::Redactor& redactor_;
   bool batch_;
   SignerDeps deps_;
-  auth::OAuth2Credentials credentials_;
+  auth::Credentials credentials_;
   std::unique_ptr<net::Transport> transport_;
   TokenSource tokens_;
   std::string token_;

@@ -9,12 +9,14 @@ namespace hookauth::session {
 namespace {
 
 struct DigestSignerState {
-  auth::DigestCredentials credentials;
+  auth::Credentials signing;  // the DigestCredentials, as auth::sign takes them
   store::StateFile state;
   SignerOptions options;
   SignerDeps deps;
   std::string key;
   std::optional<store::DigestSession> session;  // what the next attempt answers
+
+  const auth::DigestCredentials& credentials() const { return std::get<auth::DigestCredentials>(signing); }
 
   // Picks the session for the next attempt: the one in hand (with its next count), a remembered
   // one, or the profile's shared nonce.
@@ -40,8 +42,8 @@ struct DigestSignerState {
       session = **remembered;
       return {};
     }
-    if (auto shared = auth::preshared_challenge(credentials)) {
-      std::uint32_t first = credentials.nc == 0 ? 1u : credentials.nc;
+    if (auto shared = auth::preshared_challenge(credentials())) {
+      std::uint32_t first = credentials().nc == 0 ? 1u : credentials().nc;
       session = store::DigestSession{*shared, first};
       if (options.dry_run) return {};
       if (auto ok = store::remember_digest_session(state, key, {*shared, first - 1}); !ok) return ok;
@@ -62,7 +64,7 @@ struct DigestSignerState {
         " nonce=" + auth::quote(c.nonce) +
         (a.qop.empty() ? " (no qop: RFC 2069)" : " qop=" + a.qop + " nc=" + a.nc + " cnonce=" + auth::quote(a.cnonce)));
     if (options.reveal) {
-      line("A1 = " + credentials.username + ":" + c.realm + ":" + credentials.password +
+      line("A1 = " + credentials().username + ":" + c.realm + ":" + credentials().password +
            (c.algorithm.sess ? " (then H(A1):nonce:cnonce)" : ""));
       line("HA1 = " + a.ha1);
     } else {
@@ -82,14 +84,14 @@ struct DigestSignerState {
     auth::SignContext context;
     context.digest_challenge = &session->challenge;
     context.nc = session->nc;
-    if (credentials.cnonce.empty()) {
+    if (credentials().cnonce.empty()) {
       auto cnonce = deps.random_bytes(16);
       if (!cnonce) return std::unexpected(cnonce.error());
       context.cnonce = auth::crypto::hex_encode(*cnonce);
     }
     auth::DigestAnswer answer;
     context.digest_answer = &answer;
-    if (auto ok = auth::sign_digest(credentials, request, context); !ok) return ok;
+    if (auto ok = auth::sign(signing, request, context); !ok) return ok;
     trace_answer(answer);
     return {};
   }
@@ -99,13 +101,13 @@ struct DigestSignerState {
     std::vector<std::string> values;
     for (const auto& [k, v] : response.headers.items)
       if (util::iequals(k, "WWW-Authenticate")) values.push_back(v);
-    auto challenge = auth::pick_digest_challenge(values, credentials.algorithms);
+    auto challenge = auth::pick_digest_challenge(values, credentials().algorithms);
     if (!challenge) return std::unexpected(challenge.error());
     // A fresh challenge already answered and refused without stale=true: the password is wrong.
     if (fresh_challenge_taken && !challenge->stale) return false;
     // One this profile cannot answer is an error now, and is never remembered.
-    auth::DigestSecrets probe{credentials.username, credentials.password,
-                              credentials.qop == "none" ? "" : credentials.qop, credentials.userhash};
+    auth::DigestSecrets probe{credentials().username, credentials().password,
+                              credentials().qop == "none" ? "" : credentials().qop, credentials().userhash};
     if (auto ok = auth::answer_digest(probe, *challenge, {"GET", "/", ""}, "0", 1); !ok)
       return std::unexpected(ok.error());
     if (deps.trace.line)
@@ -143,9 +145,8 @@ class DigestSigner final : public Signer {
 
 std::unique_ptr<Signer> make_digest_signer(const Authorization& authorization, const SignerOptions& options,
                                            const SignerDeps& deps) {
-  const auto& credentials = std::get<auth::DigestCredentials>(authorization.credentials);
   auto state = std::make_shared<DigestSignerState>(
-      DigestSignerState{credentials, *authorization.state, options, deps,
+      DigestSignerState{authorization.credentials, *authorization.state, options, deps,
                         store::digest_session_key(authorization.name, options.origin), std::nullopt});
   return std::make_unique<DigestSigner>(std::move(state));
 }

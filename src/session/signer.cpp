@@ -41,30 +41,24 @@ class SigV4Signer final : public Signer {
   }
   std::vector<std::string> query_params() const override {
     if (!presign_) return {};
-    return {"X-Amz-Algorithm",     "X-Amz-Credential",     "X-Amz-Date",     "X-Amz-Expires",
-            "X-Amz-SignedHeaders", "X-Amz-Security-Token", "X-Amz-Signature"};
+    return {auth::presign_query_params.begin(), auth::presign_query_params.end()};
   }
   bool carries_credentials() const override { return true; }
 
  private:
   Result<void> sign(auth::Request& r) {
     auth::SigV4Steps steps;
-    auto now = deps_.now();
-    Result<void> ok;
-    if (presign_) {
-      ok = auth::presign_sigv4(credentials_, r, now, expires_, &steps, &keys_);
-    } else {
-      auth::SignContext context;
-      context.now = now;
-      context.sigv4_keys = &keys_;
-      context.sigv4_steps = &steps;
-      ok = auth::sign(credentials_, r, context);
-    }
+    auth::SignContext context;
+    context.now = deps_.now();
+    context.sigv4_keys = &keys_;
+    context.sigv4_steps = &steps;
+    if (presign_) context.sigv4_presign_expires = expires_;
+    auto ok = auth::sign(credentials_, r, context);
     if (ok && deps_.trace.sigv4) deps_.trace.sigv4(steps);
     return ok;
   }
 
-  auth::AwsCredentials credentials_;
+  auth::Credentials credentials_;
   bool presign_;
   std::int64_t expires_;
   SignerDeps deps_;
