@@ -10,6 +10,7 @@
 #include "cli/context.hpp"
 #include "cli/output.hpp"
 #include "cli/terminal.hpp"
+#include "session/authorization.hpp"
 #include "store/state_file.hpp"
 #include "util/strings.hpp"
 
@@ -282,21 +283,22 @@ struct PresignOptions {
 Result<ExitCode> run_presign(const GlobalOptions& g, const PresignOptions& o) {
   auto st = open_store(g);
   if (!st) return std::unexpected(st.error());
-  auto p = load_profile(*st, o.name);
-  if (!p) return std::unexpected(p.error());
-  auto c = store::to_credentials(*p);
-  if (!c) return std::unexpected(c.error());
-  const auto* aws = std::get_if<auth::AwsCredentials>(&*c);
-  if (!aws) return usage_error("auth presign: '" + o.name + "' is " + p->type + ", not aws-sigv4");
+  auto authorization = session::Authorization::load(*st, o.name);
+  if (!authorization) return std::unexpected(authorization.error());
+  if (!std::holds_alternative<auth::AwsCredentials>(authorization->credentials))
+    return usage_error("auth presign: '" + o.name + "' is " + authorization->type + ", not aws-sigv4");
   auth::Request r;
   r.method = o.method;
   r.url = util::encode_url_bytes(o.url);
   if (r.url.find("://") == std::string::npos)
     return usage_error("auth presign: '" + o.url + "' is not an absolute URL");
   auth::SigV4Steps steps;
-  if (auto ok = auth::presign_sigv4(*aws, r, g.now(), o.expires, &steps, nullptr); !ok)
-    return std::unexpected(ok.error());
-  if (o.verbose) print_sigv4_steps(steps, auth::redactor_for(*c));
+  auth::SignContext context;
+  context.now = g.now();
+  context.sigv4_steps = &steps;
+  context.sigv4_presign_expires = o.expires;
+  if (auto ok = auth::sign(authorization->credentials, r, context); !ok) return std::unexpected(ok.error());
+  if (o.verbose) print_sigv4_steps(steps, authorization->redactor);
   if (o.json)
     print_json(std::cout, {{"url", r.url}, {"method", o.method}, {"expires", o.expires}});
   else
