@@ -117,7 +117,14 @@ Result<std::unique_ptr<Signer>> make_signer(Authorization& a, const SignerOption
           [&](const auth::AwsCredentials& aws) -> std::unique_ptr<Signer> {
             return std::make_unique<SigV4Signer>(aws, options, deps);
           },
-          [&](const auto&) -> std::unique_ptr<Signer> { return std::make_unique<StaticSigner>(a.credentials); },
+          // One case per type, no catch-all: a new type does not compile until it is placed here.
+          [&](const auth::NoAuth&) -> std::unique_ptr<Signer> { return std::make_unique<StaticSigner>(a.credentials); },
+          [&](const auth::BasicCredentials&) -> std::unique_ptr<Signer> {
+            return std::make_unique<StaticSigner>(a.credentials);
+          },
+          [&](const auth::ApiKeyCredentials&) -> std::unique_ptr<Signer> {
+            return std::make_unique<StaticSigner>(a.credentials);
+          },
       },
       a.credentials);
   if (a.signature) signer = std::make_unique<PayloadSigner>(*a.signature, std::move(signer), deps);
