@@ -40,10 +40,8 @@ struct SendOptions {
   std::string auth;
   std::string url;
   std::string method;
-  bool method_given = false;  // -X, even empty
   std::vector<std::string> headers;
   std::string data;
-  bool has_data = false;
   bool include = false;
   bool json = false;
   bool verbose = false;
@@ -62,12 +60,17 @@ struct SendOptions {
   std::string data_lines;  // FILE or "-": one webhook per line
   int concurrency = 8;
   std::string failed;  // where the lines that failed go
+  // Whether -X (even empty), -d and --concurrency were given, as CLI11 counts them.
+  bool method_given = false;
+  bool has_data = false;
+  bool concurrency_given = false;
 };
 
 // Flags that make no sense with --data-lines: the body comes from the lines, and nothing is printed per request.
 Result<void> check_batch_flags(const SendOptions& o) {
   if (o.data_lines.empty()) {
     if (!o.failed.empty()) return usage_error("--failed: only with --data-lines");
+    if (o.concurrency_given) return usage_error("--concurrency: only with --data-lines");
     return {};
   }
   std::pair<bool, const char*> refused[] = {{o.has_data, "-d/--data"},
@@ -328,25 +331,14 @@ void setup_webhook_commands(CLI::App& app, const GlobalOptions& global, Action& 
       ->required()
       ->type_name("URL|NAME");
   send->add_option("--auth", o->auth, "the authorization to apply (default: none)")->type_name("NAME");
-  send->add_option_function<std::string>(
-          "-X,--request",
-          [o](const std::string& v) {
-            o->method = v;
-            o->method_given = true;
-          },
-          "the method (default: POST with data or --data-lines, else GET)")
-      ->type_name("METHOD");
+  auto* method =
+      send->add_option("-X,--request", o->method, "the method (default: POST with data or --data-lines, else GET)")
+          ->type_name("METHOD");
   send->add_option("-H,--header", o->headers, "an extra header, repeatable")
       ->type_name("'NAME: VALUE'")
       ->allow_extra_args(false);  // one value per -H: the URL may follow it
-  send->add_option_function<std::string>(
-          "-d,--data",
-          [o](const std::string& v) {
-            o->data = v;
-            o->has_data = true;
-          },
-          "the body: DATA, @FILE or @- (stdin), sent byte for byte")
-      ->type_name("DATA");
+  auto* data = send->add_option("-d,--data", o->data, "the body: DATA, @FILE or @- (stdin), sent byte for byte")
+                   ->type_name("DATA");
   send->add_flag("-i,--include", o->include, "print the status line and headers before the body");
   auto* json = send->add_flag("--json", o->json, "print one JSON object: status, headers, body, timings");
   send->add_flag("-v,--verbose", o->verbose, "print the exchange's headers on stderr, secrets redacted");
@@ -382,13 +374,18 @@ void setup_webhook_commands(CLI::App& app, const GlobalOptions& global, Action& 
   send->add_option("--data-lines", o->data_lines,
                    "send one webhook per line of FILE (- for stdin), each signed on its own")
       ->type_name("FILE|-");
-  send->add_option("--concurrency", o->concurrency,
-                   "with --data-lines: requests in flight and connections kept alive (default 8)")
-      ->type_name("N")
-      ->check(CLI::Range(1, 1000));
+  auto* concurrency = send->add_option("--concurrency", o->concurrency,
+                                       "with --data-lines: requests in flight and connections kept alive (default 8)")
+                          ->type_name("N")
+                          ->check(CLI::Range(1, 1000));
   send->add_option("--failed", o->failed, "with --data-lines: write the lines that failed to FILE, to send again")
       ->type_name("FILE");
-  send->callback([&global, &action, o] { action = [&global, o] { return run_send(global, *o); }; });
+  send->callback([&global, &action, o, method, data, concurrency] {
+    o->method_given = method->count() > 0;
+    o->has_data = data->count() > 0;
+    o->concurrency_given = concurrency->count() > 0;
+    action = [&global, o] { return run_send(global, *o); };
+  });
   setup_saved_webhook_commands(*webhook, global, action);
 }
 

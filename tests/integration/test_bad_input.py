@@ -433,6 +433,8 @@ CASES = [
          stdin=standard_request()),
     Case("cli_max_skew", ["verify", "--auth", "s4", "--max-skew", "901"], 2, r"--max-skew", BASE_SECRETS,
          stdin=sigv4_request()),
+    Case("cli_concurrency_without_batch", ["webhook", "send", "--concurrency", "4", "http://127.0.0.1:9/"], 2,
+         r"--concurrency: only with --data-lines"),
     Case("cli_listen_port", ["verify", "serve", "--auth", "bs", "--listen", "127.0.0.1:70000"], 2,
          r"--listen '127.0.0.1:70000'", BASE_SECRETS),
     Case("cli_verify_oauth2_without_way", ["verify", "--auth", "jw"], 2,
