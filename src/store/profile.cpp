@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/strings.hpp"
+#include "util/url.hpp"
 
 // What is done with a profile: its validation, its JSON mapping in the store, and its resolution into
 // credentials. The type table it is checked against is in profile_types.cpp.
@@ -213,10 +214,8 @@ Result<auth::Credentials> to_credentials(const Profile& p) {
     o.client_auth_basic = p.field("client-auth") == "basic";
     o.refresh_margin = std::stoll(p.field("refresh-margin"));
     o.issuer = p.field("issuer");
-    if (o.issuer.empty() && o.auth_url.find("://") != std::string::npos) {
-      auto end = o.auth_url.find_first_of("/?#", o.auth_url.find("://") + 3);
-      o.issuer = o.auth_url.substr(0, end);
-    }
+    // By default the issuer (RFC 9207 section 2.4) is the authorization URL's origin, serialised.
+    if (auto origin = util::origin_of(o.auth_url); o.issuer.empty() && origin) o.issuer = util::serialize(*origin);
     return o;
   }
   return usage_error(p.name + ": unknown type '" + p.type + "'");
