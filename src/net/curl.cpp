@@ -61,6 +61,7 @@ Result<CurlUrlView> curl_url_view(std::string_view url) {
   CurlUrlView v{util::to_lower(*scheme), std::nullopt, util::to_lower(*host), *port, *path, std::nullopt};
   if (v.host.starts_with('[') && v.host.ends_with(']')) v.host = v.host.substr(1, v.host.size() - 2);
   if (auto user = part(h->get(), CURLUPART_USER, 0, "user")) v.user = std::move(*user);
+  if (auto password = part(h->get(), CURLUPART_PASSWORD, 0, "password")) v.user = v.user.value_or("") + ":" + *password;
   if (auto query = part(h->get(), CURLUPART_QUERY, 0, "query")) v.query = std::move(*query);
   return v;
 }

@@ -19,7 +19,7 @@ using util::Origin;
 // scheme and host lowercased, IPv6 without brackets, the port with the scheme's default.
 struct CurlUrlView {
   std::string scheme;
-  std::optional<std::string> user;
+  std::optional<std::string> user;  // "user" or "user:password", as written
   std::string host;
   std::string port;
   std::string path;
