@@ -1,5 +1,6 @@
 #include "auth/http_message.hpp"
 
+#include <array>
 #include <cctype>
 #include <charconv>
 
@@ -89,9 +90,18 @@ bool skip_utf8(std::string_view s, std::size_t& i) {
   return true;
 }
 
+// The bytes a JSON string cannot hold as they are: '"', '\\', controls, and the start of UTF-8.
+constexpr auto string_stops = [] {
+  std::array<bool, 256> stop{};
+  for (int c = 0; c < 256; ++c) stop[c] = c < 0x20 || c >= 0x80 || c == '"' || c == '\\';
+  return stop;
+}();
+
 // RFC 8259 section 7: a string at s[i] (which is '"'); advances i past its closing quote.
 bool skip_string(std::string_view s, std::size_t& i) {
   for (++i; i < s.size();) {
+    while (i < s.size() && !string_stops[static_cast<unsigned char>(s[i])]) ++i;  // the bulk of a body
+    if (i == s.size()) break;
     auto c = static_cast<unsigned char>(s[i]);
     if (c == '"') return ++i, true;
     if (c < 0x20) return false;
