@@ -6,6 +6,7 @@
 
 #include "test_support.hpp"
 #include "url_cases.hpp"
+#include "util/strings.hpp"
 
 namespace hookauth::util {
 
