@@ -1,8 +1,11 @@
 #include "auth/http_message.hpp"
 
+#include <array>
+#include <cctype>
 #include <charconv>
 
 #include "util/strings.hpp"
+#include "util/url.hpp"
 
 namespace hookauth::auth {
 
@@ -33,20 +36,16 @@ void Headers::remove(std::string_view name) {
 }
 
 Target split_target(std::string_view url) {
-  // The fragment goes first: a '?' after '#' does not start a query.
-  if (auto hash = url.find('#'); hash != std::string_view::npos) url = url.substr(0, hash);
-  size_t start = 0;
-  if (auto scheme = url.find("://"); scheme != std::string_view::npos) {
-    start = url.find_first_of("/?#", scheme + 3);
-    if (start == std::string_view::npos || url[start] != '/') {
-      auto q = url.find('?', scheme + 3);
-      return {"/", q == std::string_view::npos ? "" : std::string(url.substr(q + 1))};
-    }
+  // RFC 3986 Appendix B: the fragment ends the query, and a '/' in the query starts no path. Only
+  // an absolute URL has an authority: an origin-form target ("//a/b") is a path.
+  auto r = util::split_reference(url);
+  if (!r.scheme || !r.authority) {
+    url = url.substr(0, url.find('#'));
+    auto q = url.find('?');
+    r = {std::nullopt, std::nullopt, url.substr(0, q),
+         q == std::string_view::npos ? std::nullopt : std::optional(url.substr(q + 1)), std::nullopt};
   }
-  std::string_view target = url.substr(start);
-  auto q = target.find('?');
-  if (q == std::string_view::npos) return {std::string(target.empty() ? "/" : target), ""};
-  return {std::string(target.substr(0, q)), std::string(target.substr(q + 1))};
+  return {r.path.empty() ? "/" : std::string(r.path), std::string(r.query.value_or(""))};
 }
 
 std::vector<std::pair<std::string, std::string>> parse_query(std::string_view raw_query) {
@@ -62,6 +61,146 @@ std::vector<std::pair<std::string, std::string>> parse_query(std::string_view ra
     }
   }
   return out;
+}
+
+namespace {
+
+bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// One UTF-8 sequence at s[i] (RFC 3629 section 4: no overlong forms, no surrogates); advances i.
+bool skip_utf8(std::string_view s, std::size_t& i) {
+  auto b = [&](std::size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u; };
+  unsigned lead = b(0);
+  unsigned lo = 0x80, hi = 0xbf;
+  std::size_t n = 0;
+  if (lead >= 0xc2 && lead <= 0xdf)
+    n = 1;
+  else if (lead >= 0xe0 && lead <= 0xef)
+    n = 2, lo = lead == 0xe0 ? 0xa0 : 0x80, hi = lead == 0xed ? 0x9f : 0xbf;
+  else if (lead >= 0xf0 && lead <= 0xf4)
+    n = 3, lo = lead == 0xf0 ? 0x90 : 0x80, hi = lead == 0xf4 ? 0x8f : 0xbf;
+  else
+    return false;
+  if (b(1) < lo || b(1) > hi) return false;
+  for (std::size_t k = 2; k <= n; ++k)
+    if (b(k) < 0x80 || b(k) > 0xbf) return false;
+  i += n + 1;
+  return true;
+}
+
+// The bytes a JSON string cannot hold as they are: '"', '\\', controls, and the start of UTF-8.
+constexpr auto string_stops = [] {
+  std::array<bool, 256> stop{};
+  for (int c = 0; c < 256; ++c) stop[c] = c < 0x20 || c >= 0x80 || c == '"' || c == '\\';
+  return stop;
+}();
+
+// RFC 8259 section 7: a string at s[i] (which is '"'); advances i past its closing quote.
+bool skip_string(std::string_view s, std::size_t& i) {
+  for (++i; i < s.size();) {
+    while (i < s.size() && !string_stops[static_cast<unsigned char>(s[i])]) ++i;  // the bulk of a body
+    if (i == s.size()) break;
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c == '"') return ++i, true;
+    if (c < 0x20) return false;
+    if (c >= 0x80) {
+      if (!skip_utf8(s, i)) return false;
+      continue;
+    }
+    if (c == '\\') {
+      if (++i >= s.size()) return false;
+      if (s[i] == 'u') {
+        for (int k = 0; k < 4; ++k)
+          if (++i >= s.size() || !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
+      } else if (std::string_view("\"\\/bfnrt").find(s[i]) == std::string_view::npos) {
+        return false;
+      }
+    }
+    ++i;
+  }
+  return false;
+}
+
+// RFC 8259 section 6: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?; advances i.
+bool skip_number(std::string_view s, std::size_t& i) {
+  auto digits = [&] {
+    std::size_t start = i;
+    while (i < s.size() && is_digit(s[i])) ++i;
+    return i > start;
+  };
+  if (i < s.size() && s[i] == '-') ++i;
+  if (i < s.size() && s[i] == '0')
+    ++i;
+  else if (!digits())
+    return false;
+  if (i < s.size() && s[i] == '.' && (++i, !digits())) return false;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    if (!digits()) return false;
+  }
+  return true;
+}
+
+// A scalar at s[i]: string, number, true, false or null; advances i.
+bool skip_scalar(std::string_view s, std::size_t& i) {
+  if (s[i] == '"') return skip_string(s, i);
+  for (std::string_view word : {"true", "false", "null"})
+    if (s.substr(i).starts_with(word)) return i += word.size(), true;
+  return skip_number(s, i);
+}
+
+// RFC 8259 section 2, without recursion: the open objects and arrays are a stack of '}' and ']'.
+bool is_json_text(std::string_view s) {
+  std::string open;
+  std::size_t i = 0;
+  auto space = [&] {
+    while (i < s.size() && is_json_space(s[i])) ++i;
+  };
+  auto member_name = [&] {  // a string and ':' after '{' or ','
+    space();
+    if (i >= s.size() || s[i] != '"' || !skip_string(s, i)) return false;
+    space();
+    return i < s.size() && s[i] == ':' && (++i, true);
+  };
+  for (;;) {
+    space();  // a value is expected
+    if (i >= s.size()) return false;
+    if (s[i] == '{' || s[i] == '[') {
+      char close = s[i] == '{' ? '}' : ']';
+      ++i;
+      space();
+      if (i < s.size() && s[i] == close) {
+        ++i;
+      } else {
+        open.push_back(close);
+        if (close == '}' && !member_name()) return false;
+        continue;
+      }
+    } else if (!skip_scalar(s, i)) {
+      return false;
+    }
+    for (;;) {  // after a value: ',', the end of a container, or the end of the text
+      space();
+      if (open.empty()) return i == s.size();
+      if (i < s.size() && s[i] == ',') {
+        ++i;
+        if (open.back() == '}' && !member_name()) return false;
+        break;
+      }
+      if (i >= s.size() || s[i] != open.back()) return false;
+      ++i;
+      open.pop_back();
+    }
+  }
+}
+
+}  // namespace
+
+std::string_view default_content_type(std::string_view body) {
+  return is_json_text(body) ? "application/json" : "application/x-www-form-urlencoded";
 }
 
 namespace {

@@ -7,6 +7,7 @@
 
 #include "auth/crypto.hpp"
 #include "util/strings.hpp"
+#include "util/url.hpp"
 
 namespace hookauth::auth {
 
@@ -180,16 +181,9 @@ namespace {
 
 Result<std::string> host_of(const Request& r) {
   if (auto h = r.headers.get("Host")) return *h;
-  auto scheme = r.url.find("://");
-  if (scheme == std::string::npos) return usage_error("sigv4: the request has no host");
-  auto start = scheme + 3;
-  auto end = r.url.find_first_of("/?#", start);
-  std::string authority = r.url.substr(start, end == std::string::npos ? std::string::npos : end - start);
-  if (auto at = authority.rfind('@'); at != std::string::npos) authority = authority.substr(at + 1);
-  std::string lower = util::to_lower(r.url.substr(0, scheme));
-  if ((lower == "https" && authority.ends_with(":443")) || (lower == "http" && authority.ends_with(":80")))
-    authority.resize(authority.rfind(':'));
-  return util::to_lower(authority);
+  auto url = util::split_url(r.url);
+  if (!url) return usage_error("sigv4: the request's URL " + url.error().message);
+  return util::host_header(*url);
 }
 
 }  // namespace

@@ -136,15 +136,6 @@ struct Tally {
 
 constexpr std::uint64_t failures_shown = 10;
 
-// A line that is a JSON object or array, by its first and last characters: enough to choose a
-// Content-Type, at a fraction of the cost of parsing every line (a form body never starts with
-// '{' or '[' and ends with the matching bracket).
-bool looks_like_json(std::string_view line) {
-  line = util::trim(line);
-  return line.size() >= 2 &&
-         ((line.front() == '{' && line.back() == '}') || (line.front() == '[' && line.back() == ']'));
-}
-
 }  // namespace
 
 Result<ExitCode> run_batch_send(const BatchSend& batch, const auth::Request& request,
@@ -189,9 +180,7 @@ Result<ExitCode> run_batch_send(const BatchSend& batch, const auth::Request& req
   hooks.exchange_for = [&](const net::BatchItem& item) -> Result<net::Exchange> {
     auth::Request r = request;
     r.body = item.text;
-    if (!content_type_given)
-      r.headers.add("Content-Type",
-                    looks_like_json(item.text) ? "application/json" : "application/x-www-form-urlencoded");
+    if (!content_type_given) r.headers.add("Content-Type", std::string(auth::default_content_type(item.text)));
     auto signer = make_signer();
     if (!signer) return std::unexpected(signer.error());
     return net::Exchange::start_checked(std::move(r), std::move(*signer), policy, env, *origin);

@@ -122,10 +122,8 @@ Result<auth::Request> build_request(const SendOptions& o) {
   }
   if (o.method_given)
     if (auto ok = store::check_method(o.method); !ok) return std::unexpected(ok.error());
-  if (o.has_data && !r.headers.has("Content-Type")) {
-    bool is_json = nlohmann::json::accept(r.body);
-    r.headers.add("Content-Type", is_json ? "application/json" : "application/x-www-form-urlencoded");
-  }
+  if (o.has_data && !r.headers.has("Content-Type"))
+    r.headers.add("Content-Type", std::string(auth::default_content_type(r.body)));
   r.method = !o.method.empty()                     ? util::to_lower(o.method) == "head" ? "HEAD" : o.method
              : o.has_data || !o.data_lines.empty() ? "POST"
                                                    : "GET";

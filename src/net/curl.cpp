@@ -50,18 +50,31 @@ Result<std::string> part(CURLU* h, CURLUPart which, unsigned flags, std::string_
 
 }  // namespace
 
-Result<Origin> origin_of(std::string_view url) {
+Result<CurlUrlView> curl_url_view(std::string_view url) {
   auto h = parse(url);
   if (!h) return std::unexpected(h.error());
   auto scheme = part(h->get(), CURLUPART_SCHEME, 0, "scheme");
   auto host = part(h->get(), CURLUPART_HOST, 0, "host");
   auto port = part(h->get(), CURLUPART_PORT, CURLU_DEFAULT_PORT, "port");
-  if (!scheme || !host || !port) return usage_error("not an absolute URL: " + util::printable(url));
-  std::string s = util::to_lower(*scheme);
-  if (s != "http" && s != "https") return usage_error("unsupported URL scheme '" + s + "' (http or https)");
-  std::string hs = util::to_lower(*host);
-  if (hs.starts_with('[') && hs.ends_with(']')) hs = hs.substr(1, hs.size() - 2);
-  return Origin{s, hs, *port};
+  auto path = part(h->get(), CURLUPART_PATH, 0, "path");
+  if (!scheme || !host || !port || !path) return usage_error("not an absolute URL: " + util::printable(url));
+  CurlUrlView v{util::to_lower(*scheme), std::nullopt, util::to_lower(*host), *port, *path, std::nullopt};
+  if (v.host.starts_with('[') && v.host.ends_with(']')) v.host = v.host.substr(1, v.host.size() - 2);
+  if (auto user = part(h->get(), CURLUPART_USER, 0, "user")) v.user = std::move(*user);
+  if (auto password = part(h->get(), CURLUPART_PASSWORD, 0, "password")) v.user = v.user.value_or("") + ":" + *password;
+  if (auto query = part(h->get(), CURLUPART_QUERY, 0, "query")) v.query = std::move(*query);
+  return v;
+}
+
+Result<Origin> origin_of(std::string_view url) {
+  auto origin = util::origin_of(url);
+  if (!origin) return origin;
+  auto curl = curl_url_view(url);
+  if (!curl) return std::unexpected(curl.error());
+  if (curl->scheme != origin->scheme || curl->host != origin->host || curl->port != origin->port)
+    return usage_error("refusing an ambiguous URL: libcurl would send it to " +
+                       serialize(Origin{curl->scheme, curl->host, curl->port}) + ", not " + serialize(*origin));
+  return origin;
 }
 
 Result<std::string> resolve_location(std::string_view base, std::string_view location) {
@@ -83,20 +96,6 @@ Result<std::string> host_header(std::string_view url) {
   if (curl_url_get(h->get(), CURLUPART_PORT, &port.p, CURLU_NO_DEFAULT_PORT) == CURLUE_OK && port.p)
     return *host + ":" + port.p;
   return *host;
-}
-
-bool is_loopback(std::string_view host) {
-  std::string h = util::to_lower(host);
-  if (h.starts_with('[') && h.ends_with(']')) h = h.substr(1, h.size() - 2);
-  if (h == "localhost" || h.ends_with(".localhost") || h == "::1") return true;
-  auto parts = util::split(h, '.');
-  if (parts.size() != 4 || parts[0] != "127") return false;
-  for (auto p : parts) {
-    if (p.empty() || p.size() > 3) return false;
-    for (char c : p)
-      if (c < '0' || c > '9') return false;
-  }
-  return true;
 }
 
 namespace {
@@ -144,9 +143,7 @@ struct SlistDeleter {
 // Errors name the origin only: a query may carry a key.
 std::string origin_text(const std::string& url) {
   auto o = origin_of(url);
-  return o ? o->scheme + "://" + (o->host.find(':') != std::string::npos ? "[" + o->host + "]" : o->host) + ":" +
-                 o->port
-           : std::string("the URL");
+  return o ? o->scheme + "://" + util::bracketed_host(o->host) + ":" + o->port : std::string("the URL");
 }
 
 // One easy handle and what must live as long as its transfer: the request (libcurl reads the

@@ -7,6 +7,7 @@
 
 #include "net/url.hpp"
 #include "util/strings.hpp"
+#include "util/url.hpp"
 
 namespace hookauth::net {
 
@@ -15,23 +16,22 @@ using std::chrono::milliseconds;
 bool is_retryable_status(long status) { return status == 408 || status == 429 || (status >= 500 && status <= 599); }
 
 std::string remove_query_params(const std::string& url, const std::vector<std::string>& names) {
-  auto q = url.find('?');
-  if (q == std::string::npos || names.empty()) return url;
-  auto hash = url.find('#', q);
-  std::string_view query(url.data() + q + 1, (hash == std::string::npos ? url.size() : hash) - q - 1);
+  auto query = util::split_reference(url).query;
+  if (!query || names.empty()) return url;
   std::string kept;
-  for (auto part : util::split(query, '&')) {
+  for (auto part : util::split(*query, '&')) {
     std::string name = util::percent_decode(part.substr(0, part.find('=')), true);
     if (std::find(names.begin(), names.end(), name) != names.end()) continue;
     kept += (kept.empty() ? "" : "&") + std::string(part);
   }
-  return url.substr(0, q) + (kept.empty() ? "" : "?" + kept) + (hash == std::string::npos ? "" : url.substr(hash));
+  auto begin = static_cast<std::size_t>(query->data() - url.data()) - 1;  // the '?'
+  return url.substr(0, begin) + (kept.empty() ? "" : "?" + kept) + url.substr(begin + 1 + query->size());
 }
 
 Result<void> check_transport_security(const std::string& url, const SendPolicy& policy) {
   auto origin = origin_of(url);
   if (!origin) return std::unexpected(origin.error());
-  if (policy.has_credentials && origin->scheme == "http" && !is_loopback(origin->host) && !policy.allow_insecure_http)
+  if (policy.has_credentials && util::is_plain_http_off_loopback(*origin) && !policy.allow_insecure_http)
     return usage_error("refusing to send credentials over plain http to " + origin->host +
                        " (use https, or --allow-insecure-http)");
   return {};

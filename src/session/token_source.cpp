@@ -14,6 +14,7 @@
 #include "net/sender.hpp"
 #include "store/store_file.hpp"
 #include "util/strings.hpp"
+#include "util/url.hpp"
 
 extern char** environ;
 
@@ -30,25 +31,14 @@ struct RedirectTarget {
 };
 
 RedirectTarget redirect_target(const std::string& uri) {
-  RedirectTarget t;
-  std::string_view rest = std::string_view(uri).substr(7);  // "http://"
-  auto end = rest.find_first_of("/?#");
-  std::string_view authority = rest.substr(0, end);
-  auto colon = authority.rfind(':');
-  std::string_view host = authority.substr(0, colon);
-  t.host = host == "[::1]" ? "::1" : "127.0.0.1";
-  t.port = std::stoi(std::string(authority.substr(colon + 1)));
-  std::string_view path = end == std::string_view::npos ? "/" : rest.substr(end);
-  path = path.substr(0, path.find_first_of("?#"));
-  t.path = path.empty() ? "/" : std::string(path);
-  return t;
+  auto url = util::split_url(uri);
+  if (!url) return {"127.0.0.1", -1, "/"};  // not reached: the profile check refuses such a URI
+  return {url->host == "::1" ? "::1" : "127.0.0.1", std::stoi(url->port), url->path};
 }
 
 std::string query_of(std::string_view url) {
-  auto q = url.find('?');
-  if (q == std::string_view::npos) return url.find('=') != std::string_view::npos ? std::string(url) : "";
-  std::string_view query = url.substr(q + 1);
-  return std::string(query.substr(0, query.find('#')));
+  if (auto query = util::split_reference(url).query) return std::string(*query);
+  return url.find('=') != std::string_view::npos ? std::string(url) : "";
 }
 
 void open_browser(const std::string& url) {

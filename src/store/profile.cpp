@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/strings.hpp"
+#include "util/url.hpp"
 
 // What is done with a profile: its validation, its JSON mapping in the store, and its resolution into
 // credentials. The type table it is checked against is in profile_types.cpp.
@@ -229,10 +230,8 @@ Result<auth::Credentials> oauth2(const Profile& p) {
   o.client_auth_basic = p.field("client-auth") == "basic";
   o.refresh_margin = std::stoll(p.field("refresh-margin"));
   o.issuer = p.field("issuer");
-  if (o.issuer.empty() && o.auth_url.find("://") != std::string::npos) {
-    auto end = o.auth_url.find_first_of("/?#", o.auth_url.find("://") + 3);
-    o.issuer = o.auth_url.substr(0, end);
-  }
+  // By default the issuer (RFC 9207 section 2.4) is the authorization URL's origin, serialised.
+  if (auto origin = util::origin_of(o.auth_url); o.issuer.empty() && origin) o.issuer = util::serialize(*origin);
   return o;
 }
 

@@ -6,6 +6,7 @@
 #include "auth/digest.hpp"
 #include "auth/payload_signature.hpp"
 #include "util/strings.hpp"
+#include "util/url.hpp"
 
 // The type table: every authorization type's fields, their defaults and value checks, and the
 // checks between fields. What is done with a profile is in profile.cpp.
@@ -101,30 +102,27 @@ Result<void> check_seconds(std::string_view v) {
 }
 
 Result<void> check_http_url(std::string_view v) {
-  std::string lower = util::to_lower(v.substr(0, 8));
-  if (!lower.starts_with("http://") && !lower.starts_with("https://"))
-    return usage_error("'" + util::printable(v) + "' is not an http or https URL");
-  return check_no_controls(v);
+  auto url = util::split_url(v);
+  bool http = url ? url->scheme == "http" || url->scheme == "https"
+                  : url.error().part != util::UrlPart::scheme && util::starts_with_icase(v, "http");
+  if (!http) return usage_error("'" + util::printable(v) + "' is not an http or https URL");
+  if (auto ok = check_no_controls(v); !ok) return ok;
+  if (!url) return usage_error("'" + util::printable(v) + "' is not a valid URL: it " + url.error().message);
+  return {};
 }
 
-// RFC 8252 7.3: a native app's redirect URI is http on a loopback IP literal with a port.
+// RFC 8252 7.3: a native app's redirect URI is http on a loopback IP literal with a port; here one
+// of the hosts the callback listener binds (127.0.0.1, ::1, and localhost for 127.0.0.1).
 Result<void> check_redirect_uri(std::string_view v) {
-  std::string_view rest = v;
-  if (!util::starts_with_icase(rest, "http://"))
-    return usage_error("'" + util::printable(v) + "' is not an http://127.0.0.1:PORT/ URL");
-  rest.remove_prefix(7);
-  std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
-  auto colon = authority.rfind(':');
-  if (authority.starts_with('[') && colon != std::string_view::npos && colon < authority.find(']'))
-    colon = std::string_view::npos;  // the colons of an IPv6 literal, not a port
-  std::string_view host = authority.substr(0, colon);
-  if (host != "127.0.0.1" && host != "localhost" && host != "[::1]")
-    return usage_error("'" + util::printable(v) + "' is not on 127.0.0.1, [::1] or localhost");
-  int port = 0;
-  std::string_view digits = colon == std::string_view::npos ? "" : authority.substr(colon + 1);
-  auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
-  if (digits.empty() || ec != std::errc() || ptr != digits.data() + digits.size() || port < 1 || port > 65535)
+  auto url = util::split_url(v);
+  bool http = url ? url->scheme == "http"
+                  : url.error().part != util::UrlPart::scheme && url.error().part != util::UrlPart::authority;
+  if (!http) return usage_error("'" + util::printable(v) + "' is not an http://127.0.0.1:PORT/ URL");
+  if (!url && url.error().part == util::UrlPart::port)
     return usage_error("'" + util::printable(v) + "' has no port (1 to 65535) to listen on");
+  if (!url || url->userinfo || (url->host != "127.0.0.1" && url->host != "::1" && url->host != "localhost"))
+    return usage_error("'" + util::printable(v) + "' is not on 127.0.0.1, [::1] or localhost");
+  if (!url->port_given) return usage_error("'" + util::printable(v) + "' has no port (1 to 65535) to listen on");
   return check_no_controls(v);
 }
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "util/url.hpp"
+
 namespace hookauth::util {
 
 namespace {
@@ -116,10 +118,8 @@ std::string percent_decode(std::string_view s, bool form) {
 }
 
 bool url_has_userinfo(std::string_view url) {
-  auto scheme = url.find("://");
-  if (scheme == std::string_view::npos) return false;
-  std::string_view rest = url.substr(scheme + 3);
-  return rest.substr(0, rest.find_first_of("/?#")).find('@') != std::string_view::npos;
+  auto r = split_reference(url);
+  return r.scheme && r.authority && r.authority->find('@') != std::string_view::npos;
 }
 
 std::string encode_url_bytes(std::string_view url) {

@@ -1,10 +1,12 @@
 // The raw HTTP/1.1 request parser of `verify --request` (auth/http_message.hpp): request line,
-// headers, Content-Length and chunked bodies; then the target's path and query.
+// headers, Content-Length and chunked bodies; then the target's path and query, the URL splitter
+// (util/url.hpp) and the JSON check behind the default Content-Type.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
 #include "auth/http_message.hpp"
+#include "util/url.hpp"
 
 using namespace hookauth;
 
@@ -20,5 +22,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto target = auth::split_target(raw);
   (void)auth::parse_query(target.query);
   (void)auth::parse_query(raw);
+  if (auto url = util::split_url(raw)) (void)util::host_header(*url);
+  (void)util::origin_of(raw);
+  (void)auth::default_content_type(raw);
   return 0;
 }

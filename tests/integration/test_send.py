@@ -121,6 +121,22 @@ class SendToCapture(harness.HookauthTest):
         self.assertEqual(req["target"], "/a")
         self.assertEqual(req["body"], b"")
 
+    def test_url_read_differently_is_refused_before_sending(self):
+        # libcurl would send each of these to the capture (it decodes "%6c" in a host, keeps
+        # "127.0.0.1." as a name); hookauth's checks read them otherwise, so nothing is sent.
+        c = self.capture()
+        for url in ("http://%%6cocalhost:%d/a" % c.port, "http://127.0.0.1.:%d/a" % c.port,
+                    "http://127.0.0.1:%d\\@evil.invalid/a" % c.port):
+            with self.subTest(url=url):
+                r = self.hookauth("webhook", "send", url, "-d", "x")
+                self.assertEqual(r.rc, 2, r)
+                self.assertEqual(len(r.err.strip().splitlines()), 1, r)
+        self.assertEqual(c.requests(), [])
+        # Control: other IPv4 forms are read as libcurl reads them, and do arrive.
+        for url in ("http://127.1:%d/b" % c.port, "http://0x7f000001:%d/c" % c.port):
+            self.assertEqual(self.hookauth("webhook", "send", url).rc, 0, url)
+        self.assertEqual([q["target"] for q in c.requests()], ["/b", "/c"])
+
     def test_basic_header_exact(self):
         self.add_basic("b", USER, PASSWORD)
         _, req = self.one("--auth", "b", "URL/hook")

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <nlohmann/json.hpp>
+#include <random>
 #include <string>
 #include <utility>
 #include <vector>
@@ -177,4 +179,40 @@ TEST_CASE("split_target: a '/' inside the query does not start the path") {
   auto f = hookauth::auth::split_target("http://host#frag/x");
   CHECK(f.path == "/");
   CHECK(f.query.empty());
+}
+
+TEST_CASE("default_content_type: application/json for one JSON text, a form otherwise") {
+  using hookauth::auth::default_content_type;
+  constexpr std::string_view json = "application/json", form = "application/x-www-form-urlencoded";
+  for (const char* yes : {"{}", "[]", " {\"a\":1} ", "{\"a\":[1,2.5e-3,-0,true,false,null,\"x\\u00e9\\n\"]}", "123",
+                          "\"caf\xc3\xa9 \xe2\x98\x83\"", "true", "[[[[]]]]", "{\"a\":{\"b\":{}}}\r\n"}) {
+    CAPTURE(yes);
+    CHECK(default_content_type(yes) == json);
+  }
+  for (const char* no :
+       {"",        "a=1&b=2", "{not json}", "{\"a\":1",  "{\"a\":1}}", "[1,]",     "{\"a\"}",  "{,}",
+        "01",      "1.",      "-",          "tru",       "{} {}",      "\"\x01\"", "\"\xc3\"", "\"\xed\xa0\x80\"",
+        "\"\\x\"", "[1 2]",   "{'a':1}",    "{\"a\":1,}"}) {
+    CAPTURE(no);
+    CHECK(default_content_type(no) == form);
+  }
+}
+
+TEST_CASE("default_content_type agrees with nlohmann::json::accept on generated bodies") {
+  // Pieces that make valid and broken JSON; no "\ud800" escapes, where nlohmann also checks surrogate
+  // pairs and RFC 8259 section 8.2 accepts a lone one.
+  const std::vector<std::string_view> pieces = {"{",    "}",  "[",   "]", ",", ":", "\"k\"", "\"\\n\"", "\"\xc3\xa9\"",
+                                                "1",    "-",  "0",   ".", "e", "+", "true",  "nul",     " ",
+                                                "\xff", "\"", "a=1", "\t"};
+  std::mt19937 random(20261204);
+  int json_bodies = 0;
+  for (int n = 0; n < 20000; ++n) {
+    std::string body;
+    for (auto k = random() % 9; k > 0; --k) body += pieces[random() % pieces.size()];
+    bool is_json = nlohmann::json::accept(body);
+    json_bodies += is_json;
+    CAPTURE(body);
+    CHECK((hookauth::auth::default_content_type(body) == "application/json") == is_json);
+  }
+  CHECK(json_bodies > 500);  // the generator does reach valid JSON
 }

@@ -2,7 +2,9 @@
 
 #include <doctest/doctest.h>
 
+#include "net/sender.hpp"
 #include "test_support.hpp"
+#include "url_cases.hpp"
 
 namespace hookauth::net {
 
@@ -77,6 +79,54 @@ TEST_CASE("host_header adds the port only when it is not the default") {
   CHECK(host("https://h.example:443/x") == "h.example");
   CHECK(host("http://h.example:80/x") == "h.example");
   CHECK_FALSE(host_header("/relative"));
+}
+
+TEST_CASE("libcurl reads the table's URLs as util::split_url does, or they are refused before sending") {
+  SendPolicy with_credentials;
+  with_credentials.has_credentials = true;
+  for (const auto& c : test::url_cases) {
+    CAPTURE(c.url);
+    auto ours = util::origin_of(c.url);
+    auto curl = curl_url_view(c.url);
+    std::string curl_text =
+        curl ? curl->scheme + "://" + util::bracketed_host(curl->host) + ":" + curl->port : std::string("refused");
+    auto checked = origin_of(c.url);
+    auto sendable = check_transport_security(std::string(c.url), with_credentials);
+    if (!c.curl.empty()) {  // they read it differently: refused, by ours or by the agreement check
+      CHECK(curl_text == c.curl);
+      CHECK_FALSE(checked);
+      CHECK_FALSE(sendable);
+      continue;
+    }
+    REQUIRE_MESSAGE(curl, test::error_of(curl));
+    auto split = util::split_url(c.url);
+    REQUIRE(split);
+    CHECK(curl->scheme == split->scheme);
+    CHECK(curl->host == split->host);
+    CHECK(curl->port == (split->port.empty() ? curl->port : split->port));
+    CHECK(curl->user == split->userinfo);
+    CHECK(curl->path == split->path);
+    CHECK(curl->query == split->query);
+    if (!ours) {  // not http(s)
+      CHECK_FALSE(checked);
+      continue;
+    }
+    REQUIRE_MESSAGE(checked, test::error_of(checked));
+    CHECK(*checked == *ours);
+    CHECK(bool(sendable) == !c.exposed);
+    if (c.exposed) CHECK(test::contains(test::error_of(sendable), "refusing to send credentials over plain http"));
+  }
+}
+
+TEST_CASE("origin_of refuses a URL libcurl would send elsewhere, and says where") {
+  auto r = origin_of("http://%6cocalhost/");
+  CHECK_FALSE(r);
+  auto zero = origin_of("http://h:0/");
+  CHECK_FALSE(zero);
+  CHECK(test::contains(test::error_of(zero), "port"));
+  auto spaced = origin_of("http://h/a b");  // ours splits it; libcurl refuses the space
+  CHECK_FALSE(spaced);
+  CHECK(test::contains(test::error_of(spaced), "not a valid URL"));
 }
 
 }  // namespace hookauth::net
