@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -96,43 +99,67 @@ Result<Jwks> parse_jwks(std::string_view json) {
   return out;
 }
 
-JwtVerdict verify_jwt(std::string_view token, const Jwks& jwks, const JwtExpectations& expected) {
-  JwtVerdict v;
+namespace {
+
+// A JWT's three parts, decoded.
+struct DecodedJwt {
+  nlohmann::json header, claims;
+  std::string signature;
+  std::string_view signing_input;  // the encoded header and payload, as sent
+};
+
+// Splits a compact JWS into its base64url parts and parses the header and claims as JSON objects
+// (RFC 7519 section 7.2 steps 1 to 10); nullopt with v.reason set when it is not one.
+std::optional<DecodedJwt> decode_jwt(std::string_view token, JwtVerdict& v) {
   auto dot1 = token.find('.');
   auto dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
   if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos) {
     v.reason = "the bearer token is not a JWT (three base64url parts)";
-    return v;
+    return std::nullopt;
   }
   auto header_raw = base64url_decode(token.substr(0, dot1));
   auto payload_raw = base64url_decode(token.substr(dot1 + 1, dot2 - dot1 - 1));
   auto sig = base64url_decode(token.substr(dot2 + 1));
   if (!header_raw || !payload_raw || !sig) {
     v.reason = "a part of the JWT is not base64url";
-    return v;
+    return std::nullopt;
   }
-  auto header = nlohmann::json::parse(*header_raw, nullptr, false);
-  auto claims = nlohmann::json::parse(*payload_raw, nullptr, false);
-  if (header.is_discarded() || !header.is_object() || claims.is_discarded() || !claims.is_object()) {
+  DecodedJwt jwt;
+  jwt.header = nlohmann::json::parse(*header_raw, nullptr, false);
+  jwt.claims = nlohmann::json::parse(*payload_raw, nullptr, false);
+  if (jwt.header.is_discarded() || !jwt.header.is_object() || jwt.claims.is_discarded() || !jwt.claims.is_object()) {
     v.reason = "the JWT's header or claims are not a JSON object";
-    return v;
+    return std::nullopt;
   }
+  jwt.signature = std::move(*sig);
+  // RFC 7515 5.2: the signature covers the encoded header and payload as they were sent.
+  jwt.signing_input = token.substr(0, dot2);
+  return jwt;
+}
+
+// Reads alg and kid from the header and accepts only RS256, ES256 and EdDSA (RFC 7515 sections
+// 4.1.1 and 4.1.4); false with v.reason set otherwise.
+bool check_jwt_alg(const nlohmann::json& header, JwtVerdict& v) {
   v.alg = member(header, "alg");
   v.kid = member(header, "kid");
   if (v.alg != "RS256" && v.alg != "ES256" && v.alg != "EdDSA") {
     v.reason = "the JWT's alg '" + util::excerpt(v.alg) + "' is not RS256, ES256 or EdDSA";
-    return v;
+    return false;
   }
-  // RFC 7515 5.2: the signature covers the encoded header and payload as they were sent.
-  std::string_view input = token.substr(0, dot2);
+  return true;
+}
+
+// Verifies the signature with the first JWKS key that fits the kid and alg and verifies it
+// (RFC 7515 section 5.2); false with v.reason set (and v.unknown_kid when no key fits).
+bool check_jwt_signature(const DecodedJwt& jwt, const Jwks& jwks, JwtVerdict& v) {
   bool candidate = false, verified = false;
   for (const auto& key : jwks.keys) {
     if ((!v.kid.empty() && key.kid != v.kid) || !key_fits(key, v.alg)) continue;
     candidate = true;
-    auto ok = signature_ok(key, v.alg, input, *sig);
+    auto ok = signature_ok(key, v.alg, jwt.signing_input, jwt.signature);
     if (!ok) {
       v.reason = "the JWKS key '" + util::excerpt(key.kid) + "' cannot be used: " + ok.error().message;
-      return v;
+      return false;
     }
     if (*ok) {
       verified = true;
@@ -143,12 +170,18 @@ JwtVerdict verify_jwt(std::string_view token, const Jwks& jwks, const JwtExpecta
     v.unknown_kid = true;
     v.reason = v.kid.empty() ? "the JWKS has no " + v.alg + " key"
                              : "the JWKS has no " + v.alg + " key with kid '" + util::excerpt(v.kid) + "'";
-    return v;
+    return false;
   }
   if (!verified) {
     v.reason = "the JWT's signature does not verify: its header or claims were changed, or another key signed it";
-    return v;
+    return false;
   }
+  return true;
+}
+
+// Reads exp, nbf and sub, and checks that exp is there and now is within exp and nbf give or take
+// the leeway (RFC 7519 sections 4.1.4 and 4.1.5); false with v.reason set otherwise.
+bool check_jwt_times(const nlohmann::json& claims, const JwtExpectations& expected, JwtVerdict& v) {
   auto now = util::unix_seconds(expected.now);
   auto leeway = expected.leeway.count();
   bool malformed = false;
@@ -157,11 +190,11 @@ JwtVerdict verify_jwt(std::string_view token, const Jwks& jwks, const JwtExpecta
   v.subject = member(claims, "sub");
   if (malformed) {
     v.reason = "the JWT's exp or nbf is not a number";
-    return v;
+    return false;
   }
   if (!v.exp) {
     v.reason = "the JWT has no exp";
-    return v;
+    return false;
   }
   // Compared as now - leeway against the claim, so a claim near the integer limits cannot overflow
   // (now and the leeway are small).
@@ -169,18 +202,24 @@ JwtVerdict verify_jwt(std::string_view token, const Jwks& jwks, const JwtExpecta
     v.reason = "the JWT expired " +
                std::to_string(static_cast<std::uint64_t>(now) - static_cast<std::uint64_t>(*v.exp)) +
                " s ago (leeway " + std::to_string(leeway) + " s)";
-    return v;
+    return false;
   }
   if (nbf && now + leeway < *nbf) {
     v.reason = "the JWT is not valid for another " +
                std::to_string(static_cast<std::uint64_t>(*nbf) - static_cast<std::uint64_t>(now)) + " s (nbf, leeway " +
                std::to_string(leeway) + " s)";
-    return v;
+    return false;
   }
+  return true;
+}
+
+// Checks that iss is the expected issuer and aud (a string or an array) includes the expected
+// audience (RFC 7519 sections 4.1.1 and 4.1.3); false with v.reason set otherwise.
+bool check_jwt_issuer_audience(const nlohmann::json& claims, const JwtExpectations& expected, JwtVerdict& v) {
   std::string iss = member(claims, "iss");
   if (iss != expected.issuer) {
     v.reason = "the JWT's iss '" + util::excerpt(iss) + "' is not '" + expected.issuer + "'";
-    return v;
+    return false;
   }
   bool audience_ok = false;
   if (auto aud = claims.find("aud"); aud != claims.end()) {
@@ -190,8 +229,19 @@ JwtVerdict verify_jwt(std::string_view token, const Jwks& jwks, const JwtExpecta
   }
   if (!audience_ok) {
     v.reason = "the JWT's aud does not include '" + expected.audience + "'";
-    return v;
+    return false;
   }
+  return true;
+}
+
+}  // namespace
+
+JwtVerdict verify_jwt(std::string_view token, const Jwks& jwks, const JwtExpectations& expected) {
+  JwtVerdict v;
+  auto jwt = decode_jwt(token, v);
+  if (!jwt || !check_jwt_alg(jwt->header, v) || !check_jwt_signature(*jwt, jwks, v) ||
+      !check_jwt_times(jwt->claims, expected, v) || !check_jwt_issuer_audience(jwt->claims, expected, v))
+    return v;
   v.valid = true;
   return v;
 }

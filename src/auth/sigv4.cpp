@@ -334,72 +334,85 @@ std::optional<SigV4Claim> parse_presigned(const std::vector<std::pair<std::strin
   return c;
 }
 
-}  // namespace
+using QueryParams = std::vector<std::pair<std::string, std::string>>;
 
-Verdict verify_sigv4(const AwsCredentials& c, const Request& request, const VerifyContext& ctx) {
-  auto no = [](std::string reason) { return Verdict{false, std::move(reason), {}}; };
-  auto target = split_target(request.url);
-  auto params = parse_query(target.query);
+// Reads the claim from the Authorization header and X-Amz-Date, or from a presigned query (AWS:
+// "Authenticating requests: using the Authorization header" and "using query parameters").
+std::expected<SigV4Claim, std::string> read_sigv4_claim(const Request& request, const QueryParams& params) {
   std::string why;
   std::optional<SigV4Claim> claim;
   if (auto a = request.headers.get("Authorization")) {
     claim = parse_authorization(*a, why);
     if (claim) {
       auto d = request.headers.get("X-Amz-Date");
-      if (!d) return no("no X-Amz-Date header");
+      if (!d) return std::unexpected("no X-Amz-Date header");
       claim->date = *d;
     }
   } else if (std::any_of(params.begin(), params.end(), [](const auto& p) { return p.first == "X-Amz-Algorithm"; })) {
     claim = parse_presigned(params, why);
   } else {
-    return no("no SigV4 Authorization header or presigned query");
+    return std::unexpected("no SigV4 Authorization header or presigned query");
   }
-  if (!claim) return no(why);
+  if (!claim) return std::unexpected(why);
+  return std::move(*claim);
+}
 
-  // Credential: AKID/yyyymmdd/region/service/aws4_request.
-  auto scope = util::split(claim->credential, '/');
+// Checks the credential scope (AKID/yyyymmdd/region/service/aws4_request) against the profile and
+// X-Amz-Date (AWS: "elements of an AWS API request signature", credential scope); the signing time.
+std::expected<util::Clock::time_point, std::string> check_sigv4_scope(const AwsCredentials& c,
+                                                                      const SigV4Claim& claim) {
+  auto scope = util::split(claim.credential, '/');
   if (scope.size() != 5 || scope[4] != "aws4_request")
-    return no("Credential is not KEY/DATE/REGION/SERVICE/aws4_request");
-  if (scope[0] != c.access_key) return no("access key id " + std::string(scope[0]) + " is not the profile's");
-  if (scope[2] != c.region) return no("scope region " + std::string(scope[2]) + " is not " + c.region);
-  if (scope[3] != c.service) return no("scope service " + std::string(scope[3]) + " is not " + c.service);
-  auto when = util::parse_time(claim->date);
-  if (!when || claim->date.size() != 16)
-    return no("X-Amz-Date '" + util::excerpt(claim->date, 40) + "' is not YYYYMMDDTHHMMSSZ");
-  if (scope[1] != claim->date.substr(0, 8))
-    return no("scope date " + std::string(scope[1]) + " differs from X-Amz-Date " + claim->date);
+    return std::unexpected("Credential is not KEY/DATE/REGION/SERVICE/aws4_request");
+  if (scope[0] != c.access_key)
+    return std::unexpected("access key id " + std::string(scope[0]) + " is not the profile's");
+  if (scope[2] != c.region) return std::unexpected("scope region " + std::string(scope[2]) + " is not " + c.region);
+  if (scope[3] != c.service) return std::unexpected("scope service " + std::string(scope[3]) + " is not " + c.service);
+  auto when = util::parse_time(claim.date);
+  if (!when || claim.date.size() != 16)
+    return std::unexpected("X-Amz-Date '" + util::excerpt(claim.date, 40) + "' is not YYYYMMDDTHHMMSSZ");
+  if (scope[1] != claim.date.substr(0, 8))
+    return std::unexpected("scope date " + std::string(scope[1]) + " differs from X-Amz-Date " + claim.date);
+  return *when;
+}
 
-  auto age = std::chrono::duration_cast<std::chrono::seconds>(ctx.now - *when);
-  if (claim->presigned) {
-    if (age.count() > claim->expires)
-      return no("presigned URL expired " + std::to_string(age.count() - claim->expires) + " s ago (X-Amz-Expires " +
-                std::to_string(claim->expires) + ")");
+// Checks the signing time: a presigned URL within X-Amz-Expires and not from the future, a header
+// signature within the maximum skew either way (AWS: "X-Amz-Expires", "signature time").
+std::optional<std::string> check_sigv4_age(const SigV4Claim& claim, util::Clock::time_point when,
+                                           const VerifyContext& ctx) {
+  auto age = std::chrono::duration_cast<std::chrono::seconds>(ctx.now - when);
+  if (claim.presigned) {
+    if (age.count() > claim.expires)
+      return "presigned URL expired " + std::to_string(age.count() - claim.expires) + " s ago (X-Amz-Expires " +
+             std::to_string(claim.expires) + ")";
     if (-age > ctx.max_skew)
-      return no("X-Amz-Date is " + std::to_string(-age.count()) + " s in the future (max skew " +
-                std::to_string(ctx.max_skew.count()) + " s)");
+      return "X-Amz-Date is " + std::to_string(-age.count()) + " s in the future (max skew " +
+             std::to_string(ctx.max_skew.count()) + " s)";
   } else if (age > ctx.max_skew || -age > ctx.max_skew) {
-    return no("X-Amz-Date is " + std::to_string(age.count() < 0 ? -age.count() : age.count()) + " s " +
-              (age.count() < 0 ? "in the future" : "old") + " (max skew " + std::to_string(ctx.max_skew.count()) +
-              " s)");
+    return "X-Amz-Date is " + std::to_string(age.count() < 0 ? -age.count() : age.count()) + " s " +
+           (age.count() < 0 ? "in the future" : "old") + " (max skew " + std::to_string(ctx.max_skew.count()) + " s)";
   }
+  return std::nullopt;
+}
 
-  std::vector<std::string> names;
-  for (auto n : util::split(claim->signed_headers, ';')) names.emplace_back(n);
-  if (std::find(names.begin(), names.end(), "host") == names.end()) return no("SignedHeaders does not include host");
-  if (!std::is_sorted(names.begin(), names.end())) return no("SignedHeaders is not sorted");
+// Checks SignedHeaders (host included, sorted, each in the request), the session token, and that
+// no header that must be signed went unsigned (AWS: "canonical headers", "signed headers").
+std::optional<std::string> check_sigv4_signed_headers(const AwsCredentials& c, const Request& request,
+                                                      const QueryParams& params, const SigV4Claim& claim,
+                                                      const std::vector<std::string>& names) {
+  if (std::find(names.begin(), names.end(), "host") == names.end()) return "SignedHeaders does not include host";
+  if (!std::is_sorted(names.begin(), names.end())) return "SignedHeaders is not sorted";
   for (const auto& n : names)
-    if (!request.headers.has(n)) return no("signed header " + n + " is not in the request");
+    if (!request.headers.has(n)) return "signed header " + n + " is not in the request";
   if (!c.session_token.empty()) {
     std::optional<std::string> token = request.headers.get("X-Amz-Security-Token");
-    if (claim->presigned)
+    if (claim.presigned)
       for (const auto& [k, v] : params)
         if (k == "X-Amz-Security-Token") token = v;
-    if (!token || !crypto::constant_time_equal(*token, c.session_token))
-      return no("wrong or missing X-Amz-Security-Token");
-    if (!claim->presigned && std::find(names.begin(), names.end(), "x-amz-security-token") == names.end())
-      return no("X-Amz-Security-Token is not signed");
+    if (!token || !crypto::constant_time_equal(*token, c.session_token)) return "wrong or missing X-Amz-Security-Token";
+    if (!claim.presigned && std::find(names.begin(), names.end(), "x-amz-security-token") == names.end())
+      return "X-Amz-Security-Token is not signed";
   }
-
   // As AWS requires, every x-amz-* header is signed, and so is each header the profile names:
   // unsigned, it could have been added by anyone on the way. (Content-Type may go unsigned, as
   // curl --aws-sigv4 sends it.)
@@ -408,19 +421,44 @@ Verdict verify_sigv4(const AwsCredentials& c, const Request& request, const Veri
     bool must =
         l.starts_with("x-amz-") || std::find(c.sign_headers.begin(), c.sign_headers.end(), l) != c.sign_headers.end();
     if (must && std::find(names.begin(), names.end(), l) == names.end())
-      return no("header " + l + " is in the request but not signed");
+      return "header " + l + " is in the request but not signed";
   }
-  std::string payload = claim->presigned ? presigned_payload(c, request.body) : std::string(unsigned_payload);
-  if (!claim->presigned) {
-    std::string body_hash = hex_sha256(request.body);
-    if (auto declared = request.headers.get("x-amz-content-sha256")) {
-      payload = std::string(util::trim(*declared));
-      if (payload != unsigned_payload && payload != body_hash) return no("body does not match x-amz-content-sha256");
-    } else if (!c.unsigned_payload) {
-      payload = body_hash;  // without the header the profile says whether the body was signed
-    }
+  return std::nullopt;
+}
+
+// The payload hash that ends the canonical request: the declared x-amz-content-sha256 when it is
+// UNSIGNED-PAYLOAD or the body's hash (AWS: "HashedPayload"); the reason when it is neither.
+std::expected<std::string, std::string> sigv4_payload_of(const AwsCredentials& c, const Request& request,
+                                                         const SigV4Claim& claim) {
+  if (claim.presigned) return presigned_payload(c, request.body);
+  std::string body_hash = hex_sha256(request.body);
+  if (auto declared = request.headers.get("x-amz-content-sha256")) {
+    std::string payload(util::trim(*declared));
+    if (payload != unsigned_payload && payload != body_hash)
+      return std::unexpected("body does not match x-amz-content-sha256");
+    return payload;
   }
-  SigV4Input in{request.method, target.path, target.query, "", &request.headers, names, payload, claim->date};
+  // Without the header the profile says whether the body was signed.
+  return c.unsigned_payload ? std::string(unsigned_payload) : body_hash;
+}
+
+}  // namespace
+
+Verdict verify_sigv4(const AwsCredentials& c, const Request& request, const VerifyContext& ctx) {
+  auto no = [](std::string reason) { return Verdict{false, std::move(reason), {}}; };
+  auto target = split_target(request.url);
+  auto params = parse_query(target.query);
+  auto claim = read_sigv4_claim(request, params);
+  if (!claim) return no(claim.error());
+  auto when = check_sigv4_scope(c, *claim);
+  if (!when) return no(when.error());
+  if (auto refused = check_sigv4_age(*claim, *when, ctx)) return no(*refused);
+  std::vector<std::string> names;
+  for (auto n : util::split(claim->signed_headers, ';')) names.emplace_back(n);
+  if (auto refused = check_sigv4_signed_headers(c, request, params, *claim, names)) return no(*refused);
+  auto payload = sigv4_payload_of(c, request, *claim);
+  if (!payload) return no(payload.error());
+  SigV4Input in{request.method, target.path, target.query, "", &request.headers, names, *payload, claim->date};
   auto steps = sigv4_sign_steps(c, in, nullptr);
   bool match = crypto::constant_time_equal(steps.signature, claim->signature);
   if (ctx.sigv4_steps) *ctx.sigv4_steps = std::move(steps);

@@ -598,3 +598,27 @@ TEST_CASE("digest verify: stale=true only for a right answer on an expired nonce
                      R"(response="00", qop=auth, nc=00000001, cnonce="a", algorithm=MD5)");
   CHECK(verify_digest(c, absurd, ctx).reason == "nonce was not issued by this receiver");
 }
+
+TEST_CASE("verify_digest: a nonce count of zero, no username, and malformed credentials are refused, saying so") {
+  DigestNonceBook book("0123456789abcdef0123456789abcdef", std::chrono::seconds(300));
+  VerifyContext ctx{at(1'700'000'000), &book};
+  auto c = digest_receiver();
+  auto good = answered(post(), secrets_of(c), issued(c, ctx)).headers.get("Authorization");
+  REQUIRE(good);
+
+  Verdict zero = verify_digest(c, with_header(post(), with_param(*good, "nc", "00000000")), ctx);
+  CHECK_FALSE(zero.valid);
+  CHECK(zero.reason == "nc 00000000: the nonce count starts at 00000001");
+  CHECK_FALSE(test::contains(zero.challenges.at(0), "stale"));
+
+  std::string anonymous = *good;
+  auto user = anonymous.find(" username=");
+  REQUIRE(user != std::string::npos);
+  anonymous.erase(user + 1, anonymous.find(", ", user) + 1 - user);
+  CHECK(verify_digest(c, with_header(post(), anonymous), ctx).reason == "Digest credentials have no username");
+
+  Verdict malformed = verify_digest(c, with_header(post(), *good + ", realm=\"again\""), ctx);
+  CHECK_FALSE(malformed.valid);
+  CHECK(malformed.reason.starts_with("malformed Digest credentials: "));
+  CHECK_FALSE(malformed.challenges.empty());
+}
