@@ -30,13 +30,12 @@ Result<store::Store> open_store(const GlobalOptions& global) {
 }
 
 Result<store::Profile> load_profile(const store::Store& st, const std::string& name) {
-  auto data = st.load();
-  if (!data) return std::unexpected(data.error());
-  const auto* p = data->find(name);
-  if (!p)
+  auto p = st.load_profile(name);
+  if (!p) return std::unexpected(p.error());
+  if (!*p)
     return usage_error("no authorization named '" + name + "' in " + st.path().string() +
                        " (see 'hookauth auth list')");
-  return *p;
+  return std::move(**p);
 }
 
 namespace {

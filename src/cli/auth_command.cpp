@@ -185,22 +185,22 @@ std::string summary(const store::Profile& p) {
 Result<ExitCode> run_list(const GlobalOptions& g, bool json) {
   auto st = open_store(g);
   if (!st) return std::unexpected(st.error());
-  auto data = st->load();
-  if (!data) return std::unexpected(data.error());
+  auto listed = st->load_list();
+  if (!listed) return std::unexpected(listed.error());
   if (json) {
     nlohmann::ordered_json out = nlohmann::ordered_json::array();
-    for (const auto& p : data->authorizations)
+    for (const auto& p : *listed)
       out.push_back({{"name", p.name}, {"type", p.type}, {"summary", summary(p)}});
     print_json(std::cout, out);
     return ExitCode::ok;
   }
-  if (data->authorizations.empty()) {
+  if (listed->empty()) {
     if (!g.quiet)
       std::cerr << "no authorizations in " << st->path().string() << " (add one with 'hookauth auth add')\n";
     return ExitCode::ok;
   }
   std::vector<std::vector<std::string>> rows{{"NAME", "TYPE", "DETAILS"}};
-  for (const auto& p : data->authorizations) rows.push_back({p.name, p.type, summary(p)});
+  for (const auto& p : *listed) rows.push_back({p.name, p.type, summary(p)});
   print_table(std::cout, rows);
   return ExitCode::ok;
 }

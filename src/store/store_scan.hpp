@@ -1,0 +1,54 @@
+#pragma once
+// One pass over the store's text with nlohmann's SAX parser that builds no JSON values: the
+// syntax, the store's shape, where each entry stands and whether it could be broken, so a command
+// parses only the entries it uses (store.cpp turns what it finds into the store's errors).
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/json_locate.hpp"
+#include "store/profile.hpp"
+
+namespace hookauth::store {
+
+struct ScannedEntry {
+  bool object = false;         // false: the entry is not a JSON object
+  std::size_t begin = 0;       // the entry's bytes, '{' to '}', when it is an object
+  std::size_t end = 0;
+  bool suspect = false;        // the quick checks found what profile_from_json may refuse
+  std::optional<std::string> name;  // its "name", when that is a string
+  Profile listed;              // with keep_fields: name, type and the non-secret fields given as strings
+};
+
+struct ScannedMember {
+  std::string key;
+  bool array = false;
+};
+
+struct StoreScan {
+  // Set when the text is not JSON: the byte nlohmann stopped at and its message, or a number out of range.
+  std::optional<std::size_t> syntax_byte;
+  std::string syntax_what;
+  bool out_of_range = false;
+
+  bool root_object = false;
+  std::optional<std::string> version;  // the "version" member's JSON text when it is a number
+  bool version_integer = false;
+  long long version_value = 0;
+  bool has_version = false;
+  std::vector<ScannedMember> members;  // the top-level members but "version", in order
+  std::vector<ScannedEntry> authorizations;
+  std::vector<ScannedEntry> webhooks;
+  std::optional<std::size_t> first_duplicate;  // the first authorization whose name was seen before
+};
+
+// Scans text. keep_fields fills ScannedEntry::listed. The quick checks of each authorization
+// (name, type, that each member is a field of the type with the right kind of JSON value, the
+// required fields) never pass an entry that profile_from_json refuses for its shape; an entry
+// they flag is checked in full by the caller.
+StoreScan scan_store(std::string_view text, bool keep_fields);
+
+}  // namespace hookauth::store
