@@ -213,8 +213,8 @@ Result<void> check_webhooks(std::string_view text, const std::string& path, cons
 
 // The store scanned and refused as parse_store refuses it, except for what an authorization's
 // values hold (validate()), which is checked only for the ones the quick checks flag.
-Result<StoreScan> checked_scan(std::string_view text, const std::string& path, bool keep_fields) {
-  StoreScan scan = scan_store(text, keep_fields);
+Result<StoreScan> checked_scan(std::string_view text, const std::string& path, const SummaryFunction* summary) {
+  StoreScan scan = scan_store(text, summary);
   if (scan.out_of_range) return out_of_range_error(path);
   if (scan.syntax_byte) return syntax_error(text, path, *scan.syntax_byte, scan.syntax_what);
   if (!scan.root_object) return schema_error(text, path, {}, "expected a JSON object");
@@ -237,34 +237,26 @@ Result<StoreScan> checked_scan(std::string_view text, const std::string& path, b
 
 Result<std::optional<Profile>> parse_store_profile(std::string_view text, const std::string& path,
                                                    std::string_view name) {
-  auto scan = checked_scan(text, path, false);
+  auto scan = checked_scan(text, path, nullptr);
   if (!scan) return std::unexpected(scan.error());
   for (std::size_t i = 0; i < scan->authorizations.size(); ++i)
     if (scan->authorizations[i].name == name) return read_profile(text, path, *scan, i);
   return std::nullopt;
 }
 
-Result<std::vector<Profile>> parse_store_list(std::string_view text, const std::string& path) {
-  auto scan = checked_scan(text, path, true);
+Result<std::vector<ListedAuthorization>> parse_store_list(std::string_view text, const std::string& path,
+                                                          const SummaryFunction& summary) {
+  auto scan = checked_scan(text, path, &summary);
   if (!scan) return std::unexpected(scan.error());
-  std::vector<Profile> out;
-  out.reserve(scan->authorizations.size());
   for (std::size_t i = 0; i < scan->authorizations.size(); ++i) {
-    ScannedEntry& e = scan->authorizations[i];
-    if (!e.suspect) {
-      out.push_back(std::move(e.listed));
-      continue;
-    }
+    if (!scan->authorizations[i].suspect) continue;
     auto p = read_profile(text, path, *scan, i);  // flagged, and found sound by the full check
     if (!p) return std::unexpected(p.error());
     p->secrets.clear();
-    std::erase_if(p->fields, [&](const auto& f) {
-      const FieldSpec* spec = find_type(p->type)->field(f.first);
-      return spec && spec->list;
-    });
-    out.push_back(std::move(*p));
+    std::erase_if(p->fields, [&](const auto& f) { return find_type(p->type)->field(f.first)->list; });
+    scan->listed[i] = {p->name, p->type, summary(*p)};
   }
-  return out;
+  return std::move(scan->listed);
 }
 
 std::string serialize_store(const StoreData& data) {
@@ -302,11 +294,11 @@ Result<std::optional<Profile>> Store::load_profile(std::string_view name) const 
   return parse_store_profile(**text, path_.string(), name);
 }
 
-Result<std::vector<Profile>> Store::load_list() const {
+Result<std::vector<ListedAuthorization>> Store::load_list(const SummaryFunction& summary) const {
   auto text = read_text();
   if (!text) return std::unexpected(text.error());
-  if (!*text) return std::vector<Profile>{};
-  return parse_store_list(**text, path_.string());
+  if (!*text) return std::vector<ListedAuthorization>{};
+  return parse_store_list(**text, path_.string(), summary);
 }
 
 Result<void> Store::update(const std::function<Result<void>(StoreData&)>& change) const {

@@ -40,9 +40,17 @@ std::string serialize_store(const StoreData& data);
 // parse_store refuses but for the values validate() checks), and every saved webhook in full.
 Result<std::optional<Profile>> parse_store_profile(std::string_view text, const std::string& path_for_errors,
                                                    std::string_view name);
-// What `auth list` shows: each authorization's name, type and non-secret single-valued fields, the
-// store checked as by parse_store_profile.
-Result<std::vector<Profile>> parse_store_list(std::string_view text, const std::string& path_for_errors);
+// One row of `auth list`, and what makes its summary of a profile (given its name, type and
+// non-secret single-valued fields: no secrets, no repeatable fields).
+struct ListedAuthorization {
+  std::string name, type, summary;
+};
+using SummaryFunction = std::function<std::string(const Profile&)>;
+
+// What `auth list` shows of each authorization, the store checked as by parse_store_profile. The
+// profiles are summarised one at a time and not kept.
+Result<std::vector<ListedAuthorization>> parse_store_list(std::string_view text, const std::string& path_for_errors,
+                                                          const SummaryFunction& summary);
 
 class Store {
  public:
@@ -54,7 +62,7 @@ class Store {
   // The one authorization a command uses, or the summaries `auth list` shows: the store is read as
   // by parse_store_profile and parse_store_list, without building every profile.
   Result<std::optional<Profile>> load_profile(std::string_view name) const;
-  Result<std::vector<Profile>> load_list() const;
+  Result<std::vector<ListedAuthorization>> load_list(const SummaryFunction& summary) const;
   // Locks, loads, lets change alter the data, and replaces the file atomically when change
   // succeeds. A store that fails to load is left as it is.
   Result<void> update(const std::function<Result<void>(StoreData&)>& change) const;

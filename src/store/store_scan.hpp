@@ -11,16 +11,16 @@
 
 #include "store/json_locate.hpp"
 #include "store/profile.hpp"
+#include "store/store.hpp"
 
 namespace hookauth::store {
 
 struct ScannedEntry {
-  bool object = false;         // false: the entry is not a JSON object
-  std::size_t begin = 0;       // the entry's bytes, '{' to '}', when it is an object
+  bool object = false;   // false: the entry is not a JSON object
+  bool suspect = false;  // the quick checks found what profile_from_json may refuse
+  std::size_t begin = 0;  // the entry's bytes, '{' to '}', when it is an object
   std::size_t end = 0;
-  bool suspect = false;        // the quick checks found what profile_from_json may refuse
   std::optional<std::string> name;  // its "name", when that is a string
-  Profile listed;              // with keep_fields: name, type and the non-secret fields given as strings
 };
 
 struct ScannedMember {
@@ -43,12 +43,16 @@ struct StoreScan {
   std::vector<ScannedEntry> authorizations;
   std::vector<ScannedEntry> webhooks;
   std::optional<std::size_t> first_duplicate;  // the first authorization whose name was seen before
+  // With a summary function, one per authorization: its name, type and summary; empty for an entry
+  // the quick checks flagged.
+  std::vector<ListedAuthorization> listed;
 };
 
-// Scans text. keep_fields fills ScannedEntry::listed. The quick checks of each authorization
+// Scans text. With summary, fills StoreScan::listed: summary is given each profile that passed the
+// quick checks with its name, type and non-secret single-valued fields, in one reused object. The quick checks of each authorization
 // (name, type, that each member is a field of the type with the right kind of JSON value, the
 // required fields) never pass an entry that profile_from_json refuses for its shape; an entry
 // they flag is checked in full by the caller.
-StoreScan scan_store(std::string_view text, bool keep_fields);
+StoreScan scan_store(std::string_view text, const SummaryFunction* summary);
 
 }  // namespace hookauth::store
