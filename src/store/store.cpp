@@ -104,9 +104,9 @@ Result<void> check_version(std::string_view text, const std::string& path, bool 
   if (!has) return schema_error(text, path, {}, "no schema \"version\"");
   if (!integer) return schema_error(text, path, {"version"}, "expected an integer");
   if (value != schema_version)
-    return schema_error(text, path, {"version"},
-                        "schema version " + shown + " is not one this hookauth reads (" +
-                            std::to_string(schema_version) + ")");
+    return schema_error(
+        text, path, {"version"},
+        "schema version " + shown + " is not one this hookauth reads (" + std::to_string(schema_version) + ")");
   return {};
 }
 
@@ -171,8 +171,8 @@ namespace {
 Result<Profile> read_profile(std::string_view text, const std::string& path, const StoreScan& scan, std::size_t i) {
   const ScannedEntry& e = scan.authorizations[i];
   // The whole text parsed, so the entry's bytes do too.
-  auto p = profile_from_json(e.object ? nlohmann::json::parse(text.substr(e.begin, e.end - e.begin))
-                                      : nlohmann::json());
+  auto p =
+      profile_from_json(e.object ? nlohmann::json::parse(text.substr(e.begin, e.end - e.begin)) : nlohmann::json());
   if (p) return std::move(*p);
   std::vector<PathStep> at{std::string("authorizations"), i};
   if (!p.error().key.empty()) at.emplace_back(p.error().key);
@@ -198,8 +198,8 @@ Result<void> check_webhooks(std::string_view text, const std::string& path, cons
   std::unordered_set<std::string> names;
   for (std::size_t i = 0; i < scan.webhooks.size(); ++i) {
     const ScannedEntry& e = scan.webhooks[i];
-    auto w = webhook_from_json(e.object ? nlohmann::json::parse(text.substr(e.begin, e.end - e.begin))
-                                        : nlohmann::json());
+    auto w =
+        webhook_from_json(e.object ? nlohmann::json::parse(text.substr(e.begin, e.end - e.begin)) : nlohmann::json());
     if (!w) {
       std::vector<PathStep> at{std::string("webhooks"), i};
       if (!w.error().key.empty()) at.emplace_back(w.error().key);
@@ -218,8 +218,8 @@ Result<StoreScan> checked_scan(std::string_view text, const std::string& path, c
   if (scan.out_of_range) return out_of_range_error(path);
   if (scan.syntax_byte) return syntax_error(text, path, *scan.syntax_byte, scan.syntax_what);
   if (!scan.root_object) return schema_error(text, path, {}, "expected a JSON object");
-  if (auto ok = check_version(text, path, scan.has_version, scan.version && scan.version_integer,
-                              scan.version_value, scan.version.value_or(""));
+  if (auto ok = check_version(text, path, scan.has_version, scan.version && scan.version_integer, scan.version_value,
+                              scan.version.value_or(""));
       !ok)
     return std::unexpected(ok.error());
   auto members = scan.members;  // in key order, as a JSON object iterates them

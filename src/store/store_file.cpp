@@ -141,7 +141,7 @@ Result<std::string> read_whole_file(const fs::path& path) {
   // Read straight into the string, sized from fstat, so the text is copied once and its memory
   // touched once (growing by doubling touched about three times its size).
   std::string out;
-  struct stat st{};
+  struct stat st {};
   std::size_t want = ::fstat(fd, &st) == 0 && st.st_size > 0 ? static_cast<std::size_t>(st.st_size) + 1 : 65536;
   std::size_t used = 0;
   for (;;) {

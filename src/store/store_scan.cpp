@@ -47,11 +47,11 @@ enum class ValueKind { null, boolean, number, string, object, array };
 // What the quick checks keep of one member of an authorization.
 struct EntryMember {
   std::string key;
-  bool string = false;      // a JSON string
-  bool good_list = false;   // a non-empty array of non-empty one-line strings
-  bool good_secret = false; // {"env": NAME} or {"file": PATH}, NAME and PATH non-empty strings
-  bool empty = false;       // an empty string
-  std::string value;        // the string, when it is one
+  bool string = false;       // a JSON string
+  bool good_list = false;    // a non-empty array of non-empty one-line strings
+  bool good_secret = false;  // {"env": NAME} or {"file": PATH}, NAME and PATH non-empty strings
+  bool empty = false;        // an empty string
+  std::string value;         // the string, when it is one
 };
 
 class StoreEvents {
@@ -98,7 +98,7 @@ class StoreEvents {
   const char* base_;
   const char* read_;
   const SummaryFunction* summary_;
-  Profile scratch_;  // the profile given to summary_, one entry after another
+  Profile scratch_;        // the profile given to summary_, one entry after another
   std::size_t depth_ = 0;  // 1 inside the root object, 2 inside a top-level array, 3 inside its entries
   Section section_ = Section::none;
   std::string top_key_;
@@ -162,10 +162,10 @@ bool StoreEvents::value(ValueKind kind) {
                              [&](const ScannedMember& m) { return m.key == top_key_; });
     if (same != result.members.end()) result.members.erase(same);  // as in a JSON value, the last one counts
     result.members.push_back({top_key_, kind == ValueKind::array});
-    section_ = kind != ValueKind::array                ? Section::other
-               : top_key_ == "authorizations"   ? Section::authorizations
-               : top_key_ == "webhooks"         ? Section::webhooks
-                                                : Section::other;
+    section_ = kind != ValueKind::array       ? Section::other
+               : top_key_ == "authorizations" ? Section::authorizations
+               : top_key_ == "webhooks"       ? Section::webhooks
+                                              : Section::other;
     if (section_ == Section::authorizations) {
       result.authorizations.clear();
       result.listed.clear();
@@ -292,7 +292,6 @@ void StoreEvents::end_entry() {
   row = {scratch_.name, scratch_.type, (*summary_)(scratch_)};
 }
 
-
 // A walk over plain JSON: ASCII strings with the one-letter escapes, integers of up to 18 digits,
 // nesting to 64 levels, which is what hookauth writes. It reports the events nlohmann's SAX parser
 // would, several times faster, and gives up (false) on anything else, valid or not: nlohmann's
@@ -324,13 +323,20 @@ class PlainJsonWalk {
   bool value(int depth) {
     if (at_ == end_ || depth > 64) return false;
     switch (*at_) {
-      case '{': return object(depth);
-      case '[': return array(depth);
-      case '"': return string(buffer_) && events_.string(buffer_);
-      case 't': return literal("true") && events_.boolean(true);
-      case 'f': return literal("false") && events_.boolean(false);
-      case 'n': return literal("null") && events_.null();
-      default: return integer();
+      case '{':
+        return object(depth);
+      case '[':
+        return array(depth);
+      case '"':
+        return string(buffer_) && events_.string(buffer_);
+      case 't':
+        return literal("true") && events_.boolean(true);
+      case 'f':
+        return literal("false") && events_.boolean(false);
+      case 'n':
+        return literal("null") && events_.null();
+      default:
+        return integer();
     }
   }
 

@@ -16,8 +16,8 @@
 namespace hookauth::store {
 
 struct ScannedEntry {
-  bool object = false;   // false: the entry is not a JSON object
-  bool suspect = false;  // the quick checks found what profile_from_json may refuse
+  bool object = false;    // false: the entry is not a JSON object
+  bool suspect = false;   // the quick checks found what profile_from_json may refuse
   std::size_t begin = 0;  // the entry's bytes, '{' to '}', when it is an object
   std::size_t end = 0;
   std::optional<std::string> name;  // its "name", when that is a string
@@ -49,10 +49,10 @@ struct StoreScan {
 };
 
 // Scans text. With summary, fills StoreScan::listed: summary is given each profile that passed the
-// quick checks with its name, type and non-secret single-valued fields, in one reused object. The quick checks of each authorization
-// (name, type, that each member is a field of the type with the right kind of JSON value, the
-// required fields) never pass an entry that profile_from_json refuses for its shape; an entry
-// they flag is checked in full by the caller.
+// quick checks with its name, type and non-secret single-valued fields, in one reused object. The quick checks of each
+// authorization (name, type, that each member is a field of the type with the right kind of JSON value, the required
+// fields) never pass an entry that profile_from_json refuses for its shape; an entry they flag is checked in full by
+// the caller.
 StoreScan scan_store(std::string_view text, const SummaryFunction* summary);
 
 }  // namespace hookauth::store
