@@ -201,7 +201,10 @@ Result<ExitCode> run_list(const GlobalOptions& g, bool json) {
   }
   std::vector<std::vector<std::string>> rows{{"NAME", "TYPE", "DETAILS"}};
   rows.reserve(listed->size() + 1);
-  for (auto& a : *listed) rows.push_back({std::move(a.name), std::move(a.type), std::move(a.summary)});
+  for (auto& a : *listed) {
+    std::string cells[] = {std::move(a.name), std::move(a.type), std::move(a.summary)};
+    rows.emplace_back(std::make_move_iterator(std::begin(cells)), std::make_move_iterator(std::end(cells)));
+  }
   print_table(std::cout, rows);
   return ExitCode::ok;
 }

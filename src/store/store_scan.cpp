@@ -1,11 +1,12 @@
 #include "store/store_scan.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <iterator>
-#include <unordered_set>
 
 #include <nlohmann/json.hpp>
 
@@ -57,7 +58,16 @@ struct EntryMember {
 class StoreEvents {
  public:
   StoreEvents(std::string_view text, const SummaryFunction* summary)
-      : base_(text.data()), read_(text.data()), summary_(summary) {}
+      : base_(text.data()), read_(text.data()), summary_(summary) {
+    // Room for as many entries as the text has objects, so the lists never grow by copying: pages
+    // reserved and never written cost nothing.
+    std::size_t objects = 0;
+    for (const char* p = text.data();
+         (p = static_cast<const char*>(std::memchr(p, '{', text.data() + text.size() - p))); ++p)
+      ++objects;
+    result.authorizations.reserve(objects);
+    if (summary_) result.listed.reserve(objects);
+  }
 
   StoreScan result;
 
@@ -112,7 +122,6 @@ class StoreEvents {
   bool inner_good_ = false;
   std::size_t inner_count_ = 0;
   std::string inner_key_;
-  std::unordered_set<std::string> names_;
 };
 
 bool StoreEvents::parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& ex) {
@@ -169,8 +178,6 @@ bool StoreEvents::value(ValueKind kind) {
     if (section_ == Section::authorizations) {
       result.authorizations.clear();
       result.listed.clear();
-      result.first_duplicate.reset();
-      names_.clear();
     }
     if (section_ == Section::webhooks) result.webhooks.clear();
   } else if (depth_ == 2 && (section_ == Section::authorizations || section_ == Section::webhooks)) {
@@ -259,8 +266,6 @@ void StoreEvents::end_entry() {
   }
   if (name && name->string) {
     entry.name = name->value;
-    if (!names_.insert(name->value).second && !result.first_duplicate)
-      result.first_duplicate = result.authorizations.size() - 1;
   }
   const TypeSpec* spec = type && type->string ? find_type(type->value) : nullptr;
   suspect = suspect || !entry.name || !check_name(*entry.name) || !spec;
@@ -377,9 +382,7 @@ class PlainJsonWalk {
     ++at_;
     for (;;) {
       const char* run = at_;
-      while (at_ != end_ && *at_ != '"' && *at_ != '\\' && static_cast<unsigned char>(*at_) >= 0x20 &&
-             static_cast<unsigned char>(*at_) < 0x80)
-        ++at_;
+      while (at_ != end_ && plain_[static_cast<unsigned char>(*at_)]) ++at_;
       out.append(run, at_);
       if (at_ == end_) return false;
       if (*at_ == '"') {
@@ -415,23 +418,47 @@ class PlainJsonWalk {
     return events_.number_unsigned(static_cast<std::uint64_t>(v));
   }
 
+  // The bytes a string holds as they are: printable ASCII but '"' and '\\'.
+  static constexpr auto plain_ = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0x20; c < 0x80; ++c) t[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
+    return t;
+  }();
+
   const char* at_;
   const char* end_;
   StoreEvents& events_;
   std::string buffer_, key_;
 };
 
+// The first authorization whose name an earlier one has, found by sorting the names rather than
+// hashing each into a set: no allocation per name.
+std::optional<std::size_t> first_duplicate(const std::vector<ScannedEntry>& entries) {
+  std::vector<std::pair<std::string_view, std::size_t>> names;
+  names.reserve(entries.size());
+  for (std::size_t i = 0; i < entries.size(); ++i)
+    if (entries[i].name) names.emplace_back(*entries[i].name, i);
+  std::sort(names.begin(), names.end());
+  std::optional<std::size_t> first;
+  for (std::size_t i = 1; i < names.size(); ++i)
+    if (names[i].first == names[i - 1].first && (!first || names[i].second < *first)) first = names[i].second;
+  return first;
+}
+
 }  // namespace
 
 StoreScan scan_store(std::string_view text, const SummaryFunction* summary) {
-  {
-    StoreEvents walked(text, summary);
-    if (PlainJsonWalk(text, walked).run()) return std::move(walked.result);
+  StoreScan result;
+  if (StoreEvents walked(text, summary); PlainJsonWalk(text, walked).run()) {
+    result = std::move(walked.result);
+  } else {
+    StoreEvents scanner(text, summary);
+    TrackedChars first(text.data(), scanner.read()), last(text.data() + text.size(), scanner.read());
+    nlohmann::json::sax_parse(first, last, &scanner);
+    result = std::move(scanner.result);
   }
-  StoreEvents scanner(text, summary);
-  TrackedChars first(text.data(), scanner.read()), last(text.data() + text.size(), scanner.read());
-  nlohmann::json::sax_parse(first, last, &scanner);
-  return std::move(scanner.result);
+  result.first_duplicate = first_duplicate(result.authorizations);
+  return result;
 }
 
 }  // namespace hookauth::store
