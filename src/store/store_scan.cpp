@@ -299,8 +299,8 @@ void StoreEvents::end_entry() {
 
 // A walk over plain JSON: ASCII strings with the one-letter escapes, integers of up to 18 digits,
 // nesting to 64 levels, which is what hookauth writes. It reports the events nlohmann's SAX parser
-// would, several times faster, and gives up (false) on anything else, valid or not: nlohmann's
-// parser then reads the text again, with its own messages for what is wrong.
+// would, in fewer instructions than nlohmann's lexer alone (BENCHMARKS.md, section 3.1), and gives up (false) on
+// anything else, valid or not: nlohmann's parser then reads the text again, with its own messages for what is wrong.
 class PlainJsonWalk {
  public:
   PlainJsonWalk(std::string_view text, StoreEvents& events)

@@ -1,7 +1,8 @@
 #pragma once
-// One pass over the store's text with nlohmann's SAX parser that builds no JSON values: the
-// syntax, the store's shape, where each entry stands and whether it could be broken, so a command
-// parses only the entries it uses (store.cpp turns what it finds into the store's errors).
+// One pass over the store's text that builds no JSON values (a walk over plain JSON, else
+// nlohmann's SAX parser): the syntax, the store's shape, where each entry stands and whether it
+// could be broken, so a command parses only the entries it uses (store.cpp turns what it finds
+// into the store's errors).
 
 #include <cstddef>
 #include <optional>
@@ -9,7 +10,6 @@
 #include <string_view>
 #include <vector>
 
-#include "store/json_locate.hpp"
 #include "store/profile.hpp"
 #include "store/store.hpp"
 
@@ -29,7 +29,7 @@ struct ScannedMember {
 };
 
 struct StoreScan {
-  // Set when the text is not JSON: the byte nlohmann stopped at and its message, or a number out of range.
+  // When the text is not JSON: the byte nlohmann stopped at and its message, or a number out of range.
   std::optional<std::size_t> syntax_byte;
   std::string syntax_what;
   bool out_of_range = false;
@@ -48,11 +48,11 @@ struct StoreScan {
   std::vector<ListedAuthorization> listed;
 };
 
-// Scans text. With summary, fills StoreScan::listed: summary is given each profile that passed the
-// quick checks with its name, type and non-secret single-valued fields, in one reused object. The quick checks of each
-// authorization (name, type, that each member is a field of the type with the right kind of JSON value, the required
-// fields) never pass an entry that profile_from_json refuses for its shape; an entry they flag is checked in full by
-// the caller.
+// Scans text. The quick checks of each authorization (name, type, that each member is a field of
+// the type with the right kind of JSON value, the required fields) flag every entry that
+// profile_from_json would refuse for its shape, and may flag more; the caller checks those in
+// full. With summary, fills StoreScan::listed: summary is given each unflagged profile's name, type
+// and non-secret single-valued fields, in one reused object.
 StoreScan scan_store(std::string_view text, const SummaryFunction* summary);
 
 }  // namespace hookauth::store
