@@ -30,13 +30,12 @@ Result<store::Store> open_store(const GlobalOptions& global) {
 }
 
 Result<store::Profile> load_profile(const store::Store& st, const std::string& name) {
-  auto data = st.load();
-  if (!data) return std::unexpected(data.error());
-  const auto* p = data->find(name);
-  if (!p)
+  auto p = st.load_profile(name);
+  if (!p) return std::unexpected(p.error());
+  if (!*p)
     return usage_error("no authorization named '" + name + "' in " + st.path().string() +
                        " (see 'hookauth auth list')");
-  return *p;
+  return std::move(**p);
 }
 
 namespace {
@@ -80,8 +79,8 @@ std::string_view command_word(int argc, char** argv) {
 namespace {
 
 // The global options and the commands: all of them, or only the one named (command non-empty and
-// known). Building every command's options was a quarter of a start's CPU time in the unoptimised
-// sanitized build the tests run, and the others are never used.
+// known). Building the other groups' options cost about a fifth of a start's CPU time in the
+// unoptimised sanitized build the tests run (BENCHMARKS.md, section 8), and they are never used.
 void build_app(CLI::App& app, GlobalOptions& global, Action& action, std::string_view command) {
   app.set_version_flag("--version", std::string("hookauth ") + HOOKAUTH_VERSION);
   app.require_subcommand(1);

@@ -185,22 +185,26 @@ std::string summary(const store::Profile& p) {
 Result<ExitCode> run_list(const GlobalOptions& g, bool json) {
   auto st = open_store(g);
   if (!st) return std::unexpected(st.error());
-  auto data = st->load();
-  if (!data) return std::unexpected(data.error());
+  auto listed = st->load_list(summary);
+  if (!listed) return std::unexpected(listed.error());
   if (json) {
     nlohmann::ordered_json out = nlohmann::ordered_json::array();
-    for (const auto& p : data->authorizations)
-      out.push_back({{"name", p.name}, {"type", p.type}, {"summary", summary(p)}});
+    for (auto& a : *listed)
+      out.push_back({{"name", std::move(a.name)}, {"type", std::move(a.type)}, {"summary", std::move(a.summary)}});
     print_json(std::cout, out);
     return ExitCode::ok;
   }
-  if (data->authorizations.empty()) {
+  if (listed->empty()) {
     if (!g.quiet)
       std::cerr << "no authorizations in " << st->path().string() << " (add one with 'hookauth auth add')\n";
     return ExitCode::ok;
   }
   std::vector<std::vector<std::string>> rows{{"NAME", "TYPE", "DETAILS"}};
-  for (const auto& p : data->authorizations) rows.push_back({p.name, p.type, summary(p)});
+  rows.reserve(listed->size() + 1);
+  for (auto& a : *listed) {
+    std::string cells[] = {std::move(a.name), std::move(a.type), std::move(a.summary)};
+    rows.emplace_back(std::make_move_iterator(std::begin(cells)), std::make_move_iterator(std::end(cells)));
+  }
   print_table(std::cout, rows);
   return ExitCode::ok;
 }

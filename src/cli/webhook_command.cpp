@@ -164,20 +164,23 @@ Result<ResolvedSend> resolve_send(const GlobalOptions& g, SendOptions o) {
   if (!saved && o.auth.empty()) return ResolvedSend{std::move(o), {}};
   auto st = open_store(g);
   if (!st) return std::unexpected(st.error());
+  if (!saved) {  // one authorization: the rest of the store is not parsed (Store::load_profile)
+    auto authorization = session::Authorization::load(*st, o.auth);
+    if (!authorization) return std::unexpected(authorization.error());
+    return ResolvedSend{std::move(o), std::move(*authorization)};
+  }
   auto data = st->load();
   if (!data) return std::unexpected(data.error());
-  if (saved) {
-    const store::SavedWebhook* w = data->find_webhook(o.url);
-    if (!w)
-      return usage_error("'" + o.url + "' is neither a URL nor a saved webhook in " + st->path().string() +
-                         " (see 'hookauth webhook list')");
-    o.url = w->url;
-    if (o.auth.empty()) o.auth = w->auth;
-    if (o.method.empty()) o.method = w->method;
-    std::vector<std::string> headers = w->headers;
-    headers.insert(headers.end(), o.headers.begin(), o.headers.end());
-    o.headers = std::move(headers);
-  }
+  const store::SavedWebhook* w = data->find_webhook(o.url);
+  if (!w)
+    return usage_error("'" + o.url + "' is neither a URL nor a saved webhook in " + st->path().string() +
+                       " (see 'hookauth webhook list')");
+  o.url = w->url;
+  if (o.auth.empty()) o.auth = w->auth;
+  if (o.method.empty()) o.method = w->method;
+  std::vector<std::string> headers = w->headers;
+  headers.insert(headers.end(), o.headers.begin(), o.headers.end());
+  o.headers = std::move(headers);
   if (o.auth.empty()) return ResolvedSend{std::move(o), {}};
   auto authorization = session::Authorization::load(*data, st->path(), o.auth);
   if (!authorization) return std::unexpected(authorization.error());

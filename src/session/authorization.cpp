@@ -2,25 +2,41 @@
 
 namespace hookauth::session {
 
+namespace {
+
+Result<Authorization> ready(const store::Profile& profile, const std::filesystem::path& store_path);
+
+std::unexpected<Error> not_found(const std::string& name, const std::filesystem::path& store_path) {
+  return usage_error("no authorization named '" + name + "' in " + store_path.string() + " (see 'hookauth auth list')");
+}
+
+}  // namespace
+
 Result<Authorization> Authorization::load(const store::Store& store, const std::string& name) {
-  auto data = store.load();
-  if (!data) return std::unexpected(data.error());
-  return load(*data, store.path(), name);
+  // Only this profile is parsed and validated in full; the rest of the store for its shape.
+  auto profile = store.load_profile(name);
+  if (!profile) return std::unexpected(profile.error());
+  if (!*profile) return not_found(name, store.path());
+  return ready(**profile, store.path());
 }
 
 Result<Authorization> Authorization::load(const store::StoreData& data, const std::filesystem::path& store_path,
                                           const std::string& name) {
   const store::Profile* profile = data.find(name);
-  if (!profile)
-    return usage_error("no authorization named '" + name + "' in " + store_path.string() +
-                       " (see 'hookauth auth list')");
+  if (!profile) return not_found(name, store_path);
+  return ready(*profile, store_path);
+}
+
+namespace {
+
+Result<Authorization> ready(const store::Profile& profile, const std::filesystem::path& store_path) {
   Authorization a;
-  a.name = name;
-  a.type = profile->type;
-  auto credentials = store::to_credentials(*profile);
+  a.name = profile.name;
+  a.type = profile.type;
+  auto credentials = store::to_credentials(profile);
   if (!credentials) return std::unexpected(credentials.error());
   a.credentials = std::move(*credentials);
-  auto signature = store::to_signature(*profile);
+  auto signature = store::to_signature(profile);
   if (!signature) return std::unexpected(signature.error());
   a.signature = std::move(*signature);
   a.redactor = auth::redactor_for(a.credentials);
@@ -29,6 +45,8 @@ Result<Authorization> Authorization::load(const store::StoreData& data, const st
   a.state = store::StateFile::beside(store_path);
   return a;
 }
+
+}  // namespace
 
 bool Authorization::carries_credentials() const {
   return !std::holds_alternative<auth::NoAuth>(credentials) || signature.has_value();

@@ -1,11 +1,13 @@
 #include "store/store.hpp"
 
+#include <algorithm>
 #include <unordered_set>
 
 #include <nlohmann/json.hpp>
 
 #include "store/json_locate.hpp"
 #include "store/store_file.hpp"
+#include "store/store_scan.hpp"
 
 namespace hookauth::store {
 
@@ -85,6 +87,29 @@ std::string syntax_reason(const std::string& what) {
   return s.substr(0, lr) + tail;
 }
 
+std::unexpected<Error> syntax_error(std::string_view text, const std::string& path, std::size_t byte,
+                                    const std::string& what) {
+  auto pos = position_of(text, byte == 0 ? 0 : byte - 1);
+  return usage_error("store " + path + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column) +
+                     ": not valid JSON: " + syntax_reason(what));
+}
+
+std::unexpected<Error> out_of_range_error(const std::string& path) {
+  return usage_error("store " + path + ": not valid JSON: a number is out of range");
+}
+
+// The version check, the same for the whole store and for a scan of it.
+Result<void> check_version(std::string_view text, const std::string& path, bool has, bool integer, long long value,
+                           const std::string& shown) {
+  if (!has) return schema_error(text, path, {}, "no schema \"version\"");
+  if (!integer) return schema_error(text, path, {"version"}, "expected an integer");
+  if (value != schema_version)
+    return schema_error(
+        text, path, {"version"},
+        "schema version " + shown + " is not one this hookauth reads (" + std::to_string(schema_version) + ")");
+  return {};
+}
+
 }  // namespace
 
 Result<StoreData> parse_store(std::string_view text, const std::string& path) {
@@ -92,20 +117,17 @@ Result<StoreData> parse_store(std::string_view text, const std::string& path) {
   try {
     j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::out_of_range& e) {
-    return usage_error("store " + path + ": not valid JSON: a number is out of range");
+    return out_of_range_error(path);
   } catch (const nlohmann::json::parse_error& e) {
-    auto pos = position_of(text, e.byte == 0 ? 0 : e.byte - 1);
-    return usage_error("store " + path + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column) +
-                       ": not valid JSON: " + syntax_reason(e.what()));
+    return syntax_error(text, path, e.byte, e.what());
   }
   if (!j.is_object()) return schema_error(text, path, {}, "expected a JSON object");
   auto version = j.find("version");
-  if (version == j.end()) return schema_error(text, path, {}, "no schema \"version\"");
-  if (!version->is_number_integer()) return schema_error(text, path, {"version"}, "expected an integer");
-  if (version->get<long long>() != schema_version)
-    return schema_error(text, path, {"version"},
-                        "schema version " + version->dump() + " is not one this hookauth reads (" +
-                            std::to_string(schema_version) + ")");
+  bool integer = version != j.end() && version->is_number_integer();
+  if (auto ok = check_version(text, path, version != j.end(), integer, integer ? version->get<long long>() : 0,
+                              integer ? version->dump() : "");
+      !ok)
+    return std::unexpected(ok.error());
   StoreData data;
   // The names seen so far, so a store of many entries is checked for duplicates in linear time.
   std::unordered_set<std::string> auth_names, webhook_names;
@@ -143,6 +165,100 @@ Result<StoreData> parse_store(std::string_view text, const std::string& path) {
   return data;
 }
 
+namespace {
+
+// One authorization of a scanned store, read and validated in full.
+Result<Profile> read_profile(std::string_view text, const std::string& path, const StoreScan& scan, std::size_t i) {
+  const ScannedEntry& e = scan.authorizations[i];
+  // The whole text parsed, so the entry's bytes do too.
+  auto p =
+      profile_from_json(e.object ? nlohmann::json::parse(text.substr(e.begin, e.end - e.begin)) : nlohmann::json());
+  if (p) return std::move(*p);
+  std::vector<PathStep> at{std::string("authorizations"), i};
+  if (!p.error().key.empty()) at.emplace_back(p.error().key);
+  return schema_error(text, path, at, p.error().message);
+}
+
+// The authorizations of a scan: the entries the quick checks flagged are checked in full, in
+// order, and so are the names (each once), as parse_store does.
+Result<void> check_authorizations(std::string_view text, const std::string& path, const StoreScan& scan) {
+  for (std::size_t i = 0; i < scan.authorizations.size(); ++i) {
+    const ScannedEntry& e = scan.authorizations[i];
+    if (!e.object || e.suspect)
+      if (auto p = read_profile(text, path, scan, i); !p) return std::unexpected(p.error());
+    if (scan.first_duplicate == i)
+      return schema_error(text, path, {std::string("authorizations"), i},
+                          "authorization '" + *e.name + "' appears twice");
+  }
+  return {};
+}
+
+// The saved webhooks of a scan, each read in full: they are few.
+Result<void> check_webhooks(std::string_view text, const std::string& path, const StoreScan& scan) {
+  std::unordered_set<std::string> names;
+  for (std::size_t i = 0; i < scan.webhooks.size(); ++i) {
+    const ScannedEntry& e = scan.webhooks[i];
+    auto w =
+        webhook_from_json(e.object ? nlohmann::json::parse(text.substr(e.begin, e.end - e.begin)) : nlohmann::json());
+    if (!w) {
+      std::vector<PathStep> at{std::string("webhooks"), i};
+      if (!w.error().key.empty()) at.emplace_back(w.error().key);
+      return schema_error(text, path, at, w.error().message);
+    }
+    if (!names.insert(w->name).second)
+      return schema_error(text, path, {std::string("webhooks"), i}, "webhook '" + w->name + "' appears twice");
+  }
+  return {};
+}
+
+// The store scanned and refused as parse_store refuses it, except for what an authorization's
+// values hold (validate()), which is checked only for the ones the quick checks flag.
+Result<StoreScan> checked_scan(std::string_view text, const std::string& path, const SummaryFunction* summary) {
+  StoreScan scan = scan_store(text, summary);
+  if (scan.out_of_range) return out_of_range_error(path);
+  if (scan.syntax_byte) return syntax_error(text, path, *scan.syntax_byte, scan.syntax_what);
+  if (!scan.root_object) return schema_error(text, path, {}, "expected a JSON object");
+  if (auto ok = check_version(text, path, scan.has_version, scan.version && scan.version_integer, scan.version_value,
+                              scan.version.value_or(""));
+      !ok)
+    return std::unexpected(ok.error());
+  auto members = scan.members;  // in key order, as a JSON object iterates them
+  std::sort(members.begin(), members.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
+  for (const auto& m : members) {
+    if (m.key != "authorizations" && m.key != "webhooks") return schema_error(text, path, {m.key}, "unknown member");
+    if (!m.array) return schema_error(text, path, {m.key}, "expected an array");
+    auto ok = m.key == "webhooks" ? check_webhooks(text, path, scan) : check_authorizations(text, path, scan);
+    if (!ok) return std::unexpected(ok.error());
+  }
+  return scan;
+}
+
+}  // namespace
+
+Result<std::optional<Profile>> parse_store_profile(std::string_view text, const std::string& path,
+                                                   std::string_view name) {
+  auto scan = checked_scan(text, path, nullptr);
+  if (!scan) return std::unexpected(scan.error());
+  for (std::size_t i = 0; i < scan->authorizations.size(); ++i)
+    if (scan->authorizations[i].name == name) return read_profile(text, path, *scan, i);
+  return std::nullopt;
+}
+
+Result<std::vector<ListedAuthorization>> parse_store_list(std::string_view text, const std::string& path,
+                                                          const SummaryFunction& summary) {
+  auto scan = checked_scan(text, path, &summary);
+  if (!scan) return std::unexpected(scan.error());
+  for (std::size_t i = 0; i < scan->authorizations.size(); ++i) {
+    if (!scan->authorizations[i].suspect) continue;
+    auto p = read_profile(text, path, *scan, i);  // flagged, and found sound by the full check
+    if (!p) return std::unexpected(p.error());
+    p->secrets.clear();
+    std::erase_if(p->fields, [&](const auto& f) { return find_type(p->type)->field(f.first)->list; });
+    scan->listed[i] = {p->name, p->type, summary(*p)};
+  }
+  return std::move(scan->listed);
+}
+
 std::string serialize_store(const StoreData& data) {
   nlohmann::ordered_json j = nlohmann::ordered_json::object();
   j["version"] = schema_version;
@@ -155,13 +271,34 @@ std::string serialize_store(const StoreData& data) {
   return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
-Result<StoreData> Store::load() const {
+Result<std::optional<std::string>> Store::read_text() const {
   std::error_code ec;
-  if (!fs::exists(path_, ec)) return StoreData{};
+  if (!fs::exists(path_, ec)) return std::nullopt;
   if (auto ok = check_private(path_); !ok) return std::unexpected(ok.error());
   auto text = read_whole_file(path_);
   if (!text) return std::unexpected(text.error());
-  return parse_store(*text, path_.string());
+  return std::move(*text);
+}
+
+Result<StoreData> Store::load() const {
+  auto text = read_text();
+  if (!text) return std::unexpected(text.error());
+  if (!*text) return StoreData{};
+  return parse_store(**text, path_.string());
+}
+
+Result<std::optional<Profile>> Store::load_profile(std::string_view name) const {
+  auto text = read_text();
+  if (!text) return std::unexpected(text.error());
+  if (!*text) return std::nullopt;
+  return parse_store_profile(**text, path_.string(), name);
+}
+
+Result<std::vector<ListedAuthorization>> Store::load_list(const SummaryFunction& summary) const {
+  auto text = read_text();
+  if (!text) return std::unexpected(text.error());
+  if (!*text) return std::vector<ListedAuthorization>{};
+  return parse_store_list(**text, path_.string(), summary);
 }
 
 Result<void> Store::update(const std::function<Result<void>(StoreData&)>& change) const {

@@ -138,19 +138,25 @@ Result<void> check_private(const fs::path& path) {
 Result<std::string> read_whole_file(const fs::path& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return usage_error("cannot read " + path.string() + ": " + errno_text());
+  // Read straight into the string, sized from fstat, so the text is copied once and its memory
+  // touched once (appending 64 KiB reads touched up to three times its size).
   std::string out;
-  char buf[65536];
+  struct stat st {};
+  std::size_t want = ::fstat(fd, &st) == 0 && st.st_size > 0 ? static_cast<std::size_t>(st.st_size) + 1 : 65536;
+  std::size_t used = 0;
   for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (used == out.size()) out.resize(used < want ? want : 2 * used);
+    ssize_t n = ::read(fd, out.data() + used, out.size() - used);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       ::close(fd);
       return usage_error("cannot read " + path.string() + ": " + errno_text());
     }
     if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
+    used += static_cast<std::size_t>(n);
   }
   ::close(fd);
+  out.resize(used);
   return out;
 }
 

@@ -405,5 +405,38 @@ class PrivateFiles(StoreTest):
         self.assertNotIn("chmod", line)
 
 
+class OneProfileRead(StoreTest):
+    """A command that uses one authorization validates that one in full; the others only for their shape."""
+
+    STORE = ('{\n  "version": 1,\n  "authorizations": [\n'
+             '    {"name": "good", "type": "basic", "username": "u", "password": "pw-good"},\n'
+             '    {"name": "odd", "type": "api-key", "key": "X-Key", "value": "k", "in": "cookie"}\n  ]\n}\n')
+
+    def test_a_broken_value_in_another_profile_does_not_stop_a_command(self):
+        self.write_store(self.STORE)
+        at = self.STORE.index('{"name": "odd"')
+        where = "%s:%d:%d: authorizations[1]: in: 'cookie' is not one of" % (
+            self.store, self.STORE.count("\n", 0, at) + 1, at - self.STORE.rindex("\n", 0, at))
+        r = self.ok("webhook", "send", "--auth", "good", "--dry-run", "http://127.0.0.1:9/")
+        self.assertIn("Authorization: Basic [redacted]", r.out + r.err)
+        self.assertEqual(self.ok("auth", "show", "good", "--json").json()["username"], "u")
+        # auth list shows it: the value is the broken part, and it is what `auth list` does not check.
+        self.assertEqual([(a["name"], a["summary"]) for a in self.ok("auth", "list", "--json").json()],
+                         [("good", "user u"), ("odd", "X-Key in cookie")])
+        for args in (("webhook", "send", "--auth", "odd", "--dry-run", "http://127.0.0.1:9/"), ("auth", "show", "odd"),
+                     ("auth", "token", "odd"), ("auth", "add", "new", "--type", "none"), ("auth", "remove", "good")):
+            with self.subTest(args=args):
+                self.assertIn(where, self.assert_one_error_line(self.hookauth(*args), 2))
+        self.assertEqual(read_bytes(self.store).decode(), self.STORE, "a refused store was changed")
+
+    def test_a_broken_shape_in_another_profile_stops_every_command(self):
+        text = self.STORE.replace('"in": "cookie"', '"in": ["header"]')
+        self.write_store(text)
+        for args in (("auth", "list"), ("auth", "show", "good"),
+                     ("webhook", "send", "--auth", "good", "--dry-run", "http://127.0.0.1:9/")):
+            with self.subTest(args=args):
+                self.assertIn("authorizations[1].in: expected a string", self.assert_one_error_line(self.hookauth(*args), 2))
+
+
 if __name__ == "__main__":
     harness.main()

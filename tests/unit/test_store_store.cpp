@@ -280,3 +280,209 @@ TEST_CASE("Store::update leaves a corrupt store byte for byte as it was") {
 }
 
 }  // namespace hookauth::store
+
+namespace hookauth::store {
+
+namespace {
+
+std::string list_summary(const Profile& p) {
+  std::string s = p.type;
+  for (const auto& [k, v] : p.fields) s += " " + k + "=" + v;
+  if (!p.secrets.empty()) s += " SECRETS";
+  return s;
+}
+
+// What parse_store_list makes of text: the rows joined, or the error.
+std::string listed(std::string_view text) {
+  auto rows = parse_store_list(text, "/cfg/store.json", list_summary);
+  if (!rows) return "error: " + rows.error().message;
+  std::string out;
+  for (const auto& r : *rows) out += r.name + "|" + r.type + "|" + r.summary + "\n";
+  return out;
+}
+
+std::string full(std::string_view text) {
+  auto data = parse_store(text, "/cfg/store.json");
+  if (!data) return "error: " + data.error().message;
+  std::string out;
+  for (const auto& p : data->authorizations) {
+    Profile shown = p;
+    shown.secrets.clear();
+    std::erase_if(shown.fields, [&](const auto& f) { return find_type(p.type)->field(f.first)->list; });
+    out += p.name + "|" + p.type + "|" + list_summary(shown) + "\n";
+  }
+  return out;
+}
+
+// Whether a message of parse_store's is about an authorization's values: validate()'s errors name
+// the entry and no member ("authorizations[3]: ..."), and the lighter reads do not check them.
+bool value_error(const std::string& message) {
+  auto at = message.find(": authorizations[");
+  if (at == std::string::npos) return false;
+  auto close = message.find(']', at);
+  return close != std::string::npos && message.compare(close + 1, 2, ": ") == 0 &&
+         !test::contains(message, "appears twice");
+}
+
+constexpr std::string_view three_types = R"({
+  "version": 1,
+  "authorizations": [
+    {"name": "a", "type": "basic", "username": "u", "password": "pw-literal"},
+    {"name": "b", "type": "api-key", "key": "k", "value": {"env": "KEY"}, "in": "query"},
+    {"name": "c", "type": "aws-sigv4", "access-key": "AKID", "secret-key": {"file": "/k"}, "region": "r",
+     "service": "s", "sign-header": ["x-a", "x-b"]}
+  ],
+  "webhooks": [{"name": "w", "url": "https://example.com/", "auth": "a"}]
+}
+)";
+
+}  // namespace
+
+TEST_CASE("parse_store_profile gives the one profile parse_store gives, or nullopt") {
+  auto data = parse_store(three_types, "store.json");
+  REQUIRE_MESSAGE(data, test::error_of(data));
+  for (const auto& want : data->authorizations) {
+    auto one = parse_store_profile(three_types, "store.json", want.name);
+    REQUIRE_MESSAGE(one, test::error_of(one));
+    REQUIRE(one->has_value());
+    CHECK(to_json(**one) == to_json(want));
+  }
+  auto none = parse_store_profile(three_types, "store.json", "zz");
+  REQUIRE(none);
+  CHECK_FALSE(none->has_value());
+}
+
+TEST_CASE("parse_store_list: names, types and what the summary is given, never a secret nor a list") {
+  CHECK(listed(three_types) ==
+        "a|basic|basic username=u\n"
+        "b|api-key|api-key in=query key=k\n"
+        "c|aws-sigv4|aws-sigv4 access-key=AKID region=r service=s\n");
+  CHECK(listed(three_types) == full(three_types));
+  CHECK(listed(R"({"version": 1})") == "");
+}
+
+TEST_CASE("a broken value in one profile: the others are read, the broken one is refused as parse_store refuses it") {
+  std::string text(three_types);
+  text.replace(text.find(R"("in": "query")"), 13, R"("in": "cookie")");
+  auto whole = parse_store(text, "/cfg/store.json");
+  REQUIRE_FALSE(whole);
+  CHECK(test::contains(whole.error().message, "authorizations[1]: in: 'cookie' is not one of"));
+  auto good = parse_store_profile(text, "/cfg/store.json", "a");
+  REQUIRE_MESSAGE(good, test::error_of(good));
+  CHECK((*good)->field("username") == "u");
+  auto broken = parse_store_profile(text, "/cfg/store.json", "b");
+  REQUIRE_FALSE(broken);
+  CHECK(broken.error().message == whole.error().message);
+  CHECK(test::contains(listed(text), "b|api-key|api-key in=cookie key=k\n"));
+}
+
+TEST_CASE("a broken shape anywhere refuses every read, with parse_store's message") {
+  const std::string_view bad[] = {
+      R"({"version": 1, "authorizations": [{"name": "a", "type": "basic", "username": 5, "password": "p"}]})",
+      R"({"version": 1, "authorizations": [{"name": "a", "type": "basic", "password": "p"}]})",
+      R"({"version": 1, "authorizations": [{"name": "a", "type": "basic", "username": "u", "password": {"vault": "x"}}]})",
+      R"({"version": 1, "authorizations": [{"name": "a", "type": "ntlm"}]})",
+      R"({"version": 1, "authorizations": [{"name": "bad name", "type": "none"}]})",
+      R"({"version": 1, "authorizations": [{"name": "a", "type": "none"}, {"name": "a", "type": "none"}]})",
+      R"({"version": 1, "authorizations": [{"name": "a", "type": "none", "extra": "x"}]})",
+      R"({"version": 1, "authorizations": [{"name": "a", "type": "aws-sigv4", "access-key": "k", "secret-key": "s",
+          "region": "r", "service": "s", "sign-header": ["ok", ""]}]})",
+      R"({"version": 1, "authorizations": [5]})",
+      R"({"version": 1, "authorizations": {}})",
+      R"({"version": 1, "authorizations": [], "profiles": []})",
+      R"({"version": 1, "authorizations": [], "webhooks": [{"name": "w", "url": 5}]})",
+      R"({"version": 1, "webhooks": [{"name": "w", "url": "https://a/"}, {"name": "w", "url": "https://a/"}]})",
+      R"({"version": 2, "authorizations": []})",
+      R"({"version": "1", "authorizations": []})",
+      R"({"version": 1.0, "authorizations": []})",
+      R"({"authorizations": []})",
+      R"([1, 2])",
+      R"({"version": 1e999})",
+      R"({"version": 1, "authorizations": [)",
+      "",
+      "{\"version\": 1, \"authorizations\": [{\"name\": \"\xff\", \"type\": \"none\"}]}",
+  };
+  for (auto text : bad) {
+    INFO(text);
+    auto whole = parse_store(text, "/cfg/store.json");
+    REQUIRE_FALSE(whole);
+    CHECK(listed(text) == "error: " + whole.error().message);
+    auto one = parse_store_profile(text, "/cfg/store.json", "a");
+    REQUIRE_FALSE(one);
+    CHECK(one.error().message == whole.error().message);
+  }
+}
+
+TEST_CASE("JSON that the plain walk leaves to nlohmann is read the same") {
+  // \u escapes, UTF-8, a number with a fraction, keys in another order, a repeated member.
+  std::string_view text =
+      "{\"authorizations\": [{\"type\": \"basic\", \"username\": \"J\\u00fcrgen \xc3\xa9\", "
+      "\"name\": \"\\u0061\", \"password\": {\"env\": \"PW\"}},"
+      "{\"name\": \"n\", \"type\": \"none\", \"name\": \"m\"}], \"version\": 1.0e0}";
+  auto whole = parse_store(text, "/cfg/store.json");
+  REQUIRE_FALSE(whole);  // 1.0e0 is not an integer
+  CHECK(listed(text) == "error: " + whole.error().message);
+  std::string fixed(text);
+  fixed.replace(fixed.find("1.0e0"), 5, "1");
+  CHECK(listed(fixed) == full(fixed));
+  CHECK(listed(fixed) == "a|basic|basic username=J\xc3\xbcrgen \xc3\xa9\nm|none|none\n");
+  auto a = parse_store_profile(fixed, "s", "a");
+  REQUIRE_MESSAGE(a, test::error_of(a));
+  CHECK((*a)->secrets.at("password").value == "PW");
+  auto n = parse_store_profile(fixed, "s", "n");
+  REQUIRE(n);
+  CHECK_FALSE(n->has_value());  // the last "name" counts, as in parse_store
+}
+
+TEST_CASE("every truncation and byte change of a store: the lighter reads agree with parse_store") {
+  std::string base(three_types);
+  std::vector<std::string> texts;
+  for (std::size_t n = 0; n < base.size(); ++n) texts.push_back(base.substr(0, n));
+  for (std::size_t i = 0; i < base.size(); ++i)
+    for (char c : {'"', '{', ']', ',', '1', 'x', ' ', '\\', '\n'}) {
+      std::string t = base;
+      t[i] = c;
+      texts.push_back(t);
+    }
+  std::size_t agreed = 0, values = 0;
+  for (const auto& t : texts) {
+    INFO(t);
+    std::string whole = full(t), light = listed(t);
+    if (light == whole) {
+      ++agreed;
+      continue;
+    }
+    // Only a value error may be left to the command that uses the profile.
+    REQUIRE(whole.starts_with("error: "));
+    CHECK(value_error(whole));
+    CHECK_FALSE(light.starts_with("error: "));
+    ++values;
+  }
+  CHECK(agreed > values);
+}
+
+TEST_CASE("Store::load_profile and load_list read the file; a missing file is an empty store") {
+  test::TempDir dir;
+  Store st(dir.path() / "store.json");
+  auto none = st.load_profile("a");
+  REQUIRE(none);
+  CHECK_FALSE(none->has_value());
+  auto empty = st.load_list(list_summary);
+  REQUIRE(empty);
+  CHECK(empty->empty());
+  REQUIRE(st.update([](StoreData& data) -> Result<void> {
+    data.authorizations.push_back(
+        Profile{"a", "basic", {{"username", "u"}}, {{"password", SecretRef{SecretRef::Kind::literal, "p"}}}});
+    return {};
+  }));
+  auto a = st.load_profile("a");
+  REQUIRE_MESSAGE(a, test::error_of(a));
+  REQUIRE(a->has_value());
+  CHECK((*a)->field("username") == "u");
+  auto rows = st.load_list(list_summary);
+  REQUIRE(rows);
+  REQUIRE(rows->size() == 1);
+  CHECK((*rows)[0].summary == "basic username=u");
+}
+
+}  // namespace hookauth::store
