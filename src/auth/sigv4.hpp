@@ -82,7 +82,7 @@ Result<void> sign_sigv4(const AwsCredentials& credentials, Request& request, con
 
 // The query parameters presign_sigv4 adds to a URL.
 inline constexpr std::array<std::string_view, 7> presign_query_params = {
-    "X-Amz-Algorithm", "X-Amz-Credential",     "X-Amz-Date",     "X-Amz-Expires",
+    "X-Amz-Algorithm",     "X-Amz-Credential",     "X-Amz-Date",     "X-Amz-Expires",
     "X-Amz-SignedHeaders", "X-Amz-Security-Token", "X-Amz-Signature"};
 
 // Query presigning (the request's URL gains presign_query_params); expires is 1 to 604800.
