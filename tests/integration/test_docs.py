@@ -65,16 +65,21 @@ def parse_help(text):
     return flags, subcommands
 
 
-def parse_choices(text):
-    """{flag: [its values]} for the options whose --help names a fixed set of values: either
-    `--in TEXT:{header,query}` (CLI11's check) or `--type none|basic|...` (a type name)."""
-    choices, section = {}, None
+def option_lines(text):
+    """The lines of a --help text's Options section."""
+    section = None
     for line in text.splitlines():
         if re.match(r"^\S.*:$", line):
             section = line[:-1]
-            continue
-        if section != "Options":
-            continue
+        elif section == "Options":
+            yield line
+
+
+def parse_choices(text):
+    """{flag: [its values]} for the options whose --help names a fixed set of values: either
+    `--in TEXT:{header,query}` (CLI11's check) or `--type none|basic|...` (a type name)."""
+    choices = {}
+    for line in option_lines(text):
         m = re.match(r"^  (?:-\w,)?(--[\w-]+) \S*:\{([^}]*)\}", line)
         if m:
             choices[m.group(1)] = m.group(2).split(",")
@@ -155,13 +160,8 @@ def mentions(text, flag):
 def parse_flag_types(text):
     """{flag: [types]} from `auth add --help`, whose help for each field flag ends in the types it
     applies to, from the type table: `--username TEXT  the user-id ... (basic, digest)`."""
-    found, flag, section = {}, None, None
-    for line in text.splitlines():
-        if re.match(r"^\S.*:$", line):
-            section = line[:-1]
-            continue
-        if section != "Options":
-            continue
+    found, flag = {}, None
+    for line in option_lines(text):
         m = re.match(r"^  (?:-\w,)?(--[\w-]+)(.*)$", line)
         if m:
             flag, rest = m.group(1), m.group(2)
