@@ -42,6 +42,8 @@ void setup_import_commands(CLI::App& auth, const GlobalOptions& global, Action& 
 // auth token and auth login, under the auth command.
 void setup_token_commands(CLI::App& auth, const GlobalOptions& global, Action& action);
 void setup_webhook_commands(CLI::App& app, const GlobalOptions& global, Action& action);
+// webhook probe, under the webhook command.
+void setup_probe_command(CLI::App& webhook, const GlobalOptions& global, Action& action);
 // webhook add|list|show|remove, under the webhook command.
 void setup_saved_webhook_commands(CLI::App& webhook, const GlobalOptions& global, Action& action);
 void setup_verify_commands(CLI::App& app, const GlobalOptions& global, Action& action);

@@ -231,6 +231,7 @@ void setup_webhook_commands(CLI::App& app, const GlobalOptions& global, Action& 
     o->concurrency_given = concurrency->count() > 0;
     action = [&global, o] { return run_send(global, *o); };
   });
+  setup_probe_command(*webhook, global, action);
   setup_saved_webhook_commands(*webhook, global, action);
 }
 

@@ -39,7 +39,7 @@ namespace {
 
 // A challenge is answered only where it must be to get the request there at all: Digest's.
 std::function<Result<bool>(const net::Response&)> digest_only(const Authorization& a,
-                                                               std::function<Result<bool>(const net::Response&)> f) {
+                                                              std::function<Result<bool>(const net::Response&)> f) {
   return std::holds_alternative<auth::DigestCredentials>(a.credentials) ? std::move(f) : nullptr;
 }
 
@@ -50,7 +50,8 @@ bool offers_scheme(const std::string& values, std::string_view scheme) {
 }
 
 bool matches(const std::string& id, const std::vector<std::string>& patterns) {
-  return std::ranges::any_of(patterns, [&](const std::string& p) { return id == p || (p.ends_with('-') && id.starts_with(p)); });
+  return std::ranges::any_of(patterns,
+                             [&](const std::string& p) { return id == p || (p.ends_with('-') && id.starts_with(p)); });
 }
 
 }  // namespace
@@ -133,8 +134,8 @@ ProbeResult judge(const ProbeCheck& check, const Result<net::Response>& answer) 
       else if (s == 401)
         miss("401 without WWW-Authenticate: " + std::string(check.challenge_scheme));
       else if (refused || accepted)
-        miss("answered " + std::to_string(s) + ", not 401 with WWW-Authenticate: " +
-             std::string(check.challenge_scheme));
+        miss("answered " + std::to_string(s) +
+             ", not 401 with WWW-Authenticate: " + std::string(check.challenge_scheme));
       else
         neither();
       break;
@@ -159,8 +160,9 @@ Result<std::vector<const ProbeCheck*>> select_checks(const Authorization& a, con
     return (!options.only.empty() && !matches(id, options.only)) || matches(id, options.skip);
   });
   if (out.size() < 2)
-    return usage_error("nothing to probe: " + (a.name.empty() ? std::string("no authorization") : "'" + a.name + "' is " + a.type) +
-                       (out.empty() ? "" : " and no check is selected") + " (see 'hookauth webhook probe --list')");
+    return usage_error(
+        "nothing to probe: " + (a.name.empty() ? std::string("no authorization") : "'" + a.name + "' is " + a.type) +
+        (out.empty() ? "" : " and no check is selected") + " (see 'hookauth webhook probe --list')");
   return out;
 }
 

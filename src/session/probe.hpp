@@ -55,8 +55,8 @@ struct ProbeContext {
   const Authorization& authorization;
   SignerOptions options;
   SignerDeps deps;
-  std::unique_ptr<Signer> signer;          // the profile's own
-  std::optional<auth::Request> baseline;   // the baseline as it was sent (sig-replay resends it)
+  std::unique_ptr<Signer> signer;         // the profile's own
+  std::optional<auth::Request> baseline;  // the baseline as it was sent (sig-replay resends it)
 };
 
 // A signer over a copy of the authorization that change alters (credentials or signature), with
@@ -70,8 +70,8 @@ Result<net::Signer> then(ProbeContext& c, std::function<void(auth::Request&)> al
 struct ProbeResult {
   const ProbeCheck* check = nullptr;
   ProbeVerdict verdict = ProbeVerdict::skip;
-  std::string reason;        // why, for anything but pass; the skip reason
-  long status = 0;           // 0: no answer
+  std::string reason;  // why, for anything but pass; the skip reason
+  long status = 0;     // 0: no answer
   std::string status_line;
   std::string challenge;     // the answer's WWW-Authenticate values, comma-joined
   std::string body_excerpt;  // the answer's body, first 200 bytes
