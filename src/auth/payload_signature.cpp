@@ -225,7 +225,10 @@ std::string check_time(std::string_view header, std::string_view text, const Pay
 // tolerance: the id is kept until the later of the two. Without a tolerance any timestamp passes, so
 // the id is kept a day after receipt (replay_window_without_tolerance) and the timestamp cannot make
 // the book hold it for longer. A full book refuses the message: it could not refuse its replay.
-std::string replayed(const std::string& id, std::optional<std::int64_t> timestamp, const PayloadCheck& check) {
+// A scheme without a message id (Stripe, an hmac form that signs a timestamp but no id) is keyed by
+// what it signs, the timestamp and the body: a request sent again byte for byte is its replay.
+std::string replayed(const std::string& id, std::optional<std::int64_t> timestamp, const PayloadCheck& check,
+                     bool keyed_by_content = false) {
   if (!check.replays) return "";
   util::Clock::duration window = check.tolerance ? *check.tolerance : replay_window_without_tolerance;
   auto until = check.now + window;
@@ -236,7 +239,8 @@ std::string replayed(const std::string& id, std::optional<std::int64_t> timestam
     case Admission::first:
       return "";
     case Admission::replay:
-      return "message id '" + util::printable(id) + "' was seen before: a replay";
+      return keyed_by_content ? "the same timestamp and body were seen before: a replay"
+                              : "message id '" + util::printable(id) + "' was seen before: a replay";
     case Admission::full:
       return "the replay book is full (its limit of " + std::to_string(check.replays->capacity()) +
              " message ids, none yet expired): refused until some expire";
@@ -346,6 +350,7 @@ PayloadVerdict verify_stripe(const SignatureCredentials& c, const Request& r, co
     for (const auto& given : v1) matched |= crypto::constant_time_equal(given, expected);
   }
   if (!matched) return {false, "no Stripe-Signature v1 matches: " + std::string(mismatch)};
+  if (auto why = replayed("stripe " + content, parse_timestamp(*t), check, true); !why.empty()) return {false, why};
   return {true, ""};
 }
 
@@ -380,8 +385,11 @@ PayloadVerdict verify_hmac(const SignatureCredentials& c, const Request& r, cons
     matched |= crypto::constant_time_equal(given, expected);
   }
   if (!matched) return {false, f.header + " does not match: " + std::string(mismatch)};
-  if (!id.empty())
+  if (!id.empty()) {
     if (auto why = replayed(id, timestamp, check); !why.empty()) return {false, why};
+  } else if (timestamp) {
+    if (auto why = replayed("hmac " + content, timestamp, check, true); !why.empty()) return {false, why};
+  }
   return {true, ""};
 }
 

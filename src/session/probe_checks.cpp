@@ -29,7 +29,8 @@ Applicability sigv4(const Authorization& a) { return of_type<auth::AwsCredential
 Applicability sigv4_signed_body(const Authorization& a) {
   const auto* aws = std::get_if<auth::AwsCredentials>(&a.credentials);
   if (!aws) return {};
-  return {true, aws->unsigned_payload ? "the profile signs UNSIGNED-PAYLOAD: the body is not part of the signature" : ""};
+  return {true,
+          aws->unsigned_payload ? "the profile signs UNSIGNED-PAYLOAD: the body is not part of the signature" : ""};
 }
 
 Applicability api_key_with_letters(const Authorization& a) {
@@ -54,8 +55,11 @@ Applicability signature_with_timestamp(const Authorization& a) {
 Applicability signature_with_id_or_timestamp(const Authorization& a) {
   if (!a.signature) return {};
   bool id = a.signature->scheme == auth::SignatureScheme::standard_webhooks ||
-            (a.signature->scheme == auth::SignatureScheme::hmac && a.signature->hmac.content.find("{id}") != std::string::npos);
-  return {true, signs_timestamp(*a.signature) || id ? "" : "the scheme signs neither an id nor a timestamp: a replay cannot be told apart"};
+            (a.signature->scheme == auth::SignatureScheme::hmac &&
+             a.signature->hmac.content.find("{id}") != std::string::npos);
+  return {true, signs_timestamp(*a.signature) || id
+                    ? ""
+                    : "the scheme signs neither an id nor a timestamp: a replay cannot be told apart"};
 }
 
 Applicability signature_versioned(const Authorization& a) {
@@ -103,7 +107,8 @@ Result<net::Signer> with_key(ProbeContext& c, const std::function<void(auth::Api
 
 Result<net::Signer> with_aws(ProbeContext& c, const std::function<void(auth::AwsCredentials&)>& change,
                              seconds shift = seconds(0)) {
-  return altered_signer(c, [&](Authorization& a) { change(std::get<auth::AwsCredentials>(a.credentials)); }, shift);
+  return altered_signer(
+      c, [&](Authorization& a) { change(std::get<auth::AwsCredentials>(a.credentials)); }, shift);
 }
 
 // The header that carries the payload signature.

@@ -532,6 +532,27 @@ TEST_CASE("ReplayBook: an id is kept until its message's timestamp leaves the to
     later.replays = &hmac_book;
     CHECK(verify_payload(c, r, later).reason == "message id 'evt_9' was seen before: a replay");
   }
+  SUBCASE("schemes without an id (Stripe; hmac with {timestamp} only) are keyed by timestamp and body") {
+    for (auto scheme : {SignatureScheme::stripe, SignatureScheme::hmac}) {
+      CAPTURE(scheme_name(scheme));
+      auto c = credentials(scheme, {"SECRET-1"});
+      c.hmac.content = "{timestamp}.{body}";
+      Request r = with_body("{\"n\":1}");
+      REQUIRE(sign_payload(c, r, at(spec_ts), ""));
+      ReplayBook content_book;
+      PayloadCheck now = check_at(spec_ts);
+      now.replays = &content_book;
+      REQUIRE(verify_payload(c, r, now).valid);
+      CHECK(verify_payload(c, r, now).reason == "the same timestamp and body were seen before: a replay");
+      // Another body, or the same body signed a second later, is another message.
+      Request other = with_body("{\"n\":2}");
+      REQUIRE(sign_payload(c, other, at(spec_ts), ""));
+      CHECK(verify_payload(c, other, now).valid);
+      Request later = with_body("{\"n\":1}");
+      REQUIRE(sign_payload(c, later, at(spec_ts + 1), ""));
+      CHECK(verify_payload(c, later, now).valid);
+    }
+  }
   SUBCASE("a message dated in the past is kept a tolerance after receipt") {
     ReplayBook past;
     PayloadCheck now = check_at(spec_ts + 200);

@@ -1,0 +1,174 @@
+"""`hookauth webhook probe` against receivers nobody wrote for it: `hookauth verify serve` for every
+type it checks (every check must pass, --strict), capture.py (accepts everything: every MUST fails), and
+the usual bad input. tests/peers/flawed_receiver.py, with one flaw at a time, is in test_probe_flaws.py.
+
+Run from the repository root: HOOKAUTH_BIN=build/src/hookauth /usr/bin/python3 -m unittest -v
+tests/integration/test_probe.py
+"""
+
+import json
+import os
+import sys
+import unittest
+import xml.etree.ElementTree as ET
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+
+WHSEC = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+BODY = '{"event":"order.paid","id":42}'
+
+
+class ProbeAgainstVerifyServe(harness.HookauthTest):
+
+    def setUp(self):
+        super().setUp()
+        self.fixture(self.add_profiles)
+
+    def add_profiles(self):
+        self.add_basic("b", "acme", "correct horse battery staple")
+        self.add_key("kh", "X-API-Key", "k-7f3a9c2e51d84b60", "header")
+        self.add_key("kq", "api_key", "k-7f3a9c2e51d84b60", "query")
+        self.ok("auth", "add", "s4", "--type", "aws-sigv4", "--access-key", "AKIDEXAMPLE", "--secret-key",
+                "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "--region", "us-east-1", "--service", "execute-api")
+        self.ok("auth", "add", "sw", "--type", "signature", "--scheme", "standard-webhooks", "--secret", WHSEC)
+        self.ok("auth", "add", "gh", "--type", "signature", "--scheme", "github", "--secret", "It's a Secret")
+        self.ok("auth", "add", "st", "--type", "signature", "--scheme", "stripe", "--secret", "whsec_stripe_test")
+        self.ok("auth", "add", "hm", "--type", "signature", "--scheme", "hmac", "--secret", "hmac-secret",
+                "--signed-content", "{timestamp}.{id}.{body}")
+        self.ok("auth", "add", "b.sw", "--type", "basic", "--username", "acme", "--password", "pw-1",
+                "--signature", "standard-webhooks", "--signature-secret", WHSEC)
+        self.ok("auth", "add", "s4.gh", "--type", "aws-sigv4", "--access-key", "AKIDEXAMPLE", "--secret-key",
+                "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "--region", "eu-west-1", "--service", "lambda",
+                "--signature", "github", "--signature-secret", "It's a Secret")
+        self.add_none("open")
+
+    def probe(self, auth, url, *extra):
+        return self.hookauth("webhook", "probe", "--auth", auth, "--delay", "0", "-d", BODY, url, "--json", *extra)
+
+    def test_every_check_passes_against_verify_serve(self):
+        expected_prefixes = {"b": "basic-", "kh": "apikey-", "kq": "apikey-", "s4": "sigv4-", "sw": "sig-",
+                             "gh": "sig-", "st": "sig-", "hm": "sig-", "b.sw": "sig-", "s4.gh": "sig-"}
+        for auth, prefix in expected_prefixes.items():
+            with self.subTest(auth=auth):
+                server = self.serve(auth)
+                r = self.probe(auth, server.url + "/hooks/order", "--strict")
+                self.assertEqual(r.rc, 0, r)
+                out = r.json()
+                verdicts = {c["id"]: c["verdict"] for c in out["checks"]}
+                self.assertEqual(out["checks"][0]["id"], "baseline")
+                self.assertTrue(all(v in ("pass", "skip") for v in verdicts.values()), verdicts)
+                self.assertIn("no-credentials", verdicts)
+                self.assertTrue(any(k.startswith(prefix) for k in verdicts), verdicts)
+                self.assertEqual(out["summary"]["failed"], 0)
+                self.assertEqual(out["summary"]["passed"] + out["summary"]["skipped"], len(out["checks"]))
+                # Stacked: both the type's checks and the signature's run.
+                if auth == "b.sw":
+                    self.assertIn("basic-wrong-password", verdicts)
+                if auth == "s4.gh":
+                    self.assertIn("sigv4-wrong-scope", verdicts)
+                    # GitHub signs no timestamp and no id: those checks are skipped, with the reason.
+                    skipped = {c["id"]: c["reason"] for c in out["checks"] if c["verdict"] == "skip"}
+                    self.assertIn("sig-stale-timestamp", skipped)
+                    self.assertIn("signs no timestamp", skipped["sig-stale-timestamp"])
+                # The server's log shows each probe request by its X-Hookauth-Probe id: one request per
+                # check that was not skipped.
+                sent = sum(1 for v in verdicts.values() if v != "skip")
+                self.wait_for(lambda: len(server.stdout_json()) >= sent, what="the server's log")
+
+    def test_a_receiver_that_checks_nothing_fails_every_must(self):
+        c = self.capture()
+        r = self.probe("b", c.url + "/hook")
+        self.assertEqual(r.rc, 1, r)
+        checks = {x["id"]: x for x in r.json()["checks"]}
+        self.assertEqual(checks["baseline"]["verdict"], "pass")
+        for check_id in ("no-credentials", "basic-wrong-password", "basic-wrong-user", "basic-password-prefix",
+                         "basic-password-longer"):
+            self.assertEqual(checks[check_id]["verdict"], "fail", check_id)
+            self.assertEqual(checks[check_id]["level"], "MUST")
+            self.assertEqual(checks[check_id]["status"], 200)
+        # A SHOULD check that fails is a warning, and counts in the exit code only with --strict.
+        self.assertEqual(checks["basic-challenge"]["verdict"], "warn")
+        self.assertEqual(checks["basic-scheme-case"]["verdict"], "pass")
+        requests = c.requests()
+        self.assertEqual(len(requests), len(checks))
+        self.assertEqual([harness.Capture.header(q, "X-Hookauth-Probe") for q in requests], [[i] for i in checks])
+        for q in requests:
+            self.assertTrue(harness.Capture.header(q, "User-Agent")[0].startswith("hookauth-probe/"))
+        # Nothing secret in what is printed.
+        self.assertNotIn("correct horse", r.out + r.err)
+
+    def test_refused_baseline_stops_the_run_and_says_what_came_back(self):
+        c = self.capture("--status", "401", "--challenge", 'Basic realm="partner"')
+        r = self.hookauth("webhook", "probe", "--auth", "kh", "--delay", "0", c.url + "/hook")
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn("the baseline (a correct request) was not accepted: HTTP 401", r.err)
+        self.assertIn('WWW-Authenticate: Basic realm="partner"', r.err)
+        self.assertEqual(len(c.requests()), 1)
+
+    def test_server_errors_are_errors_never_passes(self):
+        c = self.capture("--status", "200,500")
+        r = self.probe("kh", c.url + "/hook", "apikey-wrong")
+        self.assertEqual(r.rc, 1, r)
+        checks = {x["id"]: x for x in r.json()["checks"]}
+        self.assertEqual(list(checks), ["baseline", "apikey-wrong"])
+        self.assertEqual(checks["apikey-wrong"]["verdict"], "error")
+        self.assertIn("neither accepted", checks["apikey-wrong"]["reason"])
+
+    def test_selection_skip_and_list(self):
+        server = self.serve("b.sw")
+        r = self.probe("b.sw", server.url + "/hook", "sig-", "--skip", "sig-replay")
+        self.assertEqual(r.rc, 0, r)
+        ids = [x["id"] for x in r.json()["checks"]]
+        self.assertEqual(ids[0], "baseline")
+        self.assertTrue(all(i.startswith("sig-") for i in ids[1:]), ids)
+        self.assertNotIn("sig-replay", ids)
+        listing = self.ok("webhook", "probe", "--list").out
+        for check_id in ("baseline", "no-credentials", "basic-challenge", "apikey-other-place", "sigv4-wrong-scope",
+                         "sig-rotation"):
+            self.assertIn(check_id, listing)
+        self.assertIn("RFC 7617", listing)
+
+    def test_dry_run_sends_nothing_and_redacts(self):
+        c = self.capture()
+        r = self.hookauth("webhook", "probe", "--auth", "b.sw", "--dry-run", "-d", BODY, c.url + "/hook")
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(c.requests(), [])
+        self.assertIn("# baseline", r.out)
+        self.assertIn("# sig-wrong-secret", r.out)
+        self.assertIn("X-Hookauth-Probe: basic-wrong-password", r.out)
+        self.assertIn("Authorization: Basic [redacted]", r.out)
+        self.assertNotIn("pw-1", r.out)
+
+    def test_junit_report_parses(self):
+        c = self.capture()
+        junit = os.path.join(self.tmp, "probe.xml")
+        r = self.hookauth("webhook", "probe", "--auth", "kq", "--delay", "0", "--junit", junit, c.url + "/hook")
+        self.assertEqual(r.rc, 1, r)
+        suite = ET.parse(junit).getroot()
+        self.assertEqual(suite.tag, "testsuite")
+        cases = {t.get("name"): t for t in suite.findall("testcase")}
+        self.assertIn("apikey-wrong", cases)
+        self.assertIsNotNone(cases["apikey-wrong"].find("failure"))
+        self.assertIsNone(cases["baseline"].find("failure"))
+        # apikey-other-place is a SHOULD: a failure in the report only with --strict.
+        self.assertIsNone(cases["apikey-other-place"].find("failure"))
+        self.assertEqual(int(suite.get("failures")), sum(1 for t in cases.values() if t.find("failure") is not None))
+        self.hookauth("webhook", "probe", "--auth", "kq", "--delay", "0", "--junit", junit, "--strict", c.url + "/h")
+        cases = {t.get("name"): t for t in ET.parse(junit).getroot().findall("testcase")}
+        self.assertIsNotNone(cases["apikey-other-place"].find("failure"))
+
+    def test_bad_input(self):
+        line = self.assert_one_error_line(self.hookauth("webhook", "probe", "--auth", "b", "http://127.0.0.1:9/",
+                                                        "no-such-check"))
+        self.assertIn("'no-such-check' names no check of basic", line)
+        line = self.assert_one_error_line(self.hookauth("webhook", "probe", "--auth", "open", "http://127.0.0.1:9/"))
+        self.assertIn("nothing to probe", line)
+        line = self.assert_one_error_line(self.hookauth("webhook", "probe", "http://127.0.0.1:9/"))
+        self.assertIn("--auth is required", line)
+        r = self.hookauth("webhook", "probe", "--auth", "b", "--delay", "0", "http://127.0.0.1:%d/" % self.closed_port())
+        self.assert_one_error_line(r, code=3)
+
+
+if __name__ == "__main__":
+    harness.main()
