@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/context.hpp"
+#include "session/probe.hpp"
 #include "store/profile.hpp"
 #include "util/strings.hpp"
 
@@ -178,6 +179,9 @@ void values_from_type_name(const Walk& w, const CLI::Option& opt, const NameSour
       });
       if (piece == "FILE" || piece == "PATH") {
         c.directive |= directive_files;
+      } else if (piece == "CHECK-ID" && i == 0) {
+        for (const auto& check : session::probe_checks())
+          c.candidates.push_back({std::string(check.id), std::string(check.sends)});
       } else if (piece == "NAME" && i == 0) {
         for (auto& n : names(kind_of(w, opt), w.given.contains("store") ? w.given.at("store") : ""))
           c.candidates.push_back({std::move(n), ""});

@@ -456,7 +456,11 @@ class CompletionTest(unittest.TestCase):
         self.assertEqual(self.complete("hookauth", "--store", self.store_a, "auth", "s"), ["show"])
 
     def test_other_subcommands(self):
-        self.assertEqual(self.complete("hookauth", "webhook", ""), ["add", "list", "remove", "rm", "send", "show"])
+        self.assertEqual(self.complete("hookauth", "webhook", ""), ["add", "list", "probe", "remove", "rm", "send", "show"])
+        # webhook probe's check ids, as positionals and for --skip, come from the binary's catalogue.
+        self.assertEqual(self.complete("hookauth", "webhook", "probe", "--skip", "sig-r"), ["sig-replay", "sig-rotation"])
+        self.assertEqual(self.complete("hookauth", "webhook", "probe", "http://127.0.0.1:9/", "basic-p"),
+                         ["basic-password-longer", "basic-password-prefix"])
         self.assertEqual(self.complete("hookauth", "webhook", "s"), ["send", "show"])
         self.assertEqual(self.complete("hookauth", "webhook", "r"), ["remove", "rm"])
         self.assertEqual(self.complete("hookauth", "verify", ""), ["serve"])
