@@ -5,7 +5,7 @@
 
 #include "auth/crypto.hpp"
 #include "auth/sigv4.hpp"
-#include "session/probe.hpp"
+#include "session/probe_catalogue.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
 
@@ -79,23 +79,35 @@ Applicability signature_rotation(const Authorization& a) {
 
 // ---- how a request is made ----
 
-std::string random_hex(ProbeContext& c, std::size_t bytes) {
-  auto r = c.deps.random_bytes(bytes);
-  return r ? auth::crypto::hex_encode(*r) : std::string(bytes * 2, '0');
-}
-
-// A value of the same form that is not the secret: the same length, other characters.
-std::string wrong_like(ProbeContext& c, const std::string& secret) {
-  std::string wrong = random_hex(c, secret.size() / 2 + 1).substr(0, std::max<std::size_t>(secret.size(), 8));
-  if (wrong == secret) wrong[0] = wrong[0] == 'a' ? 'b' : 'a';
-  return wrong;
-}
+}  // namespace
 
 Result<net::Signer> as_configured(ProbeContext& c) { return c.signer->message(); }
 
 Result<net::Signer> no_credentials(ProbeContext&) {
   return net::Signer{[](auth::Request&) -> Result<void> { return {}; }, nullptr};
 }
+
+std::string random_hex(ProbeContext& c, std::size_t bytes) {
+  auto r = c.deps.random_bytes(bytes);
+  return r ? auth::crypto::hex_encode(*r) : std::string(bytes * 2, '0');
+}
+
+std::string wrong_like(ProbeContext& c, const std::string& secret) {
+  std::string wrong = random_hex(c, secret.size() / 2 + 1).substr(0, std::max<std::size_t>(secret.size(), 8));
+  if (wrong == secret) wrong[0] = wrong[0] == 'a' ? 'b' : 'a';
+  return wrong;
+}
+
+void rewrite_header(auth::Request& r, const std::string& name, std::string_view from, std::string_view to) {
+  auto v = r.headers.get(name);
+  if (!v) return;
+  std::string value = *v;
+  for (auto at = value.find(from); at != std::string::npos; at = value.find(from, at + to.size()))
+    value.replace(at, from.size(), to);
+  r.headers.set(name, value);
+}
+
+namespace {
 
 Result<net::Signer> with_basic(ProbeContext& c, const std::function<void(auth::BasicCredentials&)>& change) {
   return altered_signer(c, [&](Authorization& a) { change(std::get<auth::BasicCredentials>(a.credentials)); });
@@ -137,16 +149,6 @@ std::string wrong_secret(ProbeContext& c, const std::string& secret) {
 }
 
 void tamper_body(auth::Request& r) { r.body = r.body.empty() ? "{}" : r.body + " "; }
-
-// Replaces every occurrence of from in the header's value.
-void rewrite_header(auth::Request& r, const std::string& name, std::string_view from, std::string_view to) {
-  auto v = r.headers.get(name);
-  if (!v) return;
-  std::string value = *v;
-  for (auto at = value.find(from); at != std::string::npos; at = value.find(from, at + to.size()))
-    value.replace(at, from.size(), to);
-  r.headers.set(name, value);
-}
 
 std::string shifted_digits(const std::string& digits, int by) {
   try {
@@ -210,12 +212,15 @@ const char* const sigv4_doc = "AWS Signature Version 4 (IAM User Guide, signing 
 const char* const standard = "Standard Webhooks 1.0, Verifying webhooks";
 
 // clang-format off
-const std::vector<ProbeCheck> checks = {
+const std::vector<ProbeCheck> common_checks = {
     {"baseline", ProbeLevel::must, ProbeExpect::accepted, "", "the request signed as the profile says", "the profile",
      always, as_configured},
     {"no-credentials", ProbeLevel::must, ProbeExpect::refused, "", "no authorization of any kind", "RFC 9110 section 11.6.2",
      always, no_credentials},
 
+};
+
+const std::vector<ProbeCheck> basic_checks = {
     {"basic-wrong-password", ProbeLevel::must, ProbeExpect::refused, "", "another password", rfc7617, basic,
      [](ProbeContext& c) { return with_basic(c, [&](auto& b) { b.password = wrong_like(c, b.password); }); }},
     {"basic-wrong-user", ProbeLevel::must, ProbeExpect::refused, "", "another user-id, the right password", rfc7617, basic,
@@ -232,6 +237,9 @@ const std::vector<ProbeCheck> checks = {
     {"basic-challenge", ProbeLevel::should, ProbeExpect::challenge, "Basic", "no credentials",
      "RFC 9110 section 11.6.1", basic, no_credentials},
 
+};
+
+const std::vector<ProbeCheck> api_key_checks = {
     {"apikey-missing", ProbeLevel::must, ProbeExpect::refused, "", "no key", "the profile", api_key,
      [](ProbeContext& c) { return altered_signer(c, [](Authorization& a) { a.credentials = auth::NoAuth{}; }); }},
     {"apikey-wrong", ProbeLevel::must, ProbeExpect::refused, "", "another key of the same length", "the profile", api_key,
@@ -251,6 +259,9 @@ const std::vector<ProbeCheck> checks = {
        });
      }},
 
+};
+
+const std::vector<ProbeCheck> sigv4_checks = {
     {"sigv4-wrong-secret", ProbeLevel::must, ProbeExpect::refused, "", "signed with another secret key", sigv4_doc, sigv4,
      [](ProbeContext& c) { return with_aws(c, [&](auto& a) { a.secret_key = wrong_like(c, a.secret_key); }); }},
     {"sigv4-tampered-body", ProbeLevel::must, ProbeExpect::refused, "", "the body changed after signing", sigv4_doc,
@@ -283,6 +294,9 @@ const std::vector<ProbeCheck> checks = {
      sigv4_doc, sigv4,
      [](ProbeContext& c) { return then(c, [](auth::Request& r) { r.headers.set("X-Hookauth-Probe-Extra", "1"); }); }},
 
+};
+
+const std::vector<ProbeCheck> signature_checks = {
     {"sig-missing", ProbeLevel::must, ProbeExpect::refused, "", "the signature header removed", standard, signature,
      [](ProbeContext& c) {
        return then(c, [h = signature_header(*c.authorization.signature)](auth::Request& r) { r.headers.remove(h); });
@@ -341,6 +355,15 @@ const std::vector<ProbeCheck> checks = {
 
 }  // namespace
 
-const std::vector<ProbeCheck>& probe_checks() { return checks; }
+const std::vector<ProbeCheck>& probe_checks() {
+  static const std::vector<ProbeCheck> all = [] {
+    std::vector<ProbeCheck> out;
+    for (const auto* part : {&common_checks, &basic_checks, &api_key_checks, &digest_probe_checks(), &sigv4_checks,
+                             &bearer_probe_checks(), &signature_checks})
+      out.insert(out.end(), part->begin(), part->end());
+    return out;
+  }();
+  return all;
+}
 
 }  // namespace hookauth::session

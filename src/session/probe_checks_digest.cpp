@@ -1,0 +1,12 @@
+// The digest checks of `webhook probe`.
+
+#include "session/probe_catalogue.hpp"
+
+namespace hookauth::session {
+
+const std::vector<ProbeCheck>& digest_probe_checks() {
+  static const std::vector<ProbeCheck> checks;
+  return checks;
+}
+
+}  // namespace hookauth::session
