@@ -1,5 +1,6 @@
 """nginx (Debian's nginx-light) as a receiver for the tests: `return 204` on every path, plain HTTP or
 TLS with HTTP/2, and an access log of protocol, connection serial, status and request length per request.
+`locations` replaces the `return 204` with other location blocks (test_probe_real.py: auth_basic).
 
 nginx cannot announce a port it picked itself, so this picks a free loopback port, starts nginx on it
 and, if nginx could not bind it (another process took it in between), tries again with another.
@@ -31,7 +32,7 @@ http {{
   server {{
     listen 127.0.0.1:{port}{tls};
     {certs}
-    location / {{ return 204; }}
+    {locations}
   }}
 }}
 """
@@ -47,7 +48,7 @@ def make_certificate(directory):
 
 
 class Nginx:
-    def __init__(self, directory, tls=False):
+    def __init__(self, directory, tls=False, locations="location / { return 204; }"):
         self.prefix = os.path.join(directory, "nginx")
         os.makedirs(os.path.join(self.prefix, "tmp"), exist_ok=True)
         self.cert = self.key = None
@@ -58,7 +59,7 @@ class Nginx:
             port = self._free_port()
             conf = os.path.join(self.prefix, "nginx.conf")
             with open(conf, "w") as f:
-                f.write(CONF.format(prefix=self.prefix, port=port, tls=" ssl http2" if tls else "",
+                f.write(CONF.format(prefix=self.prefix, port=port, locations=locations, tls=" ssl http2" if tls else "",
                                     certs="ssl_certificate %s; ssl_certificate_key %s;" % (self.cert, self.key)
                                     if tls else ""))
             proc = subprocess.Popen([NGINX, "-p", self.prefix, "-c", conf], stdin=subprocess.DEVNULL,
