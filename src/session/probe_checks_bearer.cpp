@@ -108,7 +108,7 @@ Result<net::Signer> garbage_token(ProbeContext& c) {
   return net::Signer{[garbage](auth::Request& r) -> Result<void> { return auth::sign_bearer(garbage, r); }, nullptr};
 }
 
-const char* const rfc6750 = "RFC 6750 section 2.1";
+const char* const rfc6750 = "RFC 6750 section 3.1";
 const char* const rfc8725 = "RFC 8725 section 3.1";
 
 // A signer that puts one fixed token on every request: --token.
@@ -142,7 +142,7 @@ const std::vector<ProbeCheck>& bearer_probe_checks() {
        "RFC 6750 section 3", oauth2_bearer, no_credentials},
       {"bearer-in-query", ProbeLevel::should, ProbeExpect::refused, "",
        "no Authorization header, the token as access_token in the query",
-       "RFC 9700 section 2, RFC 6750 section 2.3", oauth2_bearer,
+       "RFC 9700 section 2 / RFC 6750 section 2.3", oauth2_bearer,
        [](ProbeContext& c) { return then(c, token_to_query); }},
       {"bearer-scheme-case", ProbeLevel::should, ProbeExpect::accepted, "", "the scheme written 'bearer'",
        "RFC 9110 section 11.1", oauth2_bearer,
