@@ -14,6 +14,7 @@
 #include "cli/send_request.hpp"
 #include "cli/terminal.hpp"
 #include "session/probe.hpp"
+#include "store/secret_ref.hpp"
 #include "util/strings.hpp"
 
 #ifndef HOOKAUTH_VERSION
@@ -36,6 +37,7 @@ struct ProbeCommandOptions {
   bool strict = false;
   int delay_ms = 200;
   std::string junit;
+  std::string token;  // --token: a secret reference
 };
 
 void print_list() {
@@ -170,6 +172,26 @@ std::string baseline_refused(const ProbeResult& r) {
   return s + "; nothing else can be judged";
 }
 
+// The token --token refers to, taught to the redactor (with access_token, bearer-in-query's
+// parameter); empty without --token.
+Result<std::string> probe_token(session::Authorization& authorization, const std::string& reference) {
+  if (std::holds_alternative<auth::OAuth2Credentials>(authorization.credentials))
+    authorization.redactor.add_query_param("access_token");
+  if (reference.empty()) return std::string();
+  if (!std::holds_alternative<auth::OAuth2Credentials>(authorization.credentials))
+    return usage_error("--token applies to an oauth2 authorization; '" + authorization.name + "' is " +
+                       authorization.type);
+  if (reference == "-") return usage_error("--token: give env:NAME or file:PATH (stdin is the body's)");
+  auto ref = store::parse_secret_argument("--token", reference);
+  if (!ref) return std::unexpected(ref.error());
+  auto value = store::resolve("--token", *ref);
+  if (!value) return std::unexpected(value.error());
+  if (util::trim(*value).empty() || value->find_first_of(" \t\r\n") != std::string::npos)
+    return usage_error("--token: the token is empty or holds white space");
+  authorization.redactor.add_secret(*value);
+  return value;
+}
+
 Result<ExitCode> run_probe_command(const GlobalOptions& g, const ProbeCommandOptions& o) {
   if (o.list) {
     print_list();
@@ -194,11 +216,17 @@ Result<ExitCode> run_probe_command(const GlobalOptions& g, const ProbeCommandOpt
   popt.skip = o.skip;
   auto selected = session::select_checks(authorization, popt);
   if (!selected) return std::unexpected(selected.error());
+  auto token = probe_token(authorization, o.token);
+  if (!token) return std::unexpected(token.error());
   session::ProbeContext context{
-      authorization, signer_options(s, *origin, redactor), signer_deps(g, s, redactor), {}, {}};
-  auto signer = session::make_signer(authorization, context.options, context.deps);
-  if (!signer) return std::unexpected(signer.error());
-  context.signer = std::move(*signer);
+      authorization, signer_options(s, *origin, redactor), signer_deps(g, s, redactor), {}, {}, *token};
+  if (!context.token.empty()) {
+    context.signer = session::fixed_token_signer(context.token);  // the TokenSource is never asked
+  } else {
+    auto signer = session::make_signer(authorization, context.options, context.deps);
+    if (!signer) return std::unexpected(signer.error());
+    context.signer = std::move(*signer);
+  }
 
   popt.dry_run = s.dry_run;
   popt.delay = std::chrono::milliseconds(o.delay_ms);
@@ -254,6 +282,10 @@ void setup_probe_command(CLI::App& webhook, const GlobalOptions& global, Action&
   probe->add_option("check", o->checks, "run only these checks (an id, or a prefix such as sig-)")
       ->type_name("CHECK-ID");
   probe->add_option("--auth", o->send.auth, "the authorization the receiver checks")->type_name("NAME");
+  probe
+      ->add_option("--token", o->token,
+                   "oauth2: probe with this bearer token (env:NAME, file:PATH or a literal), fetch none")
+      ->type_name("SECRET");
   auto* method = probe->add_option("-X,--request", o->send.method, "the method (default: POST with data, else GET)")
                      ->type_name("METHOD");
   probe->add_option("-H,--header", o->send.headers, "an extra header, repeatable")

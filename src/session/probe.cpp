@@ -174,7 +174,9 @@ Result<std::vector<ProbeResult>> run_probe(ProbeContext& context, const auth::Re
   for (const ProbeCheck* check : checks) {
     ProbeResult result;
     result.check = check;
-    if (auto skip = check->applies(context.authorization).skip; !skip.empty()) {
+    auto skip = check->applies(context.authorization).skip;
+    if (skip.empty() && check->skip_for) skip = check->skip_for(context);
+    if (!skip.empty()) {
       result.reason = std::move(skip);
       results.push_back(result);
       if (options.on_result) options.on_result(result);

@@ -45,6 +45,9 @@ struct ProbeCheck {
   // The signer for this check's one request (on_challenge only where a challenge must be answered
   // to get that far, as Digest's).
   Result<net::Signer> (*signer)(ProbeContext&);
+  // Why the check is skipped, known only once the baseline is sent (a bearer token that is not a
+  // JWT); empty, or no function: it runs.
+  std::string (*skip_for)(ProbeContext&) = nullptr;
 };
 
 // Every check, in the order a run sends them; the baseline first.
@@ -57,7 +60,11 @@ struct ProbeContext {
   SignerDeps deps;
   std::unique_ptr<Signer> signer;         // the profile's own
   std::optional<auth::Request> baseline;  // the baseline as it was sent (sig-replay resends it)
+  std::string token;  // --token: the bearer token probed with, never one from the profile's TokenSource
 };
+
+// The signer of --token: `Authorization: Bearer TOKEN` on every request (RFC 6750 section 2.1).
+std::unique_ptr<Signer> fixed_token_signer(std::string token);
 
 // A signer over a copy of the authorization that change alters (credentials or signature), with
 // the same options and dependencies as the profile's.

@@ -1,11 +1,14 @@
 """`hookauth webhook probe` against receivers nobody wrote for it: `hookauth verify serve` for every
 type it checks (every check must pass, --strict), capture.py (accepts everything: every MUST fails), and
-the usual bad input. tests/peers/flawed_receiver.py, with one flaw at a time, is in test_probe_flaws.py.
+the usual bad input; an oauth2 authorization against `verify serve --expect-token`, `--jwks` (with a JWT of
+tests/data/jwt, so the jwt- checks run) and `--introspect-url` (tests/peers/oauth_server.py issues the token).
+tests/peers/flawed_receiver.py, with one flaw at a time, is in test_probe_flaws.py.
 
 Run from the repository root: HOOKAUTH_BIN=build/src/hookauth /usr/bin/python3 -m unittest -v
 tests/integration/test_probe.py
 """
 
+import base64
 import json
 import os
 import sys
@@ -14,6 +17,7 @@ import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
+import test_oauth2  # noqa: E402  (its OAuthPeer drives tests/peers/oauth_server.py)
 
 WHSEC = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 BODY = '{"event":"order.paid","id":42}'
@@ -168,6 +172,128 @@ class ProbeAgainstVerifyServe(harness.HookauthTest):
         self.assertIn("--auth is required", line)
         r = self.hookauth("webhook", "probe", "--auth", "b", "--delay", "0", "http://127.0.0.1:%d/" % self.closed_port())
         self.assert_one_error_line(r, code=3)
+
+
+BEARER_IDS = ["bearer-garbage", "bearer-altered", "bearer-challenge", "bearer-in-query", "bearer-scheme-case",
+              "jwt-alg-none", "jwt-signature-stripped"]
+JWT_DATA = os.path.join(harness.REPO, "tests", "data", "jwt")
+
+
+class ProbeBearer(harness.HookauthTest):
+    """oauth2: with --token, no token is ever asked of the profile's token endpoint (a capture server here,
+    which must see no request); without it, the profile's token is probed."""
+
+    TOKEN = "tok-4c1d9e7a2b8f6053e1a7"
+
+    def setUp(self):
+        super().setUp()
+        self.token_endpoint = self.capture()
+        self.ok("auth", "add", "o", "--type", "oauth2", "--grant", "client-credentials", "--client-id", "rp",
+                "--client-secret", "rp-secret-1", "--token-url", self.token_endpoint.url + "/token")
+        self.add_basic("b", "acme", "pw-1")
+        self.env["TOK"] = self.TOKEN
+
+    def probe(self, url, *extra):
+        return self.hookauth("webhook", "probe", "--auth", "o", "--delay", "0", "-d", BODY, url, "--json", *extra)
+
+    def verdicts(self, r):
+        return {c["id"]: c for c in r.json()["checks"]}
+
+    def assert_all_passed(self, r, skipped=()):
+        self.assertEqual(r.rc, 0, r)
+        checks = self.verdicts(r)
+        self.assertEqual(list(checks), ["baseline", "no-credentials"] + BEARER_IDS)
+        self.assertEqual({i for i, c in checks.items() if c["verdict"] == "skip"}, set(skipped), checks)
+        self.assertTrue(all(c["verdict"] in ("pass", "skip") for c in checks.values()), checks)
+        self.assertEqual(checks["jwt-alg-none"]["level"], "MUST")
+        self.assertEqual(checks["bearer-in-query"]["level"], "SHOULD")
+        return checks
+
+    def test_expect_token_every_check_passes_and_jwt_checks_say_why_they_skip(self):
+        server = self.serve("o", "--expect-token", "env:TOK")
+        r = self.probe(server.url + "/hooks", "--token", "env:TOK", "--strict")
+        checks = self.assert_all_passed(r, skipped=("jwt-alg-none", "jwt-signature-stripped"))
+        for i in ("jwt-alg-none", "jwt-signature-stripped"):
+            self.assertIn("the token is not a JWT", checks[i]["reason"])
+        self.assertIn("RFC 6750", checks["bearer-garbage"]["reference"])
+        self.assertNotIn(self.TOKEN, r.out + r.err)
+        self.assertEqual(self.token_endpoint.requests(), [])
+        # one request per check that ran, each as its id says
+        self.wait_for(lambda: len(server.stdout_json()) >= 7, what="the server's log")
+
+    def test_jwks_jwt_checks_run_and_pass(self):
+        with open(os.path.join(JWT_DATA, "tokens.json")) as f:
+            data = json.load(f)
+        self.env["TOK"] = data["tokens"]["rs256"]["token"]
+        server = self.serve("o", "--jwks", os.path.join(JWT_DATA, "jwks.json"), "--audience", data["audience"],
+                            "--issuer", data["issuer"], global_args=("--at", "2024-05-01T12:00:00Z"))
+        r = self.probe(server.url + "/hooks", "--token", "env:TOK", "--strict")
+        checks = self.assert_all_passed(r)
+        self.assertEqual(checks["jwt-alg-none"]["status"], 401)
+        self.assertEqual(checks["jwt-signature-stripped"]["status"], 401)
+        self.assertEqual(self.token_endpoint.requests(), [])
+
+    def test_jwt_checks_send_what_they_say(self):
+        with open(os.path.join(JWT_DATA, "tokens.json")) as f:
+            token = json.load(f)["tokens"]["rs256"]["token"]
+        header, payload, _ = token.split(".")
+        c = self.capture()
+        r = self.hookauth("webhook", "probe", "--auth", "o", "--delay", "0", "--token", "literal:" + token,
+                          c.url + "/hook?x=1", "--json")
+        self.assertEqual(r.rc, 1, r)  # capture accepts everything
+        sent = {harness.Capture.header(q, "X-Hookauth-Probe")[0]: q for q in c.requests()}
+        auth = {i: (harness.Capture.header(q, "Authorization") or [None])[0] for i, q in sent.items()}
+        self.assertEqual(auth["baseline"], "Bearer " + token)
+        self.assertEqual(auth["jwt-signature-stripped"], "Bearer %s.%s." % (header, payload))
+        none_header, none_payload, none_signature = auth["jwt-alg-none"][len("Bearer "):].split(".")
+        decoded = json.loads(base64.urlsafe_b64decode(none_header + "=" * (-len(none_header) % 4)))
+        self.assertEqual(decoded, {"alg": "none", "kid": "rsa-2024", "typ": "JWT"})
+        self.assertEqual((none_payload, none_signature), (payload, ""))
+        altered = auth["bearer-altered"][len("Bearer "):]
+        self.assertEqual(len(altered), len(token))
+        self.assertEqual(sum(a != b for a, b in zip(altered, token)), 1)
+        self.assertEqual(auth["bearer-scheme-case"], "bearer " + token)
+        self.assertIsNone(auth["bearer-in-query"])
+        self.assertIn("?x=1&access_token=" + token, sent["bearer-in-query"]["target"])
+        garbage = auth["bearer-garbage"][len("Bearer "):]
+        self.assertNotEqual(garbage, token)
+        self.assertGreaterEqual(len(garbage), 32)
+        self.assertIsNone(auth["bearer-challenge"])
+        self.assertEqual(self.token_endpoint.requests(), [])
+
+    def test_the_profiles_token_is_probed_without_token(self):
+        peer = test_oauth2.OAuthPeer()
+        self.addCleanup(peer.stop)
+        peer.register("rp2", "rp2-secret", method="client_secret_post")
+        self.ok("auth", "add", "o2", "--type", "oauth2", "--grant", "client-credentials", "--client-id", "rp2",
+                "--client-secret", "rp2-secret", "--token-url", peer.token_url)
+        server = self.serve("o2", "--introspect-url", peer.introspect_url)
+        r = self.hookauth("webhook", "probe", "--auth", "o2", "--delay", "0", "-d", BODY, server.url + "/hooks",
+                          "--json", "--strict")
+        checks = self.assert_all_passed(r, skipped=("jwt-alg-none", "jwt-signature-stripped"))
+        self.assertEqual(peer.tokens(), 1, "one token, cached for every check")
+
+    def test_dry_run_redacts_the_token(self):
+        c = self.capture()
+        r = self.hookauth("webhook", "probe", "--auth", "o", "--token", "env:TOK", "--dry-run", c.url + "/hook")
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(c.requests(), [])
+        self.assertIn("# bearer-in-query", r.out)
+        self.assertIn("Authorization: Bearer [redacted]", r.out)
+        self.assertIn("access_token=[redacted]", r.out)
+        self.assertNotIn(self.TOKEN, r.out + r.err)
+
+    def test_token_bad_input(self):
+        line = self.assert_one_error_line(self.hookauth("webhook", "probe", "--auth", "b", "--token", "env:TOK",
+                                                        "http://127.0.0.1:9/"))
+        self.assertIn("--token applies to an oauth2 authorization", line)
+        line = self.assert_one_error_line(self.hookauth("webhook", "probe", "--auth", "o", "--token",
+                                                        "env:HOOKAUTH_NO_SUCH_VAR", "http://127.0.0.1:9/"))
+        self.assertIn("HOOKAUTH_NO_SUCH_VAR", line)
+        line = self.assert_one_error_line(self.hookauth("webhook", "probe", "--auth", "o", "--token", "-",
+                                                        "http://127.0.0.1:9/"))
+        self.assertIn("--token", line)
+        self.assertEqual(self.token_endpoint.requests(), [])
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ Run from the repository root: HOOKAUTH_BIN=build/src/hookauth /usr/bin/python3 -
 tests/integration/test_probe_flaws.py
 """
 
+import json
 import os
 import sys
 import unittest
@@ -18,6 +19,14 @@ WHSEC = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 PASSWORD = "correct horse battery staple"
 KEY = "k-7f3A9c2e51d84b60"
 GITHUB = "It's a Secret to Everybody"
+BEARER = "tok-9a41c0e7d25b8f36"
+with open(os.path.join(harness.REPO, "tests", "data", "jwt", "tokens.json")) as _f:
+    JWT = json.load(_f)["tokens"]["rs256"]["token"]  # the receiver compares it as a string
+# an oauth2 profile needs a token URL; with --token (see probe()) it is never asked
+OAUTH2 = ["--type", "oauth2", "--grant", "client-credentials", "--client-id", "rp", "--client-secret", "rp-secret",
+          "--token-url", "http://127.0.0.1:9/token"]
+# profile name -> the token `webhook probe --token` sends
+TOKENS = {"oauth": BEARER, "jwt": JWT}
 
 # profile name -> (hookauth auth add flags, flawed_receiver flags)
 SETUPS = {
@@ -29,6 +38,8 @@ SETUPS = {
     "basic.swh": (["--type", "basic", "--username", "acme", "--password", PASSWORD, "--signature",
                    "standard-webhooks", "--signature-secret", WHSEC],
                   ["--basic", "acme:" + PASSWORD, "--standard-webhooks", WHSEC]),
+    "oauth": (OAUTH2, ["--bearer", BEARER]),
+    "jwt": (OAUTH2, ["--bearer", JWT]),
 }
 
 # (profile, flaw) -> {check id: "fail" or "warn"}: what the flaw breaks, and nothing else.
@@ -55,6 +66,13 @@ FLAWS = {
     # Stacked: a flaw in the signature is found behind correct Basic credentials, and the reverse.
     ("basic.swh", "body-unchecked"): {"sig-tampered-body": "fail"},
     ("basic.swh", "any-user"): {"basic-wrong-user": "fail"},
+    ("oauth", "token-anywhere"): {"bearer-in-query": "warn"},
+    ("oauth", "scheme-case-strict"): {"bearer-scheme-case": "warn"},
+    ("oauth", "no-challenge"): {"bearer-challenge": "warn"},
+    # Compared on the shorter length: bearer-altered keeps the length, so only a JWT's stripped signature
+    # (header.payload., a prefix of the token) gets through.
+    ("oauth", "token-prefix"): {},
+    ("jwt", "token-prefix"): {"jwt-signature-stripped": "fail"},
 }
 
 
@@ -78,8 +96,10 @@ class ProbeFindsEachFlaw(harness.HookauthTest):
         return server
 
     def probe(self, profile, server, *extra):
+        token = ["--token", "env:PROBE_TOKEN"] if profile in TOKENS else []
         return self.hookauth("webhook", "probe", "--auth", profile, "--delay", "0", "-d", '{"event":"x"}',
-                             server.url + "/hooks", "--json", *extra)
+                             server.url + "/hooks", "--json", *token, *extra,
+                             env={"PROBE_TOKEN": TOKENS.get(profile, "")})
 
     def not_passed(self, r):
         return {c["id"]: c["verdict"] for c in r.json()["checks"] if c["verdict"] not in ("pass", "skip")}
@@ -98,7 +118,7 @@ class ProbeFindsEachFlaw(harness.HookauthTest):
                 self.assertEqual(self.not_passed(r), expected, r)
                 must_failed = "fail" in expected.values()
                 self.assertEqual(r.rc, 1 if must_failed else 0, r)
-                if not must_failed:  # only warnings: --strict makes them count
+                if expected and not must_failed:  # only warnings: --strict makes them count
                     strict = self.probe(profile, self.receiver(profile, flaw), "--strict")
                     self.assertEqual(strict.rc, 1, strict)
 
