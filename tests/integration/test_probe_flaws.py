@@ -69,9 +69,8 @@ FLAWS = {
     ("oauth", "token-anywhere"): {"bearer-in-query": "warn"},
     ("oauth", "scheme-case-strict"): {"bearer-scheme-case": "warn"},
     ("oauth", "no-challenge"): {"bearer-challenge": "warn"},
-    # Compared on the shorter length: bearer-altered keeps the length, so only a JWT's stripped signature
-    # (header.payload., a prefix of the token) gets through.
-    ("oauth", "token-prefix"): {},
+    # Compared on the shorter length: only a JWT's stripped signature (header.payload., a prefix of the
+    # token) gets through; no check sends a shortened opaque token.
     ("jwt", "token-prefix"): {"jwt-signature-stripped": "fail"},
 }
 
