@@ -110,7 +110,7 @@ TEST_CASE("probe selection: the type's checks, ids and prefixes, the baseline al
 
 TEST_CASE("probe run: a refused baseline ends the run; each request carries its check id") {
   Authorization a = basic();
-  ProbeContext context{a, {}, deps(), {}, {}};
+  ProbeContext context{a, {}, deps(), {}, {}, {}};
   auto signer = make_signer(a, context.options, context.deps);
   REQUIRE(signer);
   context.signer = std::move(*signer);
