@@ -45,6 +45,9 @@ struct ProbeCheck {
   // The signer for this check's one request (on_challenge only where a challenge must be answered
   // to get that far, as Digest's).
   Result<net::Signer> (*signer)(ProbeContext&);
+  // With expect challenge, a further test of the challenges offered (the WWW-Authenticate values,
+  // comma-joined): what they lack, empty when nothing. Null: any challenge of the scheme passes.
+  std::string (*challenge_lacks)(const std::string& challenge) = nullptr;
 };
 
 // Every check, in the order a run sends them; the baseline first.
@@ -57,6 +60,7 @@ struct ProbeContext {
   SignerDeps deps;
   std::unique_ptr<Signer> signer;         // the profile's own
   std::optional<auth::Request> baseline;  // the baseline as it was sent (sig-replay resends it)
+  std::string skip{};  // set by a check's signer when the receiver's answer makes the check moot: why
 };
 
 // A signer over a copy of the authorization that change alters (credentials or signature), with
