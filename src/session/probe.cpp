@@ -188,6 +188,7 @@ Result<std::vector<ProbeResult>> run_probe(ProbeContext& context, const auth::Re
     }
     auth::Request request = base;
     request.headers.set("X-Hookauth-Probe", std::string(check->id));
+    context.skip.clear();
     auto signer = check->signer(context);
     if (!signer) return std::unexpected(signer.error());
     std::optional<auth::Request> sent;

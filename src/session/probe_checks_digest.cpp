@@ -219,7 +219,7 @@ std::vector<ProbeCheck> make_checks() {
     {"digest-wrong-uri", ProbeLevel::must, ProbeExpect::refused, "", "a response computed for another uri",
      "RFC 7616 section 3.4.6", digest, wrong_uri},
     {"digest-forged-nonce", ProbeLevel::must, ProbeExpect::refused, "",
-     "a nonce never issued (one character changed), answered correctly", "RFC 7616 section 3.3 and 5.4", digest, forged_nonce},
+     "an issued nonce with one character changed, answered correctly", "RFC 7616 section 3.3 and 5.4", digest, forged_nonce},
     {"digest-md5-downgrade", ProbeLevel::must, ProbeExpect::refused, "", "MD5 answered when the receiver offers none",
      "RFC 7616 section 3.7", digest, md5_downgrade},
     {"digest-nc-replay", ProbeLevel::should, ProbeExpect::refused, "",
