@@ -203,11 +203,14 @@ std::vector<ProbeCheck> make_checks() {
   return {
     {"digest-challenge", ProbeLevel::must, ProbeExpect::challenge, "Digest", "no credentials",
      "RFC 7616 section 3.3", digest, no_credentials},
-    {"digest-sha256-offered", ProbeLevel::should, ProbeExpect::challenge, "Digest",
-     "no credentials; the challenge offers SHA-256", "RFC 7616 section 3.7 (MD5 only for compatibility)", digest,
-     no_credentials, sha256_lacking},
-    {"digest-qop-offered", ProbeLevel::should, ProbeExpect::challenge, "Digest",
-     "no credentials; the challenge offers a qop", "RFC 7616 section 3.3", digest, no_credentials, qop_lacking},
+    // Designated: challenge_lacks is set by name, wherever ProbeCheck declares it.
+    {.id = "digest-sha256-offered", .level = ProbeLevel::should, .expect = ProbeExpect::challenge,
+     .challenge_scheme = "Digest", .sends = "no credentials; the challenge offers SHA-256",
+     .reference = "RFC 7616 section 3.7 (MD5 only for compatibility)", .applies = digest, .signer = no_credentials,
+     .challenge_lacks = sha256_lacking},
+    {.id = "digest-qop-offered", .level = ProbeLevel::should, .expect = ProbeExpect::challenge,
+     .challenge_scheme = "Digest", .sends = "no credentials; the challenge offers a qop",
+     .reference = "RFC 7616 section 3.3", .applies = digest, .signer = no_credentials, .challenge_lacks = qop_lacking},
     {"digest-wrong-password", ProbeLevel::must, ProbeExpect::refused, "", "the challenge answered with another password",
      rfc7616, digest,
      [](ProbeContext& c) {
