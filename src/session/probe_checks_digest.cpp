@@ -122,12 +122,15 @@ Result<auth::DigestChallenge> profile_pick(ProbeContext& c, const std::vector<st
                                      std::get<auth::DigestCredentials>(c.authorization.credentials).algorithms);
 }
 
-// The same request with another path: "-other" after its last segment.
+// The same request with another path: "-other" after its last segment ("/other" for an empty path).
 auth::Request with_other_path(const auth::Request& r) {
   auth::Request other = r;
   auto from = other.url.find("://");
   auto end = other.url.find_first_of("?#", from == std::string::npos ? 0 : from + 3);
-  other.url.insert(end == std::string::npos ? other.url.size() : end, "-other");
+  if (end == std::string::npos) end = other.url.size();
+  auto path = other.url.find('/', from == std::string::npos ? 0 : from + 3);
+  bool empty_path = path == std::string::npos || path >= end;
+  other.url.insert(end, empty_path ? "/other" : "-other");
   return other;
 }
 
