@@ -1,5 +1,7 @@
 #include "session/probe.hpp"
 
+#include <utility>
+
 #include "auth/challenge.hpp"
 #include "util/strings.hpp"
 
@@ -129,9 +131,13 @@ ProbeResult judge(const ProbeCheck& check, const Result<net::Response>& answer) 
         neither();
       break;
     case ProbeExpect::challenge:
-      if (s == 401 && offers_scheme(r.challenge, check.challenge_scheme))
-        r.verdict = ProbeVerdict::pass;
-      else if (s == 401)
+      if (s == 401 && offers_scheme(r.challenge, check.challenge_scheme)) {
+        std::string lacks = check.challenge_lacks ? check.challenge_lacks(r.challenge) : "";
+        if (lacks.empty())
+          r.verdict = ProbeVerdict::pass;
+        else
+          miss(std::move(lacks));
+      } else if (s == 401)
         miss("401 without WWW-Authenticate: " + std::string(check.challenge_scheme));
       else if (refused || accepted)
         miss("answered " + std::to_string(s) +
@@ -184,6 +190,7 @@ Result<std::vector<ProbeResult>> run_probe(ProbeContext& context, const auth::Re
     }
     auth::Request request = base;
     request.headers.set("X-Hookauth-Probe", std::string(check->id));
+    context.skip.clear();
     auto signer = check->signer(context);
     if (!signer) return std::unexpected(signer.error());
     std::optional<auth::Request> sent;
@@ -202,6 +209,10 @@ Result<std::vector<ProbeResult>> run_probe(ProbeContext& context, const auth::Re
       auto answer = net::send(transport, request, *signer, options.policy, options.transport, options.env);
       result = judge(*check, answer);
       result.sent = std::move(sent);
+      if (!context.skip.empty()) {
+        result.verdict = ProbeVerdict::skip;
+        result.reason = std::exchange(context.skip, {});
+      }
       if (check->id == "baseline") {
         context.baseline = result.sent;
         if (!answer && answer.error().code != ExitCode::network) return std::unexpected(answer.error());

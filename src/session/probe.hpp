@@ -48,6 +48,9 @@ struct ProbeCheck {
   // Why the check is skipped, known only once the baseline is sent (a bearer token that is not a
   // JWT); empty, or no function: it runs.
   std::string (*skip_for)(ProbeContext&) = nullptr;
+  // With expect challenge, a further test of the challenges offered (the WWW-Authenticate values,
+  // comma-joined): what they lack, empty when nothing. Null: any challenge of the scheme passes.
+  std::string (*challenge_lacks)(const std::string& challenge) = nullptr;
 };
 
 // Every check, in the order a run sends them; the baseline first.
@@ -61,6 +64,7 @@ struct ProbeContext {
   std::unique_ptr<Signer> signer;         // the profile's own
   std::optional<auth::Request> baseline;  // the baseline as it was sent (sig-replay resends it)
   std::string token;  // --token: the bearer token probed with, never one from the profile's TokenSource
+  std::string skip{};  // set by a check's signer when the receiver's answer makes the check moot: why
 };
 
 // The signer of --token: `Authorization: Bearer TOKEN` on every request (RFC 6750 section 2.1).

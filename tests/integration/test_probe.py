@@ -21,6 +21,8 @@ import test_oauth2  # noqa: E402  (its OAuthPeer drives tests/peers/oauth_server
 
 WHSEC = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 BODY = '{"event":"order.paid","id":42}'
+DIGEST_CHECKS = {"digest-challenge", "digest-sha256-offered", "digest-qop-offered", "digest-wrong-password",
+                 "digest-wrong-uri", "digest-forged-nonce", "digest-md5-downgrade", "digest-nc-replay"}
 
 
 class ProbeAgainstVerifyServe(harness.HookauthTest):
@@ -45,6 +47,10 @@ class ProbeAgainstVerifyServe(harness.HookauthTest):
         self.ok("auth", "add", "s4.gh", "--type", "aws-sigv4", "--access-key", "AKIDEXAMPLE", "--secret-key",
                 "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "--region", "eu-west-1", "--service", "lambda",
                 "--signature", "github", "--signature-secret", "It's a Secret")
+        self.ok("auth", "add", "d", "--type", "digest", "--username", "acme", "--password", "digest-pw-3",
+                "--algorithm", "SHA-256,MD5", "--qop", "auth")
+        self.ok("auth", "add", "d256", "--type", "digest", "--username", "acme", "--password", "digest-pw-3",
+                "--algorithm", "SHA-256", "--qop", "auth")
         self.add_none("open")
 
     def probe(self, auth, url, *extra):
@@ -52,7 +58,8 @@ class ProbeAgainstVerifyServe(harness.HookauthTest):
 
     def test_every_check_passes_against_verify_serve(self):
         expected_prefixes = {"b": "basic-", "kh": "apikey-", "kq": "apikey-", "s4": "sigv4-", "sw": "sig-",
-                             "gh": "sig-", "st": "sig-", "hm": "sig-", "b.sw": "sig-", "s4.gh": "sig-"}
+                             "gh": "sig-", "st": "sig-", "hm": "sig-", "b.sw": "sig-", "s4.gh": "sig-",
+                             "d": "digest-", "d256": "digest-"}
         for auth, prefix in expected_prefixes.items():
             with self.subTest(auth=auth):
                 server = self.serve(auth)
@@ -75,10 +82,25 @@ class ProbeAgainstVerifyServe(harness.HookauthTest):
                     skipped = {c["id"]: c["reason"] for c in out["checks"] if c["verdict"] == "skip"}
                     self.assertIn("sig-stale-timestamp", skipped)
                     self.assertIn("signs no timestamp", skipped["sig-stale-timestamp"])
+                if auth.startswith("d"):
+                    self.assertEqual(set(k for k in verdicts if k.startswith("digest-")), DIGEST_CHECKS)
+                    skipped = {c["id"]: c["reason"] for c in out["checks"] if c["verdict"] == "skip"}
+                    # verify serve offers MD5 alongside SHA-256 for d: the downgrade cannot be tried.
+                    if auth == "d":
+                        self.assertEqual(list(skipped), ["digest-md5-downgrade"])
+                        self.assertIn("offers MD5", skipped["digest-md5-downgrade"])
+                    else:
+                        self.assertEqual(skipped, {})
                 # The server's log shows each probe request by its X-Hookauth-Probe id: one request per
                 # check that was not skipped.
                 sent = sum(1 for v in verdicts.values() if v != "skip")
                 self.wait_for(lambda: len(server.stdout_json()) >= sent, what="the server's log")
+                if auth == "d256":
+                    # Each refused for what it altered, not for something else.
+                    reasons = " | ".join(str(e.get("reason")) for e in server.stdout_json())
+                    for why in ("is not the request target", "nonce was not issued by this receiver",
+                                "algorithm MD5 was not offered", "already used with this nonce (replay)"):
+                        self.assertIn(why, reasons)
 
     def test_a_receiver_that_checks_nothing_fails_every_must(self):
         c = self.capture()
