@@ -63,7 +63,7 @@ struct ProbeContext {
   SignerDeps deps;
   std::unique_ptr<Signer> signer;         // the profile's own
   std::optional<auth::Request> baseline;  // the baseline as it was sent (sig-replay resends it)
-  std::string token;  // --token: the bearer token probed with, never one from the profile's TokenSource
+  std::string token;   // --token: the bearer token probed with, never one from the profile's TokenSource
   std::string skip{};  // set by a check's signer when the receiver's answer makes the check moot: why
 };
 
