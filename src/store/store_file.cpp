@@ -19,23 +19,25 @@ namespace {
 
 std::string errno_text() { return std::strerror(errno); }
 
-// "nobody (uid 65534)", or "uid 65534" for a uid with no name.
-std::string user_text(uid_t uid) {
+// The name of uid in the user database, or "" when it has none.
+std::string user_name(uid_t uid) {
   struct passwd pw {};
   struct passwd* found = nullptr;
   std::vector<char> buf(4096);
-  std::string id = "uid " + std::to_string(uid);
-  if (::getpwuid_r(uid, &pw, buf.data(), buf.size(), &found) == 0 && found) return found->pw_name + (" (" + id + ")");
-  return id;
+  if (::getpwuid_r(uid, &pw, buf.data(), buf.size(), &found) == 0 && found) return found->pw_name;
+  return "";
 }
 
-// What the fix's chown names: the user's name, or the number.
+// "nobody (uid 65534)", or "uid 65534" for a uid with no name.
+std::string user_text(uid_t uid) {
+  std::string name = user_name(uid), id = "uid " + std::to_string(uid);
+  return name.empty() ? id : name + " (" + id + ")";
+}
+
+// What the fix's chown names: the effective user's name, or its number.
 std::string chown_owner() {
-  struct passwd pw {};
-  struct passwd* found = nullptr;
-  std::vector<char> buf(4096);
-  if (::getpwuid_r(::geteuid(), &pw, buf.data(), buf.size(), &found) == 0 && found) return found->pw_name;
-  return std::to_string(::geteuid());
+  std::string name = user_name(::geteuid());
+  return name.empty() ? std::to_string(::geteuid()) : name;
 }
 
 // A store, state file or directory may belong to the user or to root. Root is trusted as ssh's
@@ -68,10 +70,11 @@ Result<FileLock> FileLock::acquire(const fs::path& path) {
   // change the file it points at.
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) {
+    int err = errno;
     struct stat st {};
-    if (errno == ELOOP && ::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode))
+    if (err == ELOOP && ::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode))
       return usage_error("lock file " + path.string() + " is a symbolic link: hookauth did not make it; remove it");
-    return usage_error("cannot open lock file " + path.string() + ": " + errno_text());
+    return usage_error("cannot open lock file " + path.string() + ": " + std::strerror(err));
   }
   if (auto ok = check_own_file(fd, path, "lock file"); !ok) {
     ::close(fd);
