@@ -135,15 +135,14 @@ Result<std::vector<IniSection>> parse_ini(std::string_view text) {
   }
   for (auto& s : r.sections)
     for (const auto& [k, v] : r.defaults) s.values.try_emplace(k, v);
-  for (auto& [key, line] : r.option_lines) {
-    auto cut = key.find('\n');
-    std::string section = key.substr(0, cut), name = key.substr(cut + 1);
-    const std::map<std::string, std::string>* values = &r.defaults;
-    for (const auto& s : r.sections)
-      if (s.name == section) values = &s.values;
-    if (auto it = values->find(name); it != values->end() && it->second.starts_with('\n'))
-      if (auto ok = check_nested(it->second, line); !ok) return std::unexpected(ok.error());
-  }
+  // botocore reads nested blocks of the sections only ([DEFAULT]'s through the sections they reach).
+  for (const auto& s : r.sections)
+    for (const auto& [name, value] : s.values) {
+      if (!value.starts_with('\n')) continue;
+      auto own = r.option_lines.find(s.name + '\n' + name);
+      std::size_t line = own != r.option_lines.end() ? own->second : r.option_lines["DEFAULT\n" + name];
+      if (auto ok = check_nested(value, line); !ok) return std::unexpected(ok.error());
+    }
   return r.sections;
 }
 
