@@ -74,7 +74,9 @@ Result<store::Profile> profile_from_flags(const AddOptions& o) {
   }
   // A required secret that was not given is asked for on a terminal, never read silently.
   for (const auto& f : type->fields) {
-    if (!f.secret || !f.required || p.secrets.contains(std::string(f.name)) || !stdin_is_terminal()) continue;
+    if (!f.secret || !f.required || p.secrets.contains(std::string(f.name)) || !stdin_is_terminal() ||
+        store::field_waived(p, f.name))
+      continue;
     auto secret = read_nonempty_secret(std::string(f.name), std::string(f.name), true);
     if (!secret) return std::unexpected(secret.error());
     p.secrets[std::string(f.name)] = store::SecretRef{store::SecretRef::Kind::literal, std::move(*secret)};
@@ -104,7 +106,7 @@ Result<AddOptions> walk_form(AddOptions o) {
     if (o.values.contains(n) || f.stacked) continue;
     for (const auto& [k, v] : o.values)
       if (!type->field(k) || !type->field(k)->secret) answered.fields[k] = v;
-    if (!store::field_applies(answered, n)) continue;
+    if (!store::field_applies(answered, n) || store::field_waived(answered, n)) continue;
     if (f.secret) {
       auto secret = f.required ? read_nonempty_secret(n, n + " [hidden]", true)
                                : read_secret(n + " (optional, Enter for none) [hidden]");

@@ -33,9 +33,10 @@ Result<Authorization> ready(const store::Profile& profile, const std::filesystem
   Authorization a;
   a.name = profile.name;
   a.type = profile.type;
-  auto credentials = store::to_credentials(profile);
+  auto credentials = store::resolve_credentials(profile);
   if (!credentials) return std::unexpected(credentials.error());
-  a.credentials = std::move(*credentials);
+  a.credentials = std::move(credentials->credentials);
+  a.keys = std::move(credentials->keys);
   auto signature = store::to_signature(profile);
   if (!signature) return std::unexpected(signature.error());
   a.signature = std::move(*signature);

@@ -3,12 +3,14 @@
 // payload signature with every secret reference resolved, the redactor that knows those secrets,
 // and the state file its sessions and tokens are cached in.
 
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "auth/credentials.hpp"
 #include "auth/payload_signature.hpp"
 #include "auth/redactor.hpp"
+#include "store/profile.hpp"
 #include "store/state_file.hpp"
 #include "store/store.hpp"
 #include "util/result.hpp"
@@ -22,6 +24,9 @@ struct Authorization {
   std::optional<auth::SignatureCredentials> signature;  // the type's own, or one stacked on it
   auth::Redactor redactor;                              // every secret of both
   std::optional<store::StateFile> state;                // beside the store; none without a store
+  // Where keys that change during a run come from (an AWS profile's credential_process); nullptr
+  // when the credentials' keys hold for the whole run.
+  std::shared_ptr<store::KeyProvider> keys;
 
   // The authorization called name in store, its secret references resolved; a usage error that
   // names the store when there is none.
