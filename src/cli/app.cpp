@@ -46,7 +46,7 @@ void warn(const GlobalOptions& global, std::string_view message) {
 
 void warn_if_literal_secret(const GlobalOptions& global, std::string_view flag, std::string_view value,
                             bool stdin_allowed) {
-  if (value == "-") return;
+  if (value.empty() || value == "-") return;  // not given, or read from stdin or a prompt
   auto ref = store::parse_secret_argument(flag, value);
   if (!ref || ref->kind != store::SecretRef::Kind::literal) return;
   warn(global, std::string(flag) + " on the command line is visible to other users (ps); use env:NAME, file:PATH" +

@@ -69,7 +69,7 @@ Result<store::Profile> profile_from_flags(const AddOptions& o) {
       p.secrets[field] = store::SecretRef{store::SecretRef::Kind::literal, std::move(*secret)};
       continue;
     }
-    auto ref = store::parse_secret_argument(field, value);
+    auto ref = store::parse_secret_argument("--" + field, value);
     if (!ref) return std::unexpected(ref.error());
     p.secrets[field] = std::move(*ref);
   }
