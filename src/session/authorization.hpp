@@ -34,6 +34,9 @@ struct Authorization {
   // The same, for a store already loaded from store_path.
   static Result<Authorization> load(const store::StoreData& data, const std::filesystem::path& store_path,
                                     const std::string& name);
+  // The same, for a profile already read from the store at store_path: a caller that must check the
+  // profile first (its type) does so before any secret is resolved (a cmd: reference runs a command).
+  static Result<Authorization> from_profile(const store::Profile& profile, const std::filesystem::path& store_path);
 
   // Whether a request signed with it carries anything secret.
   bool carries_credentials() const;
