@@ -251,4 +251,8 @@ Result<std::string> random_bytes(std::size_t n) {
   return out;
 }
 
+OpenSslVersion openssl_version() {
+  return {OpenSSL_version(OPENSSL_VERSION_STRING), OpenSSL_version(OPENSSL_VERSION), OPENSSL_VERSION_STR};
+}
+
 }  // namespace hookauth::auth::crypto

@@ -41,4 +41,14 @@ bool constant_time_equal(std::string_view a, std::string_view b);
 // n bytes from OpenSSL's CSPRNG; an error when it has no entropy.
 Result<std::string> random_bytes(std::size_t n);
 
+// OpenSSL's version for --version: the library loaded at run time ("3.0.19", and its full text
+// "OpenSSL 3.0.19 27 Jan 2026"), and the headers hookauth was compiled against (a libssl3 upgrade
+// alone changes the first, not the second).
+struct OpenSslVersion {
+  std::string runtime;
+  std::string runtime_text;
+  std::string built;
+};
+OpenSslVersion openssl_version();
+
 }  // namespace hookauth::auth::crypto

@@ -367,6 +367,11 @@ class CurlMultiTransport final : public MultiTransport {
 
 }  // namespace
 
+CurlVersion curl_version() {
+  const curl_version_info_data* info = curl_version_info(CURLVERSION_NOW);
+  return {info->version, info->ssl_version ? info->ssl_version : "", LIBCURL_VERSION};
+}
+
 std::unique_ptr<Transport> make_curl_transport() { return std::make_unique<CurlTransport>(); }
 
 std::unique_ptr<MultiTransport> make_curl_multi_transport(int concurrency) {

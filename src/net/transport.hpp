@@ -45,6 +45,15 @@ class Transport {
 
 std::unique_ptr<Transport> make_curl_transport();
 
+// libcurl's version for --version: the library loaded at run time (curl_version_info), its TLS
+// backend ("OpenSSL/3.0.19"), and the headers hookauth was compiled against.
+struct CurlVersion {
+  std::string runtime;
+  std::string tls;
+  std::string built;
+};
+CurlVersion curl_version();
+
 // Makes a transport for one thread: a Transport is not shared between threads.
 using TransportFactory = std::function<std::unique_ptr<Transport>()>;
 
