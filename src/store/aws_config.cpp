@@ -396,14 +396,7 @@ Result<AwsKeys> AwsKeyProvider::run_process() {
   ++runs_;
   auto out = run_(*argv);
   if (!out) return usage_error(what + ": " + out.error().message);
-  if (out->timed_out)
-    return usage_error(what + " did not finish within " + std::to_string(CommandOptions{}.timeout.count() / 1000) +
-                       " s and was killed");
-  if (out->exit_status != 0) {
-    std::string_view err = strip(out->err);
-    std::string said = err.empty() ? "" : ": " + util::excerpt(err.substr(0, err.find('\n')), 120);
-    return usage_error(what + " failed with exit status " + std::to_string(out->exit_status) + said);
-  }
+  if (auto why = failure_text(*out); !why.empty()) return usage_error(what + " " + why);
   auto keys = parse_process_answer(out->out);
   if (!keys) return usage_error("AWS profile '" + settings_.name + "': " + keys.error().message);
   return keys;

@@ -12,6 +12,9 @@
 #include <cstring>
 #include <thread>
 
+#include "auth/redactor.hpp"
+#include "util/strings.hpp"
+
 extern char** environ;
 
 namespace hookauth::store {
@@ -63,10 +66,22 @@ struct Spawn {
   }
 };
 
-int status_of(int wait_status) {
-  if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
-  if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
-  return 255;
+constexpr std::size_t max_stderr_excerpt = 120;
+
+void set_status(CommandOutput& out, int wait_status) {
+  if (WIFEXITED(wait_status)) {
+    out.exit_status = WEXITSTATUS(wait_status);
+  } else if (WIFSIGNALED(wait_status)) {
+    out.signal = WTERMSIG(wait_status);
+    out.exit_status = 128 + out.signal;
+  } else {
+    out.exit_status = 255;
+  }
+}
+
+std::string duration_text(std::chrono::milliseconds d) {
+  if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + " s";
+  return std::to_string(d.count()) + " ms";
 }
 
 // Sets up the child's side: stdin, stdout and stderr, its own process group when it cannot need the
@@ -234,11 +249,51 @@ Result<CommandOutput> run_command(const std::vector<std::string>& argv, const Co
   if (open_streams > 0 || !wait_until(pid, deadline, wait_status)) {
     kill_and_reap(pid, own_group);
     result.timed_out = true;
+    result.signal = SIGKILL;
     result.exit_status = 128 + SIGKILL;
     return result;
   }
-  result.exit_status = status_of(wait_status);
+  set_status(result, wait_status);
   return result;
+}
+
+void strip_one_newline(std::string& s) {
+  if (s.ends_with("\r\n"))
+    s.resize(s.size() - 2);
+  else if (s.ends_with('\n'))
+    s.pop_back();
+}
+
+std::string stderr_excerpt(const CommandOutput& out) {
+  std::string line = out.err.substr(0, out.err.find('\n'));
+  if (line.ends_with('\r')) line.pop_back();
+  if (util::trim(line).empty()) return "";
+  std::string printed = out.out;
+  strip_one_newline(printed);
+  std::vector<std::string_view> pieces = util::split(printed, '\n');
+  pieces.push_back(printed);
+  auth::Redactor redactor;
+  for (auto piece : pieces) {
+    if (piece.ends_with('\r')) piece.remove_suffix(1);
+    if (piece.empty()) continue;
+    if (piece.size() < 4 && line.find(piece) != std::string::npos) return "";
+    redactor.add_secret(std::string(piece));
+  }
+  return util::excerpt(redactor.text(line), max_stderr_excerpt);
+}
+
+std::string failure_text(const CommandOutput& out, const CommandOptions& options) {
+  std::string why;
+  if (out.timed_out)
+    why = "timed out after " + duration_text(options.timeout);
+  else if (out.signal != 0)
+    why = "was killed by signal " + std::to_string(out.signal) + " (" + ::strsignal(out.signal) + ")";
+  else if (out.exit_status != 0)
+    why = "exited with status " + std::to_string(out.exit_status);
+  else
+    return "";
+  if (auto excerpt = stderr_excerpt(out); !excerpt.empty()) why += "; stderr: " + excerpt;
+  return why;
 }
 
 }  // namespace hookauth::store

@@ -24,7 +24,8 @@ std::string quote_command_line(const std::vector<std::string>& words);
 
 struct CommandOutput {
   int exit_status = 0;     // the exit status, or 128 + N when signal N ended the command
-  bool timed_out = false;  // killed at the deadline; exit_status is then 128 + SIGKILL
+  int signal = 0;          // N when signal N ended the command, else 0
+  bool timed_out = false;  // killed at the deadline; signal is then SIGKILL
   std::string out;
   std::string err;
 };
@@ -41,5 +42,18 @@ struct CommandOptions {
 // Errors: argv is empty, the command cannot be started (not found, not executable), or its output
 // passed max_output.
 Result<CommandOutput> run_command(const std::vector<std::string>& argv, const CommandOptions& options = {});
+
+// Why a command that ran failed, for a one-line error: "timed out after 10 s", "was killed by
+// signal 9 (Killed)" or "exited with status 3", then "; stderr: " and its stderr's first line, cut
+// to 120 bytes, with whatever it printed on stdout redacted first (whole and line by line), so a
+// secret a failing command printed stays out of the message. "" when it exited with status 0.
+std::string failure_text(const CommandOutput& out, const CommandOptions& options = {});
+
+// The first line of the command's stderr as failure_text shows it; "" when there is none, or when a
+// piece of its stdout is too short to redact safely (under 4 bytes) and occurs in that line.
+std::string stderr_excerpt(const CommandOutput& out);
+
+// Output read as a secret: one trailing LF or CR LF removed, as `echo` or an editor leaves one.
+void strip_one_newline(std::string& s);
 
 }  // namespace hookauth::store

@@ -20,16 +20,6 @@ namespace hookauth::store {
 namespace {
 
 constexpr std::size_t max_secret_file = 1024 * 1024;
-constexpr std::size_t max_stderr_excerpt = 120;
-
-// A file's or a command's output as a secret: one trailing LF or CR LF removed, as a text editor or
-// `echo` leaves one.
-void strip_one_newline(std::string& s) {
-  if (s.ends_with("\r\n"))
-    s.resize(s.size() - 2);
-  else if (s.ends_with('\n'))
-    s.pop_back();
-}
 
 Result<std::string> read_secret_file(const std::string& f, const std::string& path) {
   // A directory opens as a stream that reads nothing: refuse it rather than resolve to "".
@@ -49,43 +39,11 @@ Result<std::string> read_secret_file(const std::string& f, const std::string& pa
   return s;
 }
 
-std::string seconds_text(std::chrono::milliseconds d) {
-  if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + " s";
-  return std::to_string(d.count()) + " ms";
-}
-
-// The first line of what the command wrote on stderr, with whatever it wrote on stdout (whole, and
-// line by line) redacted before it is cut; empty when there is none, or when a piece of stdout is too
-// short for the redactor to replace safely.
-std::string stderr_excerpt(const CommandOutput& out) {
-  std::string line = out.err.substr(0, out.err.find('\n'));
-  if (line.ends_with('\r')) line.pop_back();
-  if (util::trim(line).empty()) return "";
-  std::string printed = out.out;
-  strip_one_newline(printed);
-  std::vector<std::string_view> pieces = util::split(printed, '\n');
-  pieces.push_back(printed);
-  auth::Redactor redactor;
-  for (auto piece : pieces) {
-    if (piece.ends_with('\r')) piece.remove_suffix(1);
-    if (piece.empty()) continue;
-    if (piece.size() < 4 && line.find(piece) != std::string::npos) return "";
-    redactor.add_secret(std::string(piece));
-  }
-  return util::excerpt(redactor.text(line), max_stderr_excerpt);
-}
-
 // Why a command that ran gave no secret, or "" when it gave one.
 std::string command_failure(const CommandOutput& out, std::string_view secret, const CommandOptions& options) {
-  std::string why;
-  if (out.timed_out)
-    why = "timed out after " + seconds_text(options.timeout);
-  else if (out.exit_status != 0)
-    why = "exited with status " + std::to_string(out.exit_status);
-  else if (secret.empty())
-    why = "exited with status 0 but printed nothing";
-  else
-    return "";
+  if (auto why = failure_text(out, options); !why.empty()) return why;
+  if (!secret.empty()) return "";
+  std::string why = "exited with status 0 but printed nothing";
   if (auto excerpt = stderr_excerpt(out); !excerpt.empty()) why += "; stderr: " + excerpt;
   return why;
 }

@@ -236,7 +236,7 @@ class Errors(AwsProfileTest):
         cases = [
             ("missing", "AWS profile 'missing' is in neither %s nor %s" % (self.credentials_file, self.config_file),
              "ProfileNotFound"),
-            ("failing", "AWS profile 'failing': credential_process failed with exit status 3: the SSO session has "
+            ("failing", "AWS profile 'failing': credential_process exited with status 3; stderr: the SSO session has "
                         "expired: run 'corp-login'", "CredentialRetrievalError"),
             ("badjson", "AWS profile 'badjson': credential_process: its output is not a JSON object",
              "JSONDecodeError"),

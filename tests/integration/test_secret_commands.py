@@ -149,7 +149,7 @@ class Failing(SecretCommandTest):
 
     def test_killed_silent_and_missing_commands(self):
         line = self.fails("cmd:sh -c 'kill -9 $$'")
-        self.assertIn("exited with status 137", line)
+        self.assertIn("was killed by signal 9 (Killed)", line)
         self.hookauth("auth", "remove", "b")
         line = self.fails("cmd:sh -c 'echo only stderr >&2'")
         self.assertIn("exited with status 0 but printed nothing; stderr: only stderr", line)

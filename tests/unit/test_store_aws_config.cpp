@@ -298,7 +298,7 @@ TEST_CASE("AwsKeyProvider: credential_process runs once, split into words, until
     auto r = provider.keys(p.now);
     REQUIRE_FALSE(r);
     CHECK(r.error().message ==
-          "AWS profile 'batch': credential_process failed with exit status 3: token expired, run 'login'");
+          "AWS profile 'batch': credential_process exited with status 3; stderr: token expired, run 'login'");
   }
 }
 
@@ -341,10 +341,10 @@ TEST_CASE("AwsKeyProvider: a command line that does not split, a command that ha
     CommandOutput out;
     out.timed_out = true;
     out.exit_status = 137;
+    out.signal = 9;
     return out;
   });
-  CHECK(test::error_of(hung.keys(p.now)) ==
-        "AWS profile 'batch': credential_process did not finish within 10 s and was killed");
+  CHECK(test::error_of(hung.keys(p.now)) == "AWS profile 'batch': credential_process timed out after 10 s");
 }
 
 }  // namespace hookauth::store

@@ -86,6 +86,25 @@ TEST_CASE("run_command captures stdout, stderr and the exit status") {
 
   auto signalled = run({"sh", "-c", "kill -TERM $$"});
   CHECK(signalled.exit_status == 128 + SIGTERM);
+  CHECK(signalled.signal == SIGTERM);
+  CHECK(ok.signal == 0);
+  CHECK(failed.signal == 0);
+}
+
+TEST_CASE("failure_text names the ending and the first line of stderr, with stdout redacted") {
+  CHECK(failure_text(run({"true"})).empty());
+  CHECK(failure_text(run({"sh", "-c", "echo 'denied: try again' >&2; echo more >&2; exit 3"})) ==
+        "exited with status 3; stderr: denied: try again");
+  CHECK(failure_text(run({"sh", "-c", "kill -TERM $$"})) == "was killed by signal 15 (Terminated)");
+  // A command that printed the secret and then failed, repeating it on stderr.
+  CHECK(failure_text(run({"sh", "-c", "echo hunter22; echo 'bad value hunter22' >&2; exit 1"})) ==
+        "exited with status 1; stderr: bad value [redacted]");
+  // Too short to redact safely: the excerpt is left out.
+  CHECK(failure_text(run({"sh", "-c", "echo ab; echo 'got ab' >&2; exit 1"})) == "exited with status 1");
+  CommandOutput hung;
+  hung.timed_out = true;
+  CHECK(failure_text(hung, {.timeout = std::chrono::milliseconds(1500)}) == "timed out after 1500 ms");
+  CHECK(failure_text(hung) == "timed out after 10 s");
 }
 
 TEST_CASE("run_command runs no shell: arguments reach the command as they are") {
