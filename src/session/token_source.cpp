@@ -138,7 +138,12 @@ Result<auth::OAuth2Token> TokenSource::request_token(const auth::TokenGrant& gra
                                         response->body, options_.now(), credentials_.validity, &redactor_);
   if (!token) {
     if (refused) *refused = token.error().refused;
-    return fail(ExitCode::auth_flow, options_.profile + ": " + token.error().message);
+    std::vector<std::string> challenges;
+    for (const auto& [name, value] : response->headers.items)
+      if (util::iequals(name, "WWW-Authenticate")) challenges.push_back(value);
+    std::string hint = auth::client_auth_hint(credentials_, response->status, token.error().error, challenges);
+    return fail(ExitCode::auth_flow,
+                options_.profile + ": " + token.error().message + (hint.empty() ? "" : "; " + hint));
   }
   redactor_.add_secret(token->access_token);
   redactor_.add_secret(token->refresh_token);
