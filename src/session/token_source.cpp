@@ -245,6 +245,12 @@ Result<TokenResult> TokenSource::login_locked() {
     std::string line;
     if (!std::getline(std::cin, line)) return fail(ExitCode::auth_flow, "no redirected URL was pasted");
     query = query_of(util::trim(line));
+    // Not echoed: what was pasted may hold a code.
+    if (query.empty())
+      return fail(ExitCode::auth_flow,
+                  "what was pasted is not the redirected URL (it has no query with the code "
+                  "and state): paste the whole address the browser was sent to, starting with " +
+                      credentials_.redirect_uri);
   } else {
     RedirectTarget target = redirect_target(credentials_.redirect_uri);
     std::cerr << "Open this URL in a browser and approve (waiting " << options_.login.timeout_seconds

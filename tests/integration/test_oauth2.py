@@ -937,6 +937,20 @@ class AuthorizationCode(OAuthTest):
         self.assertEqual(doc["source"], "cache")
         self.assert_issued(doc["access_token"], p["client_id"])
 
+    def test_no_listen_given_text_that_is_not_a_url(self):
+        """Issue 19 item 7: not "the state differs", but that what was pasted is not the redirected URL."""
+        p = self.code_profile("paste-bad")
+        for pasted in ("hello there", p["redirect"], "   "):
+            with self.subTest(pasted=pasted):
+                running = Running(self, ["auth", "login", "paste-bad", "--no-listen"], stdin=True)
+                running.authorization_url()
+                running.send_line(pasted)
+                r = running.finish()
+                self.assertEqual(r.rc, 4, r)
+                self.assertEqual(r.err.splitlines()[-1], "hookauth: error: what was pasted is not the redirected URL (it has no query "
+                                       "with the code and state): paste the whole address the browser was sent to, "
+                                       "starting with " + p["redirect"])
+
     def test_expiry_refresh_and_rotation(self):
         self.peer.config(expires_in=2)
         p = self.code_profile("rot", "--refresh-margin", "0", client_auth="basic", method="client_secret_basic")
@@ -1029,6 +1043,7 @@ class IssuerCheck(AuthorizationCode):
     # The inherited tests run against this server too, except these ones that only need to run once.
     test_login_timeout = None
     test_no_listen_reads_the_redirected_url = None
+    test_no_listen_given_text_that_is_not_a_url = None
     test_expiry_refresh_and_rotation = None
     test_refused_refresh_asks_for_login = None
     test_auth_login_prints_nothing_and_json = None
