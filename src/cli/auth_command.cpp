@@ -66,7 +66,7 @@ CLI::Validator choice_check(const store::FieldSpec& f) {
         std::string stored = canonical ? canonical(value) : value;
         if (std::ranges::find(choices, stored) != choices.end()) return "";
         std::string suggestion = did_you_mean(stored, choices);
-        return "'" + util::printable(value) + "' is not one of " + set + (suggestion.empty() ? "" : "; " + suggestion);
+        return util::printable(value) + " not in " + set + (suggestion.empty() ? "" : "; " + suggestion);
       },
       set);
 }

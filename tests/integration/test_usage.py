@@ -150,7 +150,7 @@ class BadInput(harness.HookauthTest):
         self.assertTrue(self.check("verify", "serv").endswith("; did you mean 'serve'?"))
         line = self.check("auth", "add", "new", "--type", "oauth2", "--grant", "client-credential", "--client-id",
                           "c", "--token-url", "https://127.0.0.1/t")
-        self.assertIn("--grant: 'client-credential' is not one of {client-credentials,authorization-code}", line)
+        self.assertIn("--grant: client-credential not in {client-credentials,authorization-code}", line)
         self.assertTrue(line.endswith("; did you mean 'client-credentials'?"), line)
         line = self.check("auth", "add", "new", "--type", "basc", "--username", "u", "--password", SECRET)
         self.assertTrue(line.endswith("; did you mean 'basic'?"), line)
