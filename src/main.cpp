@@ -1,3 +1,9 @@
-#include "cli/app.hpp"
+#include <cstdlib>
 
-int main(int argc, char** argv) { return hookauth::cli::run(argc, argv); }
+#include "cli/app.hpp"
+#include "cli/core_dumps.hpp"
+
+int main(int argc, char** argv) {
+  hookauth::cli::forbid_core_dumps(std::getenv("HOOKAUTH_ALLOW_CORE_DUMPS"));
+  return hookauth::cli::run(argc, argv);
+}

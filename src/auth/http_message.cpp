@@ -199,6 +199,11 @@ bool is_json_text(std::string_view s) {
 
 }  // namespace
 
+bool sends_body(const Request& r) {
+  if (util::iequals(r.method, "HEAD")) return false;
+  return !r.body.empty() || r.method == "POST" || r.method == "PUT" || r.method == "PATCH";
+}
+
 std::string_view default_content_type(std::string_view body) {
   return is_json_text(body) ? "application/json" : "application/x-www-form-urlencoded";
 }

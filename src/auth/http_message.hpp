@@ -35,6 +35,10 @@ struct Request {
   std::string body;
 };
 
+// Whether the request goes with a body, and so with a Content-Length: a non-empty body, and POST,
+// PUT and PATCH even when it is empty (Content-Length: 0); never HEAD. As hookauth sends it.
+bool sends_body(const Request& request);
+
 // Splits an absolute or origin-form URL's target into path and raw query (without '?').
 struct Target {
   std::string path;

@@ -90,6 +90,15 @@ std::vector<std::string> headers_to_sign(const AwsCredentials& c, const Headers&
   return names;
 }
 
+// Content-Length is not among the headers until libcurl adds it: when the profile signs it, it is
+// set here to what will be sent, so the signed value and the sent one are the same header.
+void add_signed_content_length(const AwsCredentials& c, Request& request) {
+  bool signed_length =
+      std::find(c.sign_headers.begin(), c.sign_headers.end(), "content-length") != c.sign_headers.end();
+  if (signed_length && sends_body(request) && !request.headers.has("Content-Length"))
+    request.headers.add("Content-Length", std::to_string(request.body.size()));
+}
+
 }  // namespace
 
 std::string canonical_uri(std::string_view raw_path, std::string_view service) {
@@ -192,6 +201,7 @@ Result<void> sign_sigv4(const AwsCredentials& c, Request& request, const SignCon
   auto host = host_of(request);
   if (!host) return std::unexpected(host.error());
   std::string date = amz_date(context.now);
+  add_signed_content_length(c, request);
   request.headers.set("X-Amz-Date", date);
   if (!c.session_token.empty()) request.headers.set("X-Amz-Security-Token", c.session_token);
   std::string payload = c.unsigned_payload ? std::string(unsigned_payload) : hex_sha256(request.body);
@@ -214,6 +224,7 @@ Result<void> presign_sigv4(const AwsCredentials& c, Request& request, util::Cloc
   auto host = host_of(request);
   if (!host) return std::unexpected(host.error());
   std::string date = amz_date(now);
+  add_signed_content_length(c, request);
   std::vector<std::string> names{"host"};
   for (const auto& h : c.sign_headers)
     if (request.headers.has(h)) names.push_back(h);

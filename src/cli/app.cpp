@@ -14,6 +14,7 @@
 #include "cli/context.hpp"
 #include "cli/suggest.hpp"
 #include "cli/terminal.hpp"
+#include "store/secret_ref.hpp"
 #include "util/strings.hpp"
 
 namespace hookauth::cli {
@@ -37,6 +38,20 @@ Result<store::Profile> load_profile(const store::Store& st, const std::string& n
     return usage_error("no authorization named '" + name + "' in " + st.path().string() +
                        " (see 'hookauth auth list')");
   return std::move(**p);
+}
+
+void warn(const GlobalOptions& global, std::string_view message) {
+  if (global.quiet) return;
+  std::cerr << "hookauth: " << paint("warning:", Colour::yellow, true) << " " << message << "\n";
+}
+
+void warn_if_literal_secret(const GlobalOptions& global, std::string_view flag, std::string_view value,
+                            bool stdin_allowed) {
+  if (value.empty() || value == "-") return;  // not given, or read from stdin or a prompt
+  auto ref = store::parse_secret_argument(flag, value);
+  if (!ref || ref->kind != store::SecretRef::Kind::literal) return;
+  warn(global, std::string(flag) + " on the command line is visible to other users (ps); use env:NAME, file:PATH" +
+                   (stdin_allowed ? ", cmd:COMMAND or - instead" : " or cmd:COMMAND instead"));
 }
 
 namespace {

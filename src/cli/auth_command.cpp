@@ -25,6 +25,7 @@ struct AddOptions {
   bool force = false;
   bool json = false;
   std::map<std::string, std::string> values;  // every --FIELD given, by field name
+  std::set<std::string> typed;                // the secret fields typed at the form's hidden prompt
 };
 
 struct ShowOptions {
@@ -98,13 +99,15 @@ Result<store::Profile> profile_from_flags(const AddOptions& o) {
       p.secrets[field] = store::SecretRef{store::SecretRef::Kind::literal, std::move(*secret)};
       continue;
     }
-    auto ref = store::parse_secret_argument(field, value);
+    auto ref = store::parse_secret_argument("--" + field, value);
     if (!ref) return std::unexpected(ref.error());
     p.secrets[field] = std::move(*ref);
   }
   // A required secret that was not given is asked for on a terminal, never read silently.
   for (const auto& f : type->fields) {
-    if (!f.secret || !f.required || p.secrets.contains(std::string(f.name)) || !stdin_is_terminal()) continue;
+    if (!f.secret || !f.required || p.secrets.contains(std::string(f.name)) || !stdin_is_terminal() ||
+        store::field_waived(p, f.name))
+      continue;
     auto secret = read_nonempty_secret(std::string(f.name), std::string(f.name), true);
     if (!secret) return std::unexpected(secret.error());
     p.secrets[std::string(f.name)] = store::SecretRef{store::SecretRef::Kind::literal, std::move(*secret)};
@@ -134,12 +137,15 @@ Result<AddOptions> walk_form(AddOptions o) {
     if (o.values.contains(n) || f.stacked) continue;
     for (const auto& [k, v] : o.values)
       if (!type->field(k) || !type->field(k)->secret) answered.fields[k] = v;
-    if (!store::field_applies(answered, n)) continue;
+    if (!store::field_applies(answered, n) || store::field_waived(answered, n)) continue;
     if (f.secret) {
       auto secret = f.required ? read_nonempty_secret(n, n + " [hidden]", true)
                                : read_secret(n + " (optional, Enter for none) [hidden]");
       if (!secret) return std::unexpected(secret.error());
-      if (!secret->empty()) o.values[n] = "literal:" + *secret;
+      if (!secret->empty()) {
+        o.values[n] = "literal:" + *secret;
+        o.typed.insert(n);
+      }
       continue;
     }
     std::string question = "  " + n + " - " + std::string(f.help);
@@ -162,6 +168,20 @@ Result<AddOptions> walk_form(AddOptions o) {
     }
   }
   return o;
+}
+
+// After a successful add, the warnings about its secrets: each literal given on the command line (it
+// was visible in ps), and each env: or file: reference that cannot be resolved now (it is saved: the
+// variable or file may exist where and when it is used). cmd: references are not run here.
+void warn_about_secrets(const GlobalOptions& g, const AddOptions& o, const store::Profile& profile) {
+  for (const auto& [field, value] : o.values)
+    if (profile.secrets.contains(field) && !o.typed.contains(field))
+      warn_if_literal_secret(g, "--" + field, value, true);
+  for (const auto& [field, ref] : profile.secrets) {
+    if (ref.kind != store::SecretRef::Kind::env && ref.kind != store::SecretRef::Kind::file) continue;
+    if (auto value = store::resolve("--" + field, ref); !value)
+      warn(g, value.error().message + " (saved; it must be there when '" + profile.name + "' is used)");
+  }
 }
 
 Result<ExitCode> run_add(const GlobalOptions& g, const AddOptions& given) {
@@ -195,6 +215,7 @@ Result<ExitCode> run_add(const GlobalOptions& g, const AddOptions& given) {
     return {};
   });
   if (!ok) return std::unexpected(ok.error());
+  warn_about_secrets(g, o, *profile);
   if (o.json)
     print_json(std::cout, {{"name", o.name}, {"type", o.type}, {"action", replaced ? "replaced" : "added"}});
   else if (!g.quiet)
@@ -317,10 +338,15 @@ struct PresignOptions {
 Result<ExitCode> run_presign(const GlobalOptions& g, const PresignOptions& o) {
   auto st = open_store(g);
   if (!st) return std::unexpected(st.error());
-  auto authorization = session::Authorization::load(*st, o.name);
+  auto profile = load_profile(*st, o.name);
+  if (!profile) return std::unexpected(profile.error());
+  // The type is checked before the secrets are resolved: a cmd: reference would run for nothing.
+  if (profile->type != "aws-sigv4")
+    return usage_error("auth presign: '" + o.name + "' is " + profile->type + ", not aws-sigv4");
+  auto authorization = session::Authorization::from_profile(*profile, st->path());
   if (!authorization) return std::unexpected(authorization.error());
   if (!std::holds_alternative<auth::AwsCredentials>(authorization->credentials))
-    return usage_error("auth presign: '" + o.name + "' is " + authorization->type + ", not aws-sigv4");
+    return usage_error("auth presign: '" + o.name + "' has no aws-sigv4 credentials");
   auth::Request r;
   r.method = o.method;
   r.url = util::encode_url_bytes(o.url);
@@ -347,7 +373,8 @@ void setup_auth_commands(CLI::App& app, const GlobalOptions& global, Action& act
   auth->require_subcommand(1);
 
   auto add_opts = std::make_shared<AddOptions>();
-  auto* add = auth->add_subcommand("add", "add an authorization (secrets: literal, env:NAME, file:PATH or -)");
+  auto* add =
+      auth->add_subcommand("add", "add an authorization (secrets: literal, env:NAME, file:PATH, cmd:COMMAND or -)");
   add->add_option("name", add_opts->name, "its name: letters, digits, '.', '_', '-'")->required();
   std::string types;
   for (const auto& t : store::profile_types()) types += (types.empty() ? "" : "|") + std::string(t.name);

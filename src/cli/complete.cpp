@@ -13,6 +13,7 @@
 
 #include "cli/context.hpp"
 #include "session/probe.hpp"
+#include "store/aws_config.hpp"
 #include "store/profile.hpp"
 #include "util/strings.hpp"
 
@@ -203,6 +204,10 @@ Completion values(const Walk& w, const CLI::Option& opt, const NameSource& names
       for (const auto& t : store::profile_types()) c.candidates.push_back({std::string(t.name), std::string(t.label)});
       return c;
     }
+    if (key == "aws-profile") {  // the AWS tools' profiles, not the store's
+      for (auto& n : names(NameKind::aws_profiles, "")) c.candidates.push_back({std::move(n), ""});
+      return c;
+    }
     for (const auto& t : store::profile_types())
       if (const auto* f = t.field(key)) {
         for (auto choice : f->choices) c.candidates.push_back({std::string(choice), ""});
@@ -278,8 +283,13 @@ std::string format_completion(const Completion& completion) {
 namespace {
 
 // The names in the store the line names, else HOOKAUTH_STORE's, else the XDG default; none when the
-// store is missing or does not load. Store::load reads the file whole and takes no lock.
+// store is missing or does not load. Store::load reads the file whole and takes no lock. The AWS
+// profiles come from the AWS files (none when one does not parse).
 std::vector<std::string> stored_names(NameKind kind, const std::string& store) {
+  if (kind == NameKind::aws_profiles) {
+    auto files = store::read_aws_files(store::aws_file_paths());
+    return files ? store::aws_profile_names(*files) : std::vector<std::string>{};
+  }
   GlobalOptions global;
   global.store = store;
   if (store.starts_with("~/") && std::getenv("HOME")) global.store = std::getenv("HOME") + store.substr(1);

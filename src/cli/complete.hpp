@@ -30,10 +30,11 @@ struct Completion {
   unsigned directive = 0;
 };
 
-enum class NameKind { authorizations, webhooks };
+// The store's authorizations or saved webhooks, or the AWS profiles (`auth add --aws-profile`).
+enum class NameKind { authorizations, webhooks, aws_profiles };
 
-// The names in the store that the line names (its --store value, empty when there is none);
-// empty when anything fails.
+// The names in the store that the line names (its --store value, empty when there is none), or the
+// profile names of the AWS config and credentials files; empty when anything fails.
 using NameSource = std::function<std::vector<std::string>(NameKind, const std::string& store)>;
 
 // The candidates for the last of words (the words after the program name), from the CLI11 model

@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "store/store.hpp"
 #include "util/result.hpp"
@@ -32,6 +33,15 @@ Result<store::Store> open_store(const GlobalOptions& global);
 // A CLI11 check for a --timeout: a number of seconds from 0 to a year; "" when it is one, else a
 // short message (CLI11's own range check prints the whole range of a double).
 std::string check_seconds(const std::string& value);
+
+// "hookauth: warning: MESSAGE" on stderr, unless -q.
+void warn(const GlobalOptions& global, std::string_view message);
+
+// Warns that a literal secret given as flag's value on the command line is visible to other users
+// (ps, /proc/PID/cmdline), naming the references to use instead ("-" too when stdin_allowed);
+// nothing for a reference, "-" or a value that does not parse.
+void warn_if_literal_secret(const GlobalOptions& global, std::string_view flag, std::string_view value,
+                            bool stdin_allowed);
 
 // The authorization called name; a usage error that names the store when there is none.
 Result<store::Profile> load_profile(const store::Store& store, const std::string& name);

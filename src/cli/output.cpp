@@ -45,7 +45,8 @@ std::string format_request(const auth::Request& request, const std::string& host
   std::string out = request.method + " " + redactor.url(origin_form) + " HTTP/1.1\r\n";
   out += "Host: " + host + "\r\n";
   for (const auto& [k, v] : request.headers.items) out += k + ": " + redactor.header_value(k, v) + "\r\n";
-  if (!request.body.empty() || request.method == "POST" || request.method == "PUT" || request.method == "PATCH")
+  // A signer that signs Content-Length (SigV4's --sign-header) has put it in the headers already.
+  if (auth::sends_body(request) && !request.headers.has("Content-Length"))
     out += "Content-Length: " + std::to_string(request.body.size()) + "\r\n";
   out += "\r\n";
   out += redactor.text(request.body);
@@ -65,18 +66,19 @@ std::string shell_quote(std::string_view s) {
 }
 }  // namespace
 
-Result<std::string> format_curl(const auth::Request& request, const auth::Redactor& redactor) {
+Result<std::string> format_curl(const auth::Request& request, const auth::Redactor& redactor,
+                                const std::string& digest_userinfo) {
   if (request.body.find('\0') != std::string::npos)
     return usage_error("--curl: the body holds NUL bytes, which a shell argument cannot carry (use --dry-run)");
   bool head = request.method == "HEAD";
   // POST, PUT and PATCH go with a body, empty or not (Content-Length: 0), as hookauth sends them.
-  bool with_body =
-      !request.body.empty() || request.method == "POST" || request.method == "PUT" || request.method == "PATCH";
-  std::string out = "curl";
+  bool with_body = auth::sends_body(request);
+  std::string out = "curl -sS";
   if (head)
     out += " -I";
   else if (!(request.method == "GET" && !with_body) && !(request.method == "POST" && with_body))
     out += " -X " + shell_quote(request.method);
+  if (!digest_userinfo.empty()) out += " --digest -u " + shell_quote(digest_userinfo);
   out += " " + shell_quote(redactor.url(request.url));
   for (const auto& [name, value] : request.headers.items) {
     if (util::iequals(name, "Host") || util::iequals(name, "Content-Length")) continue;

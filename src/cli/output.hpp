@@ -42,10 +42,14 @@ std::string format_request(const auth::Request& request, const std::string& host
 void print_signature_steps(const auth::SignatureCredentials& credentials, const auth::SignatureSteps& steps,
                            const auth::Redactor& redactor, bool show_signatures = true);
 
-// A curl command line that sends the same request (headers but Host and Content-Length, the body
-// as --data-raw, HEAD as -I), each argument single-quoted for a POSIX shell, secrets redacted. A
-// body with NUL bytes cannot be a shell argument: a usage error.
-Result<std::string> format_curl(const auth::Request& request, const auth::Redactor& redactor);
+// A curl command line that sends the same request (`curl -sS`, so `| sh` shows no progress meter;
+// headers but Host and Content-Length, the body as --data-raw, HEAD as -I), each argument
+// single-quoted for a POSIX shell, secrets redacted. digest_userinfo, when not empty, is
+// "user:password" for `--digest -u` (curl answers the receiver's challenge itself), as it is to be
+// shown (redacted or not by the caller). A body with NUL bytes cannot be a shell argument: a usage
+// error.
+Result<std::string> format_curl(const auth::Request& request, const auth::Redactor& redactor,
+                                const std::string& digest_userinfo = "");
 
 // A transport trace for -v: each header line on stderr after its direction ('>' sent, '<'
 // received, '*' a note), secret header values and query parameters replaced. The redactor must

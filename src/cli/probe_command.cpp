@@ -181,7 +181,7 @@ Result<std::string> probe_token(session::Authorization& authorization, const std
   if (!std::holds_alternative<auth::OAuth2Credentials>(authorization.credentials))
     return usage_error("--token applies to an oauth2 authorization; '" + authorization.name + "' is " +
                        authorization.type);
-  if (reference == "-") return usage_error("--token: give env:NAME or file:PATH (stdin is the body's)");
+  if (reference == "-") return usage_error("--token: give env:NAME, file:PATH or cmd:COMMAND (stdin is the body's)");
   auto ref = store::parse_secret_argument("--token", reference);
   if (!ref) return std::unexpected(ref.error());
   auto value = store::resolve("--token", *ref);
@@ -218,6 +218,7 @@ Result<ExitCode> run_probe_command(const GlobalOptions& g, const ProbeCommandOpt
   if (!selected) return std::unexpected(selected.error());
   auto token = probe_token(authorization, o.token);
   if (!token) return std::unexpected(token.error());
+  warn_if_literal_secret(g, "--token", o.token, false);
   session::ProbeContext context{
       authorization, signer_options(s, *origin, redactor), signer_deps(g, s, redactor), {}, {}, *token};
   if (!context.token.empty()) {
@@ -284,7 +285,7 @@ void setup_probe_command(CLI::App& webhook, const GlobalOptions& global, Action&
   probe->add_option("--auth", o->send.auth, "the authorization the receiver checks")->type_name("NAME");
   probe
       ->add_option("--token", o->token,
-                   "oauth2: probe with this bearer token (env:NAME, file:PATH or a literal), fetch none")
+                   "oauth2: probe with this bearer token (env:NAME, file:PATH, cmd:COMMAND or a literal), fetch none")
       ->type_name("SECRET");
   auto* method = probe->add_option("-X,--request", o->send.method, "the method (default: POST with data, else GET)")
                      ->type_name("METHOD");

@@ -1,5 +1,6 @@
 #include "cli/send_request.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -34,6 +35,12 @@ Result<std::string> read_data(const std::string& data) {
   return ss.str();
 }
 
+// The name of a "Name: value" header line, trimmed ("" without a ':').
+std::string_view header_name(std::string_view line) {
+  auto colon = line.find(':');
+  return colon == std::string_view::npos ? std::string_view() : util::trim(line.substr(0, colon));
+}
+
 }  // namespace
 
 Result<auth::Request> build_request(const SendOptions& o) {
@@ -48,6 +55,7 @@ Result<auth::Request> build_request(const SendOptions& o) {
     if (!body) return std::unexpected(body.error());
     r.body = std::move(*body);
   }
+  std::vector<std::string> given;  // the names -H has set so far, lowercase
   for (const auto& h : o.headers) {
     auto colon = h.find(':');
     // The value may be a secret: errors name the header, never its value.
@@ -57,7 +65,15 @@ Result<auth::Request> build_request(const SendOptions& o) {
     std::string value(util::trim(std::string_view(h).substr(colon + 1)));
     if (auto ok = store::check_header_name(name); !ok) return usage_error("-H: " + ok.error().message);
     if (value.find_first_of("\r\n") != std::string::npos) return usage_error("-H " + name + ": value has a line break");
-    r.headers.set(name, value);
+    // The first -H of a name replaces a default (User-Agent, Accept); the next ones are sent too,
+    // in order, as curl sends them.
+    std::string lower = util::to_lower(name);
+    if (std::find(given.begin(), given.end(), lower) == given.end()) {
+      r.headers.set(name, value);
+      given.push_back(std::move(lower));
+    } else {
+      r.headers.add(name, value);
+    }
   }
   if (o.method_given)
     if (auto ok = store::check_method(o.method); !ok) return std::unexpected(ok.error());
@@ -93,7 +109,14 @@ Result<ResolvedSend> resolve_send(const GlobalOptions& g, SendOptions o) {
   o.url = w->url;
   if (o.auth.empty()) o.auth = w->auth;
   if (o.method.empty()) o.method = w->method;
-  std::vector<std::string> headers = w->headers;
+  // A command-line header replaces every saved one of its name.
+  std::vector<std::string> headers;
+  for (const auto& h : w->headers) {
+    bool replaced = std::any_of(o.headers.begin(), o.headers.end(), [&](const std::string& given) {
+      return util::iequals(header_name(given), header_name(h));
+    });
+    if (!replaced) headers.push_back(h);
+  }
   headers.insert(headers.end(), o.headers.begin(), o.headers.end());
   o.headers = std::move(headers);
   if (o.auth.empty()) return ResolvedSend{std::move(o), {}};

@@ -17,7 +17,8 @@ std::string paint(std::string_view text, Colour colour, bool to_stderr) {
   const char* no_color = std::getenv("NO_COLOR");
   bool terminal = to_stderr ? stderr_is_terminal() : stdout_is_terminal();
   if (!terminal || (no_color && *no_color)) return std::string(text);
-  return std::string(colour == Colour::red ? "\x1b[31m" : "\x1b[32m") + std::string(text) + "\x1b[0m";
+  const char* code = colour == Colour::red ? "\x1b[31m" : colour == Colour::green ? "\x1b[32m" : "\x1b[33m";
+  return code + std::string(text) + "\x1b[0m";
 }
 
 std::string read_all_stdin() {

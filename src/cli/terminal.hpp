@@ -14,7 +14,7 @@ bool stdout_is_terminal();
 
 // Colour on a stream: only when it is a terminal and NO_COLOR is unset or empty
 // (https://no-color.org). text wrapped in the SGR code, or text unchanged.
-enum class Colour { red, green };
+enum class Colour { red, green, yellow };
 std::string paint(std::string_view text, Colour colour, bool to_stderr);
 
 // Everything on standard input.

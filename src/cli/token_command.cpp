@@ -62,12 +62,16 @@ nlohmann::ordered_json token_json(const session::TokenResult& r, util::Clock::ti
 Result<ExitCode> run_token(const GlobalOptions& g, const TokenOptions& o, bool login) {
   auto st = open_store(g);
   if (!st) return std::unexpected(st.error());
-  auto authorization = session::Authorization::load(*st, o.name);
+  auto profile = load_profile(*st, o.name);
+  if (!profile) return std::unexpected(profile.error());
+  // The type is checked before the secrets are resolved: a cmd: reference would run for nothing.
+  if (profile->type != "oauth2")
+    return usage_error(std::string(login ? "auth login" : "auth token") + ": '" + o.name + "' is " + profile->type +
+                       ", not oauth2");
+  auto authorization = session::Authorization::from_profile(*profile, st->path());
   if (!authorization) return std::unexpected(authorization.error());
   const auto* credentials = std::get_if<auth::OAuth2Credentials>(&authorization->credentials);
-  if (!credentials)
-    return usage_error(std::string(login ? "auth login" : "auth token") + ": '" + o.name + "' is " +
-                       authorization->type + ", not oauth2");
+  if (!credentials) return usage_error("auth token: '" + o.name + "' has no oauth2 credentials");
   auth::Redactor& redactor = authorization->redactor;
   redactor.set_enabled(!o.reveal);
 

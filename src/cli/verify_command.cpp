@@ -80,7 +80,9 @@ Result<session::Verifier> load_verifier(const GlobalOptions& g, const ReceiverOp
     options.tolerance = std::chrono::seconds(seconds);
   }
   session::VerifierDeps deps{[&g] { return g.now(); }, net::make_curl_transport};
-  return session::Verifier::make(std::move(*authorization), options, deps);
+  auto verifier = session::Verifier::make(std::move(*authorization), options, deps);
+  if (verifier) warn_if_literal_secret(g, "--expect-token", o.bearer.expect_token, false);
+  return verifier;
 }
 
 // The verifier's check, with -v's lines on stderr under print_mutex (serve answers in parallel).
@@ -291,7 +293,8 @@ void add_receiver_options(CLI::App* cmd, ReceiverOptions& o, int index) {
           ->type_name("SECONDS|none");
   cmd->add_option("--introspect-url", o.bearer.introspect_url, "oauth2: check bearer tokens by RFC 7662 introspection")
       ->type_name("URL");
-  cmd->add_option("--expect-token", o.bearer.expect_token, "oauth2: the one valid bearer token (a secret reference)")
+  cmd->add_option("--expect-token", o.bearer.expect_token,
+                  "oauth2: the one valid bearer token (env:NAME, file:PATH, cmd:COMMAND or a literal)")
       ->type_name("SECRET");
   cmd->add_option("--jwks-url", o.bearer.jwks_url, "oauth2: check JWT bearer tokens against the key set at URL")
       ->type_name("URL");

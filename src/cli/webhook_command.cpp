@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -73,6 +74,16 @@ nlohmann::ordered_json response_json(const net::Response& resp, const auth::Reda
            {{"dns", t.dns}, {"connect", t.connect}, {"tls", t.tls}, {"first_byte", t.first_byte}, {"total", t.total}}}};
 }
 
+// --json when the send ends in a network (3) or authorization-flow (4) error: the error and its exit
+// code, and the receiver's answer when there was one.
+void print_failure_json(const Error& e, const std::optional<net::Response>& answer, const auth::Redactor& redactor) {
+  nlohmann::ordered_json out = answer ? response_json(*answer, redactor) : nlohmann::ordered_json::object();
+  out["error"] = redactor.text(e.message);
+  out["exit_code"] = static_cast<int>(e.code);
+  print_json(std::cout, out);
+  std::cout.flush();
+}
+
 net::SendPolicy send_policy(const SendOptions& o, const session::Signer& signer) {
   net::SendPolicy policy;
   policy.retries = o.retries;
@@ -83,9 +94,29 @@ net::SendPolicy send_policy(const SendOptions& o, const session::Signer& signer)
   return policy;
 }
 
+// --curl for Digest with no nonce to answer yet: curl answers the challenge itself, given
+// `--digest -u user:password` (the password redacted without --reveal); what it cannot do as
+// hookauth would is said on stderr.
+std::string curl_digest_userinfo(const GlobalOptions& g, const SendOptions& o, const auth::DigestCredentials& d,
+                                 const auth::Request& request) {
+  auto say = [&](const std::string& text) {
+    if (!g.quiet) std::cerr << "hookauth: " << text << "\n";
+  };
+  if (!o.reveal)
+    say("the command cannot succeed as printed: curl --digest needs the password, which is redacted (--reveal "
+        "prints it)");
+  if (d.username.find(':') != std::string::npos)
+    say("the command cannot succeed: curl -u cannot carry a user name with ':'");
+  if (d.qop == "auth-int" && !request.body.empty())
+    say("curl --digest answers qop auth-int as for an empty body: a receiver that offers only auth-int refuses it");
+  // The redactor replaces only secrets long enough to be found in text: this one is replaced whole.
+  return d.username + ":" + (o.reveal ? d.password : std::string(auth::redacted));
+}
+
 // --dry-run and --curl: the signed request printed, nothing sent.
 Result<ExitCode> print_unsent(const GlobalOptions& g, const SendOptions& o, const auth::Request& request,
-                              session::Signer& signer, const net::SendPolicy& policy, const auth::Redactor& redactor) {
+                              const auth::Credentials& credentials, session::Signer& signer,
+                              const net::SendPolicy& policy, const auth::Redactor& redactor) {
   if (auto ok = net::check_transport_security(request.url, policy); !ok) return std::unexpected(ok.error());
   auto host = net::host_header(request.url);
   if (!host) return std::unexpected(host.error());
@@ -93,14 +124,17 @@ Result<ExitCode> print_unsent(const GlobalOptions& g, const SendOptions& o, cons
   auto message = signer.message(o.id);
   if (!message) return std::unexpected(message.error());
   if (auto ok = message->sign(signed_request); !ok) return std::unexpected(ok.error());
-  if (!signed_request.headers.has("Authorization") && message->on_challenge && !g.quiet)
-    std::cerr << "hookauth: no Authorization until the receiver's Digest challenge (a profile with --realm and "
-                 "--nonce signs the first request)\n";
+  bool unsigned_yet = !signed_request.headers.has("Authorization") && message->on_challenge;
   if (o.curl) {
-    auto command = format_curl(signed_request, redactor);
+    const auto* digest = std::get_if<auth::DigestCredentials>(&credentials);
+    std::string userinfo = digest && unsigned_yet ? curl_digest_userinfo(g, o, *digest, signed_request) : "";
+    auto command = format_curl(signed_request, redactor, userinfo);
     if (!command) return std::unexpected(command.error());
     std::cout << *command;
   } else {
+    if (unsigned_yet && !g.quiet)
+      std::cerr << "hookauth: no Authorization until the receiver's Digest challenge (a profile with --realm and "
+                   "--nonce signs the first request)\n";
     std::cout << format_request(signed_request, *host, redactor);
   }
   return ExitCode::ok;
@@ -141,7 +175,7 @@ Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& given) {
   auto signer = session::make_signer(authorization, signer_options(o, *origin, redactor), signer_deps(g, o, redactor));
   if (!signer) return std::unexpected(signer.error());
   net::SendPolicy policy = send_policy(o, **signer);
-  if (o.dry_run || o.curl) return print_unsent(g, o, *request, **signer, policy, redactor);
+  if (o.dry_run || o.curl) return print_unsent(g, o, *request, authorization.credentials, **signer, policy, redactor);
 
   net::TransportOptions topt = transport_options(o, redactor);
   std::mt19937_64 rng(std::random_device{}());
@@ -158,10 +192,18 @@ Result<ExitCode> run_send(const GlobalOptions& g, const SendOptions& given) {
         batch, *request, [&] { return (*signer)->message(); }, policy, topt, env, redactor);
   }
   auto transport = net::make_curl_transport();
-  auto message = (*signer)->message(o.id);
-  if (!message) return std::unexpected(message.error());
-  auto response = net::send(*transport, *request, *message, policy, topt, env);
-  if (!response) return std::unexpected(response.error());
+  std::optional<net::Response> answer;
+  auto response = [&]() -> Result<net::Response> {
+    auto message = (*signer)->message(o.id);
+    if (!message) return std::unexpected(message.error());
+    return net::send(*transport, *request, *message, policy, topt, env, &answer);
+  }();
+  if (!response) {
+    const Error& e = response.error();
+    if (o.json && (e.code == ExitCode::network || e.code == ExitCode::auth_flow))
+      print_failure_json(e, answer, redactor);
+    return std::unexpected(e);
+  }
   return print_response(g, o, *response, redactor);
 }
 

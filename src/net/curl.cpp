@@ -123,6 +123,17 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
   return size * n;
 }
 
+// libcurl's notes that say nothing to a user of hookauth: its own reading of WWW-Authenticate
+// (hookauth answers challenges itself and never asks libcurl to, so these read as failures that are
+// not), and the bookkeeping of its connection cache (a pointer, a multiplexing it was not asked
+// for). Connecting, TLS, reuse of a connection and the exchanges themselves are kept.
+bool is_internal_note(std::string_view line) {
+  static constexpr std::string_view notes[] = {
+      "Ignoring duplicate digest auth header", "Authentication problem. Ignoring this", "Found bundle for host",
+      "Can not multiplex, even if we wanted to", "Mark bundle as not supporting multiuse"};
+  return std::any_of(std::begin(notes), std::end(notes), [&](std::string_view n) { return line.starts_with(n); });
+}
+
 int on_debug(CURL*, curl_infotype type, char* data, size_t size, void* user) {
   auto* t = static_cast<Transfer*>(user);
   if (!t->options->trace) return 0;
@@ -131,6 +142,7 @@ int on_debug(CURL*, curl_infotype type, char* data, size_t size, void* user) {
   for (auto line : util::split(std::string_view(data, size), '\n')) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty() && dir != '*') continue;
+    if (dir == '*' && is_internal_note(line)) continue;
     if (!line.empty()) t->options->trace(dir, line);
   }
   return 0;
@@ -210,7 +222,7 @@ struct Easy {
     const std::string& method = request.method;
     if (util::to_lower(method) == "head") {
       curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-    } else if (!request.body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
+    } else if (auth::sends_body(request)) {
       curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
       curl_easy_setopt(c, CURLOPT_POSTFIELDS, request.body.data());
       if (method != "POST") curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());

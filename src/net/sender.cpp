@@ -102,12 +102,17 @@ Result<auth::Request> Exchange::next() {
 }
 
 Exchange::Step Exchange::answer(Result<Response> response) {
+  answer_before_error_.reset();
   // A challenge answered is not a retry: at most two per URL (a fresh one, then a stale one).
   if (response && response->status == 401 && credentials_follow_ && signer_.on_challenge && challenges_answered_ < 2) {
     auto again = signer_.on_challenge(*response);
-    if (!again) return {std::unexpected(again.error())};
+    if (!again) {
+      answer_before_error_ = std::move(*response);
+      return {std::unexpected(again.error())};
+    }
     if (*again) {
       ++challenges_answered_;
+      answer_before_error_ = std::move(*response);  // for an error signing the answer in next()
       return {};
     }
   }
@@ -128,12 +133,16 @@ Exchange::Step Exchange::follow(Response response) {
   if (!policy_->follow_redirects || !is_redirect(response.status)) return {std::move(response)};
   auto location = response.headers.get("Location");
   if (!location) return {std::move(response)};
+  auto refused = [&](Error e) {
+    answer_before_error_ = std::move(response);
+    return Step{std::unexpected(std::move(e))};
+  };
   if (hops_ >= policy_->max_redirects)
-    return {fail(ExitCode::network, "more than " + std::to_string(policy_->max_redirects) + " redirects")};
+    return refused({ExitCode::network, "more than " + std::to_string(policy_->max_redirects) + " redirects"});
   auto next = resolve_location(current_.url, *location);
-  if (!next) return {std::unexpected(next.error())};
+  if (!next) return refused(next.error());
   auto next_origin = origin_of(*next);
-  if (!next_origin) return {fail(ExitCode::network, "redirect refused: " + next_origin.error().message)};
+  if (!next_origin) return refused({ExitCode::network, "redirect refused: " + next_origin.error().message});
   ++hops_;
   attempt_ = 0;
   challenges_answered_ = 0;
@@ -157,14 +166,21 @@ Exchange::Step Exchange::follow(Response response) {
 }
 
 Result<Response> send(Transport& transport, const auth::Request& request, const Signer& sign, const SendPolicy& policy,
-                      const TransportOptions& options, const SendEnvironment& env) {
+                      const TransportOptions& options, const SendEnvironment& env,
+                      std::optional<Response>* answer_before_error) {
   auto exchange = Exchange::start(request, sign, policy, env);
   if (!exchange) return std::unexpected(exchange.error());
   for (;;) {
     auto r = exchange->next();
-    if (!r) return std::unexpected(r.error());
+    if (!r) {
+      if (answer_before_error) *answer_before_error = exchange->answer_before_error();
+      return std::unexpected(r.error());
+    }
     auto step = exchange->answer(transport.perform(*r, options));
-    if (step.done) return std::move(*step.done);
+    if (step.done) {
+      if (!*step.done && answer_before_error) *answer_before_error = exchange->answer_before_error();
+      return std::move(*step.done);
+    }
     if (step.backoff && env.sleep) env.sleep(step.wait);
   }
 }

@@ -68,6 +68,9 @@ class Exchange {
   Result<auth::Request> next();
   Step answer(Result<Response> response);
   int attempts() const { return attempts_; }  // requests put on the wire so far
+  // The receiver's last answer when the exchange ends in an error right after it (a challenge that
+  // could not be answered, or whose answer could not be signed; a redirect refused), for --json.
+  const std::optional<Response>& answer_before_error() const { return answer_before_error_; }
 
  private:
   Exchange(auth::Request request, Signer signer, const SendPolicy& policy, const SendEnvironment& env, Origin origin);
@@ -83,15 +86,18 @@ class Exchange {
   int attempt_ = 0;  // retries of the current URL
   int challenges_answered_ = 0;
   int attempts_ = 0;
+  std::optional<Response> answer_before_error_;
 };
 
 // Refuses credentials over plain http to a host outside loopback unless the policy allows it.
 Result<void> check_transport_security(const std::string& url, const SendPolicy& policy);
 
 // Sends request (unsigned; the signer is applied to every attempt that goes to the original
-// origin). A redirect to another scheme, host or port is followed without credentials.
+// origin). A redirect to another scheme, host or port is followed without credentials. On an
+// error after the receiver answered, answer_before_error (when given) receives that answer.
 Result<Response> send(Transport& transport, const auth::Request& request, const Signer& sign, const SendPolicy& policy,
-                      const TransportOptions& options, const SendEnvironment& env);
+                      const TransportOptions& options, const SendEnvironment& env,
+                      std::optional<Response>* answer_before_error = nullptr);
 
 // The wait before retry number attempt (0-based): Retry-After when the answer has one, else
 // exponential backoff from 500 ms, jittered to between half and all of it, at most policy.max_backoff.

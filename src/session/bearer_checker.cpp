@@ -51,7 +51,8 @@ Result<std::shared_ptr<BearerChecker>> BearerChecker::make(const auth::Credentia
   checker->make_transport_ = std::move(make_transport);
   BearerChecker* raw = checker.get();
   if (!o.expect_token.empty()) {
-    if (o.expect_token == "-") return usage_error("--expect-token: give env:NAME or file:PATH (stdin is the request)");
+    if (o.expect_token == "-")
+      return usage_error("--expect-token: give env:NAME, file:PATH or cmd:COMMAND (stdin is the request)");
     auto ref = store::parse_secret_argument("--expect-token", o.expect_token);
     if (!ref) return std::unexpected(ref.error());
     auto value = store::resolve("--expect-token", *ref);

@@ -120,7 +120,12 @@ Result<net::Signer> with_key(ProbeContext& c, const std::function<void(auth::Api
 Result<net::Signer> with_aws(ProbeContext& c, const std::function<void(auth::AwsCredentials&)>& change,
                              seconds shift = seconds(0)) {
   return altered_signer(
-      c, [&](Authorization& a) { change(std::get<auth::AwsCredentials>(a.credentials)); }, shift);
+      c,
+      [&](Authorization& a) {
+        a.keys = nullptr;  // the altered keys are signed with, not an AWS profile's fresh ones
+        change(std::get<auth::AwsCredentials>(a.credentials));
+      },
+      shift);
 }
 
 // The header that carries the payload signature.

@@ -30,11 +30,18 @@ class StaticSigner final : public Signer {
 };
 
 // AWS Signature Version 4, in the Authorization header or (presign) in the query string; the
-// derived keys are kept for every message of the run.
+// derived keys are kept for every message of the run. Keys from a provider (an AWS profile's
+// credential_process) are asked for before each signature, so a long batch signs with fresh ones;
+// each new secret is taught to the authorization's redactor.
 class SigV4Signer final : public Signer {
  public:
-  SigV4Signer(const auth::AwsCredentials& credentials, const SignerOptions& options, const SignerDeps& deps)
-      : credentials_(credentials), presign_(options.presign), expires_(options.expires), deps_(deps) {}
+  SigV4Signer(Authorization& authorization, const SignerOptions& options, const SignerDeps& deps)
+      : credentials_(authorization.credentials),
+        keys_from_(authorization.keys),
+        redactor_(authorization.redactor),
+        presign_(options.presign),
+        expires_(options.expires),
+        deps_(deps) {}
 
   Result<net::Signer> message(const std::string&) override {
     return net::Signer{[this](auth::Request& r) { return sign(r); }, {}};
@@ -46,7 +53,18 @@ class SigV4Signer final : public Signer {
   bool carries_credentials() const override { return true; }
 
  private:
+  Result<void> refresh_keys() {
+    if (!keys_from_) return {};
+    auto& aws = std::get<auth::AwsCredentials>(credentials_);
+    std::string secret = aws.secret_key, token = aws.session_token;
+    if (auto ok = keys_from_->fill(credentials_, deps_.token_now()); !ok) return ok;
+    if (aws.secret_key != secret) redactor_.add_secret(aws.secret_key);
+    if (aws.session_token != token && !aws.session_token.empty()) redactor_.add_secret(aws.session_token);
+    return {};
+  }
+
   Result<void> sign(auth::Request& r) {
+    if (auto ok = refresh_keys(); !ok) return ok;
     auth::SigV4Steps steps;
     auth::SignContext context;
     context.now = deps_.now();
@@ -59,6 +77,8 @@ class SigV4Signer final : public Signer {
   }
 
   auth::Credentials credentials_;
+  std::shared_ptr<store::KeyProvider> keys_from_;
+  auth::Redactor& redactor_;
   bool presign_;
   std::int64_t expires_;
   SignerDeps deps_;
@@ -114,8 +134,8 @@ Result<std::unique_ptr<Signer>> make_signer(Authorization& a, const SignerOption
       util::Overloaded{
           [&](const auth::DigestCredentials&) { return make_digest_signer(a, options, deps); },
           [&](const auth::OAuth2Credentials&) { return make_bearer_signer(a, options, deps); },
-          [&](const auth::AwsCredentials& aws) -> std::unique_ptr<Signer> {
-            return std::make_unique<SigV4Signer>(aws, options, deps);
+          [&](const auth::AwsCredentials&) -> std::unique_ptr<Signer> {
+            return std::make_unique<SigV4Signer>(a, options, deps);
           },
           // One case per type, no catch-all: a new type does not compile until it is placed here.
           [&](const auth::NoAuth&) -> std::unique_ptr<Signer> { return std::make_unique<StaticSigner>(a.credentials); },

@@ -67,10 +67,24 @@ Result<void> validate(const Profile& p) {
     if (f->check && v.kind == SecretRef::Kind::literal)
       if (auto ok = f->check(v.value); !ok) return usage_error("--" + k + ": " + ok.error().message);
   }
+  auto given = [&](std::string_view name) {
+    return p.fields.contains(std::string(name)) || p.secrets.contains(std::string(name));
+  };
   for (const auto& f : type->fields) {
-    if (!f.required) continue;
-    bool given = f.secret ? p.secrets.contains(std::string(f.name)) : p.fields.contains(std::string(f.name));
-    if (!given) return usage_error("type " + p.type + " needs --" + std::string(f.name));
+    auto value = p.fields.find(std::string(f.name));
+    if (value == p.fields.end() || value->second.empty()) continue;
+    for (auto other : f.excludes)
+      if (given(other))
+        return usage_error("--" + std::string(f.name) + " and --" + std::string(other) +
+                           " are mutually exclusive: give one or the other");
+  }
+  for (const auto& f : type->fields) {
+    if (!f.required || given(f.name) || field_waived(p, f.name)) continue;
+    std::string instead;  // the field that could stand in for it
+    for (const auto& g : type->fields)
+      if (std::find(g.waives.begin(), g.waives.end(), f.name) != g.waives.end())
+        instead = " (or --" + std::string(g.name) + ")";
+    return usage_error("type " + p.type + " needs --" + std::string(f.name) + instead);
   }
   bool scheme = p.fields.contains("signature"), secret = p.secrets.contains("signature-secret");
   if (scheme && !secret) return usage_error("--signature needs --signature-secret");
@@ -144,9 +158,26 @@ Result<std::string> secret(const Profile& p, std::string_view field) {
 }  // namespace
 
 Result<auth::Credentials> to_credentials(const Profile& p) {
+  auto resolved = resolve_credentials(p);
+  if (!resolved) return std::unexpected(resolved.error());
+  return std::move(resolved->credentials);
+}
+
+Result<ResolvedCredentials> resolve_credentials(const Profile& p) {
   const TypeSpec* type = find_type(p.type);
   if (!type || !type->to_credentials) return usage_error(p.name + ": unknown type '" + p.type + "'");
-  return type->to_credentials(p);
+  ResolvedCredentials r;
+  if (type->key_provider) {
+    auto keys = type->key_provider(p);
+    if (!keys) return std::unexpected(keys.error());
+    r.keys = std::move(*keys);
+  }
+  auto credentials = type->to_credentials(p);
+  if (!credentials) return std::unexpected(credentials.error());
+  r.credentials = std::move(*credentials);
+  if (r.keys)
+    if (auto ok = r.keys->fill(r.credentials, util::Clock::now()); !ok) return std::unexpected(ok.error());
+  return r;
 }
 
 namespace credentials_of {
@@ -186,11 +217,14 @@ Result<auth::Credentials> digest(const Profile& p) {
 }
 
 Result<auth::Credentials> aws_sigv4(const Profile& p) {
-  auto secret_key = secret(p, "secret-key");
-  if (!secret_key) return std::unexpected(secret_key.error());
   auth::AwsCredentials a;
-  a.access_key = p.field("access-key");
-  a.secret_key = std::move(*secret_key);
+  // With --aws-profile the keys, the token and maybe the region come from the profile's key provider.
+  if (p.field("aws-profile").empty()) {
+    auto secret_key = secret(p, "secret-key");
+    if (!secret_key) return std::unexpected(secret_key.error());
+    a.access_key = p.field("access-key");
+    a.secret_key = std::move(*secret_key);
+  }
   if (p.secrets.contains("session-token")) {
     auto token = secret(p, "session-token");
     if (!token) return std::unexpected(token.error());

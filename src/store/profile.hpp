@@ -3,6 +3,7 @@
 // resolution into auth::Credentials.
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,8 +16,19 @@
 #include "auth/payload_signature.hpp"
 #include "store/secret_ref.hpp"
 #include "util/result.hpp"
+#include "util/time.hpp"
 
 namespace hookauth::store {
+
+// Keys that may change during a run (an AWS profile's credential_process answer expires): asked
+// again before each signature.
+class KeyProvider {
+ public:
+  virtual ~KeyProvider() = default;
+  // Puts the keys to use at now (the real clock, never --at) into credentials. Errors are one line
+  // that never holds a secret.
+  virtual Result<void> fill(auth::Credentials& credentials, util::Clock::time_point now) = 0;
+};
 
 // A field that means something only while another field has a given value (the hmac options with the
 // hmac scheme, --auth-url with the authorization-code grant); an empty field: always.
@@ -40,9 +52,13 @@ struct FieldSpec {
   Result<void> (*check)(std::string_view) = nullptr;
   // The spelling stored for a value typed another way (sha-256 is stored as SHA-256); nullptr: as typed.
   std::string (*canonical)(std::string_view) = nullptr;
-  bool list = false;           // repeatable: a JSON array in the store, the values joined by '\n' in Profile
-  bool stacked = false;        // part of a payload signature stacked on another type (--signature and its options)
-  Condition applies_when{};    // see field_applies
+  bool list = false;         // repeatable: a JSON array in the store, the values joined by '\n' in Profile
+  bool stacked = false;      // part of a payload signature stacked on another type (--signature and its options)
+  Condition applies_when{};  // see field_applies
+  // Required fields this one stands in for when given (--aws-profile for the keys and the region).
+  std::vector<std::string_view> waives{};
+  // Fields that cannot be given with this one (the error names both).
+  std::vector<std::string_view> excludes{};
   std::string_view postman{};  // the Postman auth setting `auth import postman` fills this field from
   // Postman's values that differ from ours (Postman's, ours); any other value is taken as it is.
   std::vector<std::pair<std::string_view, std::string_view>> postman_values{};
@@ -59,6 +75,9 @@ struct TypeSpec {
   Result<void> (*check)(const Profile&) = nullptr;
   // Resolves the secrets and builds the credentials (one of credentials_of below).
   Result<auth::Credentials> (*to_credentials)(const Profile&) = nullptr;
+  // Where keys that the profile names but does not hold come from (aws-sigv4's --aws-profile); the
+  // provider is nullptr when a profile holds its keys. nullptr: every profile of the type holds them.
+  Result<std::shared_ptr<KeyProvider>> (*key_provider)(const Profile&) = nullptr;
   // The non-secret facts `auth list` shows; nullptr: none.
   std::string (*summary)(const Profile&) = nullptr;
   // The fields that hold the profile's payload signature: its scheme and its secrets.
@@ -112,6 +131,14 @@ std::expected<Profile, JsonFieldError> profile_from_json(const nlohmann::json& j
 // signature profile has none: its signature is all it carries).
 Result<auth::Credentials> to_credentials(const Profile& profile);
 
+// The credentials, and the provider of keys that change during a run (nullptr when they do not):
+// for aws-sigv4 with --aws-profile, the AWS profile's keys are in the credentials already.
+struct ResolvedCredentials {
+  auth::Credentials credentials;
+  std::shared_ptr<KeyProvider> keys;
+};
+Result<ResolvedCredentials> resolve_credentials(const Profile& profile);
+
 // Each type's resolution into credentials, which the type table points to (TypeSpec::to_credentials).
 namespace credentials_of {
 Result<auth::Credentials> none(const Profile& profile);  // also the signature type's: its signature is apart
@@ -126,6 +153,10 @@ Result<auth::Credentials> oauth2(const Profile& profile);
 // type with --signature; nullopt when there is none. Several secrets are one per line (and
 // space-separated too for Standard Webhooks, whose keys hold no spaces).
 Result<std::optional<auth::SignatureCredentials>> to_signature(const Profile& profile);
+
+// Whether a required field is not needed because another field given stands in for it
+// (FieldSpec::waives: --aws-profile for --access-key, --secret-key and --region).
+bool field_waived(const Profile& profile, std::string_view field);
 
 // Whether a field means anything beside the profile's other fields (FieldSpec::applies_when): the
 // hmac options (--signature-header and the rest) only with the hmac scheme, --auth-url and

@@ -6,6 +6,7 @@
 
 #include "auth/digest.hpp"
 #include "auth/payload_signature.hpp"
+#include "store/aws_config.hpp"
 #include "util/strings.hpp"
 #include "util/url.hpp"
 
@@ -248,7 +249,9 @@ std::string digest_summary(const Profile& p) {
   return "user " + p.field("username") + ", " + algorithm + (p.field("nonce").empty() ? "" : ", shared nonce");
 }
 std::string aws_sigv4_summary(const Profile& p) {
-  return p.field("access-key") + ", " + p.field("region") + "/" + p.field("service");
+  std::string scope = (p.field("region").empty() ? "" : p.field("region") + "/") + p.field("service");
+  if (!p.field("aws-profile").empty()) return "AWS profile " + p.field("aws-profile") + ", " + scope;
+  return p.field("access-key") + ", " + scope;
 }
 std::string oauth2_summary(const Profile& p) {
   return p.field("grant") + ", client " + p.field("client-id") + ", " + p.field("token-url");
@@ -324,7 +327,15 @@ std::vector<FieldSpec> aws_sigv4_fields() {
        .secret = true,
        .help = "a session token, sent as X-Amz-Security-Token and signed",
        .postman = "sessionToken"},
-      {.name = "region", .required = true, .help = "the region, e.g. us-east-1", .postman = "region"},
+      {.name = "aws-profile",
+       .help = "an AWS profile's keys instead (~/.aws/credentials, ~/.aws/config)",
+       .check = check_no_controls,
+       .waives = {"access-key", "secret-key", "region"},
+       .excludes = {"access-key", "secret-key", "session-token"}},
+      {.name = "region",
+       .required = true,
+       .help = "the region, e.g. us-east-1 (with --aws-profile: its region by default)",
+       .postman = "region"},
       {.name = "service", .required = true, .help = "the service, e.g. execute-api, lambda, s3", .postman = "service"},
       {.name = "payload",
        .default_value = "signed",
@@ -414,6 +425,17 @@ std::vector<FieldSpec> oauth2_fields() {
 
 }  // namespace
 
+bool field_waived(const Profile& p, std::string_view field) {
+  const TypeSpec* type = find_type(p.type);
+  if (!type) return false;
+  for (const auto& f : type->fields) {
+    auto given = p.fields.find(std::string(f.name));
+    if (given == p.fields.end() || given->second.empty()) continue;
+    if (std::find(f.waives.begin(), f.waives.end(), field) != f.waives.end()) return true;
+  }
+  return false;
+}
+
 bool field_applies(const Profile& p, std::string_view field) {
   const TypeSpec* type = find_type(p.type);
   const FieldSpec* f = type ? type->field(field) : nullptr;
@@ -461,6 +483,7 @@ const std::vector<TypeSpec>& profile_types() {
        .label = "AWS Signature",
        .fields = with_signature(aws_sigv4_fields()),
        .to_credentials = credentials_of::aws_sigv4,
+       .key_provider = aws_key_provider,
        .summary = aws_sigv4_summary,
        .postman = "awsv4"},
       {.name = "oauth2",

@@ -17,6 +17,7 @@ Result<nlohmann::json> StateFile::read() const {
   if (auto ok = check_private(path_); !ok) return std::unexpected(ok.error());
   auto text = read_whole_file(path_);
   if (!text) return std::unexpected(text.error());
+  if (is_blank(*text)) return nlohmann::json::object();
   auto j = nlohmann::json::parse(*text, nullptr, false);
   if (j.is_discarded() || !j.is_object())
     return usage_error("state file " + path_.string() + " is not a JSON object (it is a cache: remove it)");

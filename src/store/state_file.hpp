@@ -24,7 +24,7 @@ class StateFile {
   static StateFile beside(const std::filesystem::path& store_path);
   const std::filesystem::path& path() const { return path_; }
 
-  // The state; an empty object when the file does not exist. A file that is not a JSON object is
+  // The state; an empty object when the file does not exist or is blank. A file that is not a JSON object is
   // an error naming the path (it is a cache: removing it loses nothing but round trips).
   Result<nlohmann::json> read() const;
   Result<void> update(const std::function<Result<void>(nlohmann::json&)>& change) const;

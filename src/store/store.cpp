@@ -277,6 +277,7 @@ Result<std::optional<std::string>> Store::read_text() const {
   if (auto ok = check_private(path_); !ok) return std::unexpected(ok.error());
   auto text = read_whole_file(path_);
   if (!text) return std::unexpected(text.error());
+  if (is_blank(*text)) return std::nullopt;  // an empty store, as a missing one
   return std::move(*text);
 }
 

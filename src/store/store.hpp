@@ -57,7 +57,7 @@ class Store {
   explicit Store(std::filesystem::path path) : path_(std::move(path)) {}
   const std::filesystem::path& path() const { return path_; }
 
-  // The store's content; an empty store when the file does not exist yet.
+  // The store's content; an empty store when the file does not exist yet or is blank (is_blank).
   Result<StoreData> load() const;
   // The one authorization a command uses, or the summaries `auth list` shows: the store is read as
   // by parse_store_profile and parse_store_list, without building every profile.
@@ -68,7 +68,7 @@ class Store {
   Result<void> update(const std::function<Result<void>(StoreData&)>& change) const;
 
  private:
-  // The file's text after the permission check; nullopt when there is no file.
+  // The file's text after the permission check; nullopt when there is no file or it is blank.
   Result<std::optional<std::string>> read_text() const;
 
   std::filesystem::path path_;

@@ -117,6 +117,14 @@ class BatchTest(harness.HookauthTest):
         with open(failed) as f:
             self.assertEqual(sorted(f.read().splitlines()), sorted("x%d" % i for i in range(15)))
 
+    def test_repeated_headers_go_with_every_line(self):
+        cap = self.capture()
+        path = self.write_lines(["a=1", "a=2", "a=3"])
+        r = self.ok("webhook", "send", cap.url, "--data-lines", path, "-H", "X-Dup: one", "-H", "X-Dup: two",
+                    "--json")
+        self.assertEqual(r.json()["succeeded"], 3, r)
+        self.assertEqual([harness.Capture.header(q, "X-Dup") for q in cap.requests()], [["one", "two"]] * 3)
+
     def test_flags_that_do_not_fit_a_batch_are_refused(self):
         path = self.write_lines(["x"])
         for extra, flag in ((["-d", "y"], "-d/--data"), (["--dry-run"], "--dry-run"), (["--curl"], "--curl"),

@@ -77,6 +77,24 @@ print -r -- "$out" | tr -d '\r' | sed -n 's/^==>//p'
 """
 
 
+AWS_PROFILES = ["default", "dev", "prod"]
+
+
+def write_aws_files(test):
+    """~/.aws/config and ~/.aws/credentials (HOME is the test's temp dir), with no AWS_* variable set:
+    the profiles default and dev in the config file (an sso-session is none), prod and dev in the other."""
+    for k in list(test.env):
+        if k.startswith("AWS_"):
+            del test.env[k]
+    aws = os.path.join(test.tmp, ".aws")
+    os.makedirs(aws, exist_ok=True)
+    with open(os.path.join(aws, "config"), "w") as f:
+        f.write("[default]\nregion = us-east-1\n[profile dev]\nregion = eu-west-1\n[sso-session corp]\nsso_region = x\n")
+    with open(os.path.join(aws, "credentials"), "w") as f:
+        f.write("[prod]\naws_access_key_id = A\naws_secret_access_key = s\n[dev]\naws_access_key_id = B\n"
+                "aws_secret_access_key = t\n")
+
+
 class CompletionTest(harness.HookauthTest):
     def setUp(self):
         super().setUp()
@@ -150,6 +168,10 @@ class ZshCompletionTest(CompletionTest):
         self.assertEqual(sorted(self.complete("hookauth auth add x --grant ")), sorted(GRANTS))
         self.assertEqual(sorted(self.complete("hookauth auth add x --signature-encoding ")), ["base64", "hex"])
 
+    def test_aws_profile_values(self):
+        write_aws_files(self)
+        self.assertEqual(sorted(self.complete("hookauth auth add x --type aws-sigv4 --aws-profile ")), AWS_PROFILES)
+
     def test_authorization_names(self):
         expected = ["open_1", "partner-basic", "partner.key"]
         for line in ("hookauth auth show ", "hookauth auth remove ", "hookauth auth token ",
@@ -204,6 +226,11 @@ class FishCompletionTest(CompletionTest):
         self.assertEqual(sorted(self.complete("hookauth auth add x --grant ")), sorted(GRANTS))
         self.assertEqual(sorted(self.complete("hookauth auth add x --scheme ")),
                          ["github", "hmac", "standard-webhooks", "stripe"])
+
+    def test_aws_profile_values(self):
+        write_aws_files(self)
+        self.assertEqual(sorted(self.complete("hookauth auth add x --type aws-sigv4 --aws-profile d")),
+                         ["default", "dev"])
 
     def test_authorization_names(self):
         expected = ["open_1", "partner-basic", "partner.key"]
@@ -279,6 +306,27 @@ class CompleteCommandTest(harness.HookauthTest):
         # After "--" every word is a positional: no flags, no subcommands.
         self.assertEqual(self.complete("auth", "--", "s"), ([], 0))
         self.assertEqual(self.complete("auth", "show", "--", "-"), ([], 0))
+
+    def test_aws_profiles_from_the_aws_files(self):
+        write_aws_files(self)
+        # botocore's own list of the same files' profiles is the expected answer.
+        p = subprocess.run([harness.PYTHON, "-c", "import botocore.session; "
+                            "print('\\n'.join(botocore.session.Session().available_profiles))"],
+                           capture_output=True, text=True, env=self.env, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(sorted(p.stdout.split()), AWS_PROFILES)
+        got, directive = self.complete("auth", "add", "x", "--type", "aws-sigv4", "--aws-profile", "")
+        self.assertEqual((sorted(got), directive), (AWS_PROFILES, 0))
+        self.assertEqual(self.complete("auth", "add", "x", "--aws-profile=p"), (["--aws-profile=prod"], 0))
+        # The files the variables name; none at all, or one that does not parse: no names.
+        other = os.path.join(self.tmp, "other-config")
+        with open(other, "w") as f:
+            f.write("[profile staging]\nregion = eu-west-1\n")
+        env = {"AWS_CONFIG_FILE": other, "AWS_SHARED_CREDENTIALS_FILE": os.path.join(self.tmp, "none")}
+        self.assertEqual(self.complete("auth", "add", "x", "--aws-profile", "", env=env), (["staging"], 0))
+        with open(other, "a") as f:
+            f.write("not an option line\n")
+        self.assertEqual(self.complete("auth", "add", "x", "--aws-profile", "", env=env), ([], 0))
 
     def test_auth_add_follows_the_type_table(self):
         got, _ = self.complete("auth", "add", "x", "--type", "oauth2", "--")

@@ -557,6 +557,76 @@ class Concurrency(DigestTest):
 
 # ---- 5. a nonce shared in advance: exact output ----------------------------------------------------
 
+class CurlCommandAndVerbose(DigestTest):
+    """--curl for a Digest authorization with no nonce to answer yet, run as printed by the real curl;
+    and -v, which shows the exchanges but not libcurl's notes on challenges hookauth answers itself."""
+
+    # libcurl's own notes: its reading of WWW-Authenticate (hookauth never asks it to answer one) and its
+    # connection cache's bookkeeping.
+    LIBCURL_NOTES = ("Ignoring duplicate digest auth header", "Authentication problem", "Found bundle for host",
+                     "Can not multiplex")
+
+    def run_printed(self, command):
+        p = subprocess.run(["bash", "-c", command], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, env=self.env, cwd=self.tmp, timeout=30)
+        self.assertEqual((p.returncode, p.stderr), (0, b""))
+        return p.stdout.decode()
+
+    def test_curl_command_answers_the_challenge_with_curl_digest(self):
+        self.add_digest("recv", "--algorithm", "SHA-256")
+        self.add_digest("sender", "--algorithm", "SHA-256,MD5")
+        s = self.serve("recv")
+        args = ("webhook", "send", "--auth", "sender", s.url + "/hook?x=1", "-d", '{"n":1}', "--curl")
+        r = self.hookauth(*args, "--reveal")
+        self.assertEqual((r.rc, r.err), (0, ""), r)
+        self.assertTrue(r.out.startswith("curl -sS --digest -u '%s:%s' " % (USER, PASSWORD)), r.out)
+        self.assertEqual(self.run_printed(r.out), "valid\n")
+        # Redacted, it cannot succeed, and says so.
+        r = self.hookauth(*args)
+        self.assertEqual(r.rc, 0, r)
+        self.assertIn(" --digest -u '%s:[redacted]' " % USER, r.out)
+        self.assertIn("cannot succeed as printed", r.err)
+        self.assertIn("--reveal", r.err)
+        self.assertNotEqual(self.run_printed(r.out), "valid\n")
+        log = self.log(s, 4)
+        self.assertEqual([l["verdict"] for l in log], ["invalid", "valid", "invalid", "invalid"])
+        self.assertIn("wrong response", log[3]["reason"])
+        self.assert_server_kept_secrets(s)
+        self.assertEqual(len(self.log(s, 4)), 4, "--curl sent nothing itself")
+
+    def assert_notes_left_out(self, r):
+        self.assertIn("* Connected to 127.0.0.1", r.err)
+        self.assertIn("< HTTP/1.1 401 ", r.err)
+        self.assertIn("> Authorization: Digest [redacted]", r.err)
+        for note in self.LIBCURL_NOTES:
+            self.assertNotIn(note, r.err)
+
+    def test_verbose_leaves_out_libcurls_own_notes(self):
+        # Three challenges (one per algorithm) and, with the wrong password, a second 401 on the same
+        # connection: each made libcurl write a note that read as a failure.
+        self.add_digest("recv", "--algorithm", "MD5,SHA-256,SHA-512-256")
+        self.add_digest("sender")
+        self.add_digest("wrong", password="not-" + PASSWORD)
+        s = self.serve("recv")
+        r = self.hookauth("webhook", "send", "-v", "--auth", "sender", s.url + "/hook", "-d", "{}")
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(r.err.count("< WWW-Authenticate: Digest"), 3, r)
+        self.assertIn("* Re-using existing connection", r.err)
+        self.assert_notes_left_out(r)
+        r = self.hookauth("webhook", "send", "-v", "--auth", "wrong", s.url + "/hook", "-d", "{}")
+        self.assertEqual(r.rc, 1, r)
+        self.assert_notes_left_out(r)
+        # A challenge without a nonce: hookauth's own error is the one said (libcurl's read "Authentication
+        # problem. Ignoring this.").
+        c = self.capture("--challenge", 'Digest realm="r", algorithm=MD5')
+        r = self.hookauth("webhook", "send", "-v", "--auth", "sender", c.url + "/hook")
+        self.assertEqual(r.rc, 4, r)
+        self.assertIn('< WWW-Authenticate: Digest realm="r", algorithm=MD5', r.err)
+        self.assertIn("nonce", r.err.splitlines()[-1])
+        for note in self.LIBCURL_NOTES:
+            self.assertNotIn(note, r.err)
+
+
 class Preshared(DigestTest):
     def add_rfc(self, name, algorithm, qop="auth", *extra):
         return self.add_digest(name, "--realm", RFC["realm"], "--nonce", RFC["nonce"], "--cnonce", RFC["cnonce"],

@@ -391,13 +391,15 @@ class CurlCommandLine(SavedWebhookTest):
         p = subprocess.run(["bash", "-c", command], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, env=self.env, cwd=self.tmp, timeout=60)
         self.assertEqual(p.returncode, 0, p.stderr.decode(errors="replace"))
+        # -sS: with its output in a pipe, curl would draw a progress meter on stderr.
+        self.assertEqual(p.stderr, b"")
         return p
 
     def same_request(self, *args, global_args=()):
         """Sends with hookauth, then runs the --curl --reveal command line; returns both captures."""
         self.ok(*global_args, "webhook", "send", *args)
         r = self.ok(*global_args, "webhook", "send", *args, "--curl", "--reveal")
-        self.assertTrue(r.out.startswith("curl "), r)
+        self.assertTrue(r.out.startswith("curl -sS "), r)
         sent = len(self.receiver.requests())
         self.assertEqual(sent, 1, "--curl sent something")
         self.run_curl(r.out)
@@ -420,11 +422,27 @@ class CurlCommandLine(SavedWebhookTest):
         self.assertNotIn("Content-Length", command)
         self.assertNotIn("Host:", command)
 
+    def test_repeated_headers_and_a_saved_one_replaced(self):
+        # Every -H of a name is sent, in order (curl does the same); a command-line header replaces
+        # every saved one of its name, and the saved headers of other names stay.
+        self.ok("webhook", "add", "dup", "--url", self.receiver.url + "/dup", "--auth", "partner-basic",
+                "-H", "X-Dup: saved-1", "-H", "X-Keep: k1", "-H", "X-Dup: saved-2", "-H", "X-Keep: k2")
+        req, _, command = self.same_request("dup", "-H", "x-dup: one", "-H", "X-Dup: two")
+        self.assertEqual(self.receiver.header(req, "X-Dup"), ["one", "two"])
+        self.assertEqual(self.receiver.header(req, "X-Keep"), ["k1", "k2"])
+        self.assertIn(" \\\n  -H 'x-dup: one' \\\n  -H 'X-Dup: two'", command)
+        self.receiver.stop()
+        self.receiver = self.capture()
+        self.ok("webhook", "add", "dup", "--url", self.receiver.url + "/dup", "--auth", "partner-basic",
+                "-H", "X-Dup: saved-1", "-H", "X-Dup: saved-2", "--force")
+        req, _, _ = self.same_request("dup")
+        self.assertEqual(self.receiver.header(req, "X-Dup"), ["saved-1", "saved-2"])
+
     def test_post_with_json_body(self):
         self.ok("webhook", "add", "j", "--url", self.receiver.url + "/j", "--auth", "partner-basic")
         req, _, command = self.same_request("j", "-d", '{"event":"paid"}')
         self.assertEqual(req["method"], "POST")
-        self.assertFalse(command.startswith("curl -X"), command)
+        self.assertFalse(command.startswith("curl -sS -X"), command)
         self.assertEqual(self.receiver.header(req, "Content-Type"), ["application/json"])
 
     def test_get_without_body_and_delete_with_one(self):
@@ -437,7 +455,7 @@ class CurlCommandLine(SavedWebhookTest):
         self.ok("webhook", "add", "g", "--url", self.receiver.url + "/g", "--auth", "partner-basic", "--force")
         req, _, command = self.same_request("g", "-X", "DELETE", "-d", "x=1")
         self.assertEqual((req["method"], req["body"]), ("DELETE", b"x=1"))
-        self.assertTrue(command.startswith("curl -X 'DELETE' "), command)
+        self.assertTrue(command.startswith("curl -sS -X 'DELETE' "), command)
 
     def test_payload_signature_with_a_fixed_time_and_id(self):
         self.ok("auth", "add", "signed", "--type", "basic", "--username", USER, "--password", PASSWORD, "--signature",
@@ -520,7 +538,7 @@ class CurlCommandLine(SavedWebhookTest):
         self.ok("webhook", "add", "h", "--url", self.receiver.url + "/h", "-X", "HEAD")
         r = self.hookauth("webhook", "send", "h", "--curl")
         self.assertEqual(r.rc, 0, r)
-        self.assertTrue(r.out.startswith("curl -I "), r.out)
+        self.assertTrue(r.out.startswith("curl -sS -I "), r.out)
         path = os.path.join(self.tmp, "nul.bin")
         with open(path, "wb") as f:
             f.write(b"a\x00b")

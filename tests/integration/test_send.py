@@ -233,6 +233,39 @@ class SendToCapture(harness.HookauthTest):
         self.assertEqual(harness.Capture.header(req, "X-One"), ["1"])
         self.assertEqual(harness.Capture.header(req, "X-Two"), ["two words"])
 
+    def test_repeated_headers_are_all_sent_in_order(self):
+        # As curl sends them: every -H, in the order given; the first of a name replaces a default.
+        _, req = self.one("URL/h", "-H", "X-Dup: one", "-H", "Accept: text/plain", "-H", "x-dup: two",
+                          "-H", "Accept: application/json")
+        names = [k.lower() for k, _ in req["headers"]]
+        self.assertEqual(harness.Capture.header(req, "X-Dup"), ["one", "two"])
+        self.assertEqual(harness.Capture.header(req, "Accept"), ["text/plain", "application/json"])
+        self.assertEqual([n for n in names if n in ("x-dup", "accept")], ["accept", "x-dup", "x-dup", "accept"])
+
+    def test_json_on_exit_3_names_the_error(self):
+        r = self.hookauth("webhook", "send", "http://127.0.0.1:%d/x" % self.closed_port(), "--json")
+        self.assertEqual(r.rc, 3, r)
+        doc = r.json()
+        self.assertEqual(list(doc), ["error", "exit_code"])
+        self.assertEqual(doc["exit_code"], 3)
+        self.assertIn("hookauth: error: " + doc["error"], r.err)
+
+    def test_json_on_exit_4_has_the_receivers_answer(self):
+        # A Digest challenge the profile cannot answer (it allows MD5 only): exit 4, and the 401 is printed.
+        self.ok("auth", "add", "md5", "--type", "digest", "--username", USER, "--password", PASSWORD,
+                "--algorithm", "MD5")
+        challenge = 'Digest realm="r", nonce="abc", algorithm=SHA-256, qop="auth"'
+        r, reqs = self.send("--auth", "md5", "URL/d", "--json", capture_args=["--challenge", challenge])
+        self.assertEqual(r.rc, 4, r)
+        self.assertEqual(len(reqs), 1)
+        doc = r.json()
+        self.assertEqual(list(doc), ["status", "status_line", "headers", "body", "timings", "error", "exit_code"])
+        self.assertEqual(doc["status"], 401)
+        self.assertEqual(doc["headers"]["www-authenticate"], challenge)
+        self.assertEqual(doc["exit_code"], 4)
+        self.assertIn("hookauth: error: " + doc["error"], r.err)
+        self.assertNotIn(PASSWORD, r.out + r.err)
+
     def test_include_and_json_output(self):
         r, req = self.one("URL/i", "-i", capture_args=["--reply", json.dumps(
             {"status": 201, "headers": {"X-Reply": "yes"}, "body": "created\n"})])

@@ -927,5 +927,69 @@ class Secrets(SigV4Test):
         self.assertEqual(leaks, [])
 
 
+
+# ---- The official suite through the command line -------------------------------------------------------
+
+class SuiteThroughTheCommandLine(SigV4Test):
+    """Cases of the AWS SigV4 test suite (aws-sig-v4-test-suite, 2015-08-30; aws-c-auth's edition,
+    tests/aws-signing-test-suite/v4, for the one that signs Content-Length) given to `webhook send`
+    as a user would: repeated -H and --sign-header Content-Length. Each signature is the suite's."""
+
+    URL = "https://example.amazonaws.com/"
+    FORM = "Content-Type: application/x-www-form-urlencoded; charset=utf-8"
+
+    def signature(self, raw):
+        m = re.search(rb"Signature=([0-9a-f]{64})", raw)
+        self.assertIsNotNone(m, raw)
+        return m.group(1).decode()
+
+    def test_repeated_headers_get_header_key_duplicate_and_value_order(self):
+        self.ok(*Profile("suite", "service", sign_headers=["My-Header1"]).add_args())
+        cases = [("get-header-key-duplicate", ["value2", "value2", "value1"],
+                  "c9d5ea9f3f72853aea855b47ea873832890dbdd183b4468f858259531a5138ea"),
+                 ("get-header-value-order", ["value4", "value1", "value3", "value2"],
+                  "08c7e5a9acfcfeb3ab6b2185e75ce8b1deb5e634ec47601a50643f830c755c01")]
+        for name, values, signature in cases:
+            with self.subTest(name):
+                args = []
+                for v in values:
+                    args += ["-H", "My-Header1: " + v]
+                raw = self.dry_run("--auth", "suite", self.URL, *args)
+                self.assertEqual(self.signature(raw), signature)
+                self.assertEqual(re.findall(rb"^My-Header1: (\S+)\r$", raw, re.M), [v.encode() for v in values])
+                self.assert_valid(self.verify_file(raw, "suite", FIXED))
+
+    def test_sign_header_content_length_post_x_www_form_urlencoded_parameters(self):
+        self.ok(*Profile("suite", "service", content_sha256=True, sign_headers=["Content-Length"]).add_args())
+        raw = self.dry_run("--auth", "suite", self.URL, "-H", self.FORM, "-d", "Param1=value1")
+        self.assertIn(b"SignedHeaders=content-length;content-type;host;x-amz-content-sha256;x-amz-date", raw)
+        self.assertEqual(self.signature(raw), "328d1b9eaadca9f5818ef05e8392801e091653bafec24fcab71e7344e7f51422")
+        self.assertEqual(re.findall(rb"^Content-Length: .*$", raw, re.M), [b"Content-Length: 13\r"])
+        self.assert_valid(self.verify_file(raw, "suite", FIXED))
+        # Presigned (the suite's query-signature.txt signs content-type too).
+        self.ok(*Profile("suite-q", "service", sign_headers=["Content-Length", "Content-Type"]).add_args())
+        raw = self.dry_run("--auth", "suite-q", "--presign", self.URL, "-H", self.FORM, "-d", "Param1=value1")
+        self.assertIn(b"X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost&", raw)
+        self.assertEqual(self.signature(raw), "0dbeb9b026c7b6675f266b8427efec9b4fa8b1f6ef1477d717aea231106eab4d")
+
+    def test_signed_content_length_is_the_one_on_the_wire(self):
+        self.ok(*Profile("len", "service", sign_headers=["Content-Length"]).add_args())
+        cap = self.capture()
+        self.ok("webhook", "send", "--auth", "len", cap.url + "/a", "-d", "Param1=value1")
+        [req] = cap.requests()
+        self.assertEqual(harness.Capture.header(req, "Content-Length"), ["13"])
+        self.assertIn("SignedHeaders=content-length;content-type;host;x-amz-date",
+                      harness.Capture.header(req, "Authorization")[0])
+        s = self.serve("len")
+        self.assertEqual(self.ok("webhook", "send", "--auth", "len", s.url + "/a", "-d", "x=1").out, "valid\n")
+        self.assertEqual(self.ok("webhook", "send", "--auth", "len", s.url + "/a", "-X", "PUT").out, "valid\n")
+        # The --curl command (curl counts the body itself) is accepted too.
+        command = self.ok("webhook", "send", "--auth", "len", s.url + "/a", "-d", "x=1", "--curl", "--reveal").out
+        p = subprocess.run(["bash", "-c", command], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, env=self.env, timeout=30)
+        self.assertEqual((p.returncode, p.stdout, p.stderr), (0, b"valid\n", b""))
+        log = self.wait_for(lambda: len(s.stdout_json()) >= 3 and s.stdout_json(), what="3 log lines")
+        self.assertEqual([l["verdict"] for l in log], ["valid"] * 3)
+
 if __name__ == "__main__":
     harness.main()

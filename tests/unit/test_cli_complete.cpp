@@ -50,7 +50,8 @@ std::vector<std::string> values(const Completion& c) {
 
 // Names that say which kind and which --store were asked for.
 std::vector<std::string> fake_names(NameKind kind, const std::string& store) {
-  return {std::string(kind == NameKind::webhooks ? "hook" : "auth") + "@" + (store.empty() ? "env" : store)};
+  std::string what = kind == NameKind::webhooks ? "hook" : kind == NameKind::aws_profiles ? "aws" : "auth";
+  return {what + "@" + (store.empty() ? "env" : store)};
 }
 
 Completion complete(const CLI::App& app, std::vector<std::string> words) {
@@ -131,6 +132,13 @@ TEST_CASE("auth add offers the fields of the type on the line") {
   CHECK(values(complete(app, {"auth", "add", "x", "--type", "a"})) == std::vector<std::string>{"api-key", "aws-sigv4"});
   CHECK(values(complete(app, {"auth", "add", "x", "--grant", ""})) ==
         std::vector<std::string>{"client-credentials", "authorization-code"});
+  // --aws-profile: the AWS files' profile names.
+  CHECK(values(complete(app, {"auth", "add", "x", "--type", "aws-sigv4", "--aws-profile", ""})) ==
+        std::vector<std::string>{"aws@env"});
+  CHECK(values(complete(app, {"auth", "add", "x", "--aws-profile=a"})) ==
+        std::vector<std::string>{"--aws-profile=aws@env"});
+  CHECK(has(flags({"--type", "aws-sigv4", "--"}), "--aws-profile"));
+  CHECK_FALSE(has(flags({"--type", "basic", "--"}), "--aws-profile"));
 }
 
 TEST_CASE("format_completion: a line per candidate, a description after a tab, then the directive") {

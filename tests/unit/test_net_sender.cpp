@@ -453,6 +453,65 @@ TEST_CASE("redirect limits and odd redirects") {
   }
 }
 
+TEST_CASE("send gives the receiver's answer that came before an error, and only that one") {
+  World w;
+  std::optional<Response> before;
+  SUBCASE("a challenge that cannot be answered") {
+    FakeTransport t;
+    t.script = {answer(401, {{"WWW-Authenticate", "Digest realm=\"r\""}}), answer(200)};
+    Signer s{{}, [](const Response&) -> Result<bool> { return fail(ExitCode::auth_flow, "no usable challenge"); }};
+    auto r = send(t, get("https://api.example.com/hook"), s, SendPolicy{}, {}, w.env(), &before);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == ExitCode::auth_flow);
+    REQUIRE(before);
+    CHECK(before->status == 401);
+    CHECK(before->headers.get("WWW-Authenticate") == "Digest realm=\"r\"");
+  }
+  SUBCASE("a challenge taken whose answer cannot be signed") {
+    FakeTransport t;
+    t.script = {answer(401), answer(200)};
+    int signs = 0;
+    Signer s{[&](auth::Request&) -> Result<void> {
+               if (signs++ == 0) return {};
+               return fail(ExitCode::auth_flow, "token refresh refused");
+             },
+             [](const Response&) -> Result<bool> { return true; }};
+    auto r = send(t, get("https://api.example.com/hook"), s, SendPolicy{}, {}, w.env(), &before);
+    REQUIRE_FALSE(r);
+    REQUIRE(before);
+    CHECK(before->status == 401);
+    CHECK(t.requests.size() == 1);
+  }
+  SUBCASE("too many redirects") {
+    FakeTransport t;
+    t.script = {redirect(302, "/again")};
+    SendPolicy policy;
+    policy.follow_redirects = true;
+    policy.max_redirects = 1;
+    auto r = send(t, get("https://api.example.com/hook"), Signer{}, policy, {}, w.env(), &before);
+    REQUIRE_FALSE(r);
+    REQUIRE(before);
+    CHECK(before->status == 302);
+  }
+  SUBCASE("a network error after a challenge answered: no answer") {
+    FakeTransport t;
+    t.script = {answer(401), network_error()};
+    Signer s{{}, [](const Response&) -> Result<bool> { return true; }};
+    auto r = send(t, get("https://api.example.com/hook"), s, SendPolicy{}, {}, w.env(), &before);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == ExitCode::network);
+    CHECK_FALSE(before);
+  }
+  SUBCASE("an answer is not an error") {
+    FakeTransport t;
+    t.script = {answer(500)};
+    auto r = send(t, get("https://api.example.com/hook"), Signer{}, SendPolicy{}, {}, w.env(), &before);
+    REQUIRE(r);
+    CHECK(r->status == 500);
+    CHECK_FALSE(before);
+  }
+}
+
 TEST_CASE("check_transport_security") {
   auto policy = with_credentials();
   SUBCASE("refuses credentials over http to a host outside loopback") {

@@ -307,6 +307,61 @@ auth::AwsCredentials aws() {
 
 }  // namespace
 
+namespace {
+
+// An AWS profile's provider as the signer sees it: the keys change once the real clock passes `rotate`.
+struct RotatingKeys final : store::KeyProvider {
+  util::Clock::time_point rotate;
+  std::vector<util::Clock::time_point> asked;
+  Result<void> fill(auth::Credentials& c, util::Clock::time_point now) override {
+    asked.push_back(now);
+    auto& a = std::get<auth::AwsCredentials>(c);
+    bool rotated = now >= rotate;
+    a.access_key = rotated ? "ASIANEW" : "ASIAOLD";
+    a.secret_key = rotated ? "new-secret-key" : "old-secret-key";
+    a.session_token = rotated ? "new-session-token" : "old-session-token";
+    return {};
+  }
+};
+
+}  // namespace
+
+TEST_CASE("sigv4 signer: keys from a provider, asked before each signature with the real clock") {
+  World w;
+  Authorization a = w.authorization("s4", aws());
+  auto keys = std::make_shared<RotatingKeys>();
+  keys->rotate = w.now + std::chrono::hours(1);
+  a.keys = keys;
+  util::Clock::time_point real = w.now;
+  SignerDeps deps = w.deps();
+  deps.token_now = [&real] { return real; };  // --at stays at w.now
+  auto signer = make_signer(a, {}, deps);
+  REQUIRE(signer);
+  auto m1 = (*signer)->message();
+  REQUIRE(m1);
+  auto first = signed_with(*m1);
+  CHECK(test::contains(authorization_of(first), "Credential=ASIAOLD/20150830/"));
+  CHECK(first.headers.get("X-Amz-Security-Token") == "old-session-token");
+  real += std::chrono::hours(2);
+  auto m2 = (*signer)->message();
+  REQUIRE(m2);
+  auto second = signed_with(*m2);
+  CHECK(test::contains(authorization_of(second), "Credential=ASIANEW/20150830/"));  // still signed at --at
+  CHECK(second.headers.get("X-Amz-Security-Token") == "new-session-token");
+  CHECK(keys->asked == std::vector<util::Clock::time_point>{w.now, w.now + std::chrono::hours(2)});
+  // The new secrets are redacted like the ones the authorization was loaded with.
+  CHECK(a.redactor.text("new-secret-key new-session-token") == "[redacted] [redacted]");
+  auth::VerifyContext context;
+  context.now = w.now;
+  second.headers.add("Host", "127.0.0.1:8080");
+  auto rotated = std::get<auth::AwsCredentials>(a.credentials);
+  rotated.access_key = "ASIANEW";
+  rotated.secret_key = "new-secret-key";
+  rotated.session_token = "new-session-token";
+  auto verdict = auth::verify(rotated, second, context);
+  CHECK_MESSAGE(verdict.valid, verdict.reason);
+}
+
 TEST_CASE("sigv4 signer: header signing and presigning, each verified by the receiver's check") {
   World w;
   Authorization a = w.authorization("s4", aws());

@@ -95,6 +95,7 @@ const std::map<std::string_view, std::string_view> sample_values = {
     {"access-key", "AKIDEXAMPLE"},
     {"secret-key", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"},
     {"session-token", "session-t0ken"},
+    {"aws-profile", "partner-prod"},
     {"region", "us-east-1"},
     {"service", "execute-api"},
     {"sign-header", "x-amz-meta-tag"},
@@ -119,12 +120,22 @@ const std::map<std::string_view, std::string_view> sample_values = {
 };
 
 // Fills every field of the type: a choice field with its last choice (hmac, authorization-code,
-// query, ...: the ones that make the conditional fields apply), any other with its sample; with
-// required_only, the required fields alone, each choice field with its first choice.
+// query, ...: the ones that make the conditional fields apply), any other with its sample, but for a
+// field that excludes one filled before it (FieldSpec::excludes); with required_only, the required
+// fields alone, each choice field with its first choice.
 Profile filled(const TypeSpec& t, bool required_only) {
   Profile p{"complete", std::string(t.name), {}, {}};
+  auto excluded = [&](const FieldSpec& f) {  // by a field filled already, or excluding one
+    for (const auto& g : t.fields) {
+      bool filled_g = p.fields.contains(std::string(g.name)) || p.secrets.contains(std::string(g.name));
+      if (filled_g && (std::find(g.excludes.begin(), g.excludes.end(), f.name) != g.excludes.end() ||
+                       std::find(f.excludes.begin(), f.excludes.end(), g.name) != f.excludes.end()))
+        return true;
+    }
+    return false;
+  };
   for (const auto& f : t.fields) {
-    if (required_only && !f.required) continue;
+    if ((required_only && !f.required) || excluded(f)) continue;
     std::string value;
     if (!f.choices.empty()) {
       value = std::string(required_only ? f.choices.front() : f.choices.back());

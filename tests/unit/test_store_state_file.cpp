@@ -83,7 +83,7 @@ TEST_CASE("StateFile::update through a link to the state file updates the target
 TEST_CASE("StateFile: a corrupt file is an error naming its path, and is not overwritten") {
   test::TempDir dir;
   StateFile state(dir / "state.json");
-  for (const char* text : {"{not json", "[1, 2]", "\"text\"", ""}) {
+  for (const char* text : {"{not json", "[1, 2]", "\"text\"", "\f"}) {
     CAPTURE(text);
     test::write_file(state.path(), text);
     auto j = state.read();
@@ -94,6 +94,25 @@ TEST_CASE("StateFile: a corrupt file is an error naming its path, and is not ove
     CHECK_FALSE(peek_digest_session(state, key));
     CHECK_FALSE(remember_digest_session(state, key, session("n", 1)));
     CHECK(test::read_file(state.path()) == text);
+  }
+}
+
+TEST_CASE("StateFile: an empty or whitespace-only file is an empty state, and is then written") {
+  test::TempDir dir;
+  StateFile state(dir / "state.json");
+  for (const char* text : {"", "\n", " \r\n\t "}) {
+    CAPTURE(text);
+    test::write_file(state.path(), text);
+    auto j = state.read();
+    REQUIRE_MESSAGE(j, test::error_of(j));
+    CHECK(*j == nlohmann::json::object());
+    auto none = peek_digest_session(state, key);
+    REQUIRE(none);
+    CHECK_FALSE(*none);
+    REQUIRE(remember_digest_session(state, key, session("n", 1)));
+    auto peeked = peek_digest_session(state, key);
+    REQUIRE(peeked);
+    CHECK(peeked->has_value());
   }
 }
 

@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "test_support.hpp"
 
 namespace hookauth::store {
@@ -483,6 +485,29 @@ TEST_CASE("Store::load_profile and load_list read the file; a missing file is an
   REQUIRE(rows);
   REQUIRE(rows->size() == 1);
   CHECK((*rows)[0].summary == "basic username=u");
+}
+
+TEST_CASE("Store: an empty or whitespace-only file is an empty store, for reading and for a change") {
+  test::TempDir dir;
+  Store store(dir / "store.json");
+  for (const char* text : {"", "\n", " \t\r\n "}) {
+    CAPTURE(text);
+    test::write_file(store.path(), text);
+    auto data = store.load();
+    REQUIRE_MESSAGE(data, test::error_of(data));
+    CHECK(data->authorizations.empty());
+    auto one = store.load_profile("first");
+    REQUIRE(one);
+    CHECK_FALSE(one->has_value());
+    auto rows = store.load_list(list_summary);
+    REQUIRE(rows);
+    CHECK(rows->empty());
+    auto ok = store.update([](StoreData& d) { return add(d, none_profile("first")); });
+    REQUIRE_MESSAGE(ok, test::error_of(ok));
+    CHECK(store.load()->find("first") != nullptr);
+  }
+  test::write_file(store.path(), "\f");  // not JSON whitespace: still refused
+  CHECK(test::contains(test::error_of(store.load()), "not valid JSON"));
 }
 
 }  // namespace hookauth::store
