@@ -199,6 +199,10 @@ Result<bool> rs256_verify(std::string_view n, std::string_view e, std::string_vi
   if (!bn_n || !bn_e || !bld || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get()) != 1 ||
       OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get()) != 1)
     return usage_error("not an RSA key");
+  // As python-cryptography refuses such public numbers: with e = 1, the encoded message itself is a
+  // valid "signature", made without any private key.
+  if (!BN_is_odd(bn_e.get()) || BN_num_bits(bn_e.get()) < 2 || BN_cmp(bn_e.get(), bn_n.get()) >= 0)
+    return usage_error("an RSA key whose exponent e is below 3, even, or not below its modulus");
   Owned<OSSL_PARAM> params(OSSL_PARAM_BLD_to_param(bld.get()));
   auto key = params ? key_from_params("RSA", params.get()) : nullptr;
   if (!key) return usage_error("not an RSA key");

@@ -78,7 +78,8 @@ Result<DigestChallenge> pick_digest_challenge(const std::vector<std::string>& he
       if (parse_digest_algorithm(name) == a) return true;
     return false;
   };
-  bool skipped = false;
+  std::vector<std::string> skipped;  // the algorithms offered that the profile does not allow
+  std::vector<std::string> schemes;  // the schemes offered, for a message without Digest
   std::optional<DigestChallenge> best;
   std::optional<Error> first_error;
   bool saw_digest = false;
@@ -89,6 +90,8 @@ Result<DigestChallenge> pick_digest_challenge(const std::vector<std::string>& he
       continue;
     }
     for (const auto& c : *all) {
+      if (std::ranges::find(schemes, util::excerpt(c.scheme, 20)) == schemes.end())
+        schemes.push_back(util::excerpt(c.scheme, 20));
       if (!util::iequals(c.scheme, "Digest")) continue;
       saw_digest = true;
       auto d = read_digest_challenge(c);
@@ -97,18 +100,27 @@ Result<DigestChallenge> pick_digest_challenge(const std::vector<std::string>& he
         continue;
       }
       if (!permitted(d->algorithm)) {
-        skipped = true;
+        if (auto name = digest_algorithm_name(d->algorithm); std::ranges::find(skipped, name) == skipped.end())
+          skipped.push_back(name);
         continue;
       }
       if (!best || rank(d->algorithm) > rank(best->algorithm)) best = std::move(*d);
     }
   }
   if (best) return *best;
-  if (skipped)
-    return fail(ExitCode::auth_flow, "the receiver offers no Digest algorithm the profile allows (--algorithm)");
+  auto listed = [](const std::vector<std::string>& names) {
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+    return out;
+  };
+  if (!skipped.empty())
+    return fail(ExitCode::auth_flow, "the receiver offers no Digest algorithm the profile allows: it offers " +
+                                         listed(skipped) + ", the profile's --algorithm allows " + listed(allowed));
   if (first_error) return std::unexpected(*first_error);
   if (!saw_digest)
-    return fail(ExitCode::auth_flow, "the receiver asked for authorization but offered no Digest challenge");
+    return fail(ExitCode::auth_flow, "the receiver asked for authorization but offered no Digest challenge: " +
+                                         (schemes.empty() ? std::string("it sent no WWW-Authenticate")
+                                                          : "it offered " + listed(schemes) + " (WWW-Authenticate)"));
   return fail(ExitCode::auth_flow, "no usable Digest challenge");
 }
 

@@ -149,6 +149,23 @@ bool check_jwt_alg(const nlohmann::json& header, JwtVerdict& v) {
   return true;
 }
 
+// RFC 7515 section 4.1.11: a recipient must refuse a JWS whose crit names an extension it does not
+// understand. hookauth understands none (and crit may not name the registered parameters), so any
+// crit is refused; false with v.reason set.
+bool check_jwt_crit(const nlohmann::json& header, JwtVerdict& v) {
+  auto crit = header.find("crit");
+  if (crit == header.end()) return true;
+  std::string names;
+  if (crit->is_array())
+    for (const auto& name : *crit)
+      names += (names.empty() ? "" : ", ") + (name.is_string() ? name.get<std::string>() : name.dump());
+  v.reason = names.empty()
+                 ? "the JWT's header has a crit that is not a list of names (RFC 7515 section 4.1.11)"
+                 : "the JWT's header marks " + util::excerpt(names) +
+                       " critical (crit), an extension hookauth does not understand (RFC 7515 section 4.1.11)";
+  return false;
+}
+
 // Verifies the signature with the first JWKS key that fits the kid and alg and verifies it
 // (RFC 7515 section 5.2); false with v.reason set (and v.unknown_kid when no key fits).
 bool check_jwt_signature(const DecodedJwt& jwt, const Jwks& jwks, JwtVerdict& v) {
@@ -239,8 +256,9 @@ bool check_jwt_issuer_audience(const nlohmann::json& claims, const JwtExpectatio
 JwtVerdict verify_jwt(std::string_view token, const Jwks& jwks, const JwtExpectations& expected) {
   JwtVerdict v;
   auto jwt = decode_jwt(token, v);
-  if (!jwt || !check_jwt_alg(jwt->header, v) || !check_jwt_signature(*jwt, jwks, v) ||
-      !check_jwt_times(jwt->claims, expected, v) || !check_jwt_issuer_audience(jwt->claims, expected, v))
+  if (!jwt || !check_jwt_alg(jwt->header, v) || !check_jwt_crit(jwt->header, v) ||
+      !check_jwt_signature(*jwt, jwks, v) || !check_jwt_times(jwt->claims, expected, v) ||
+      !check_jwt_issuer_audience(jwt->claims, expected, v))
     return v;
   v.valid = true;
   return v;

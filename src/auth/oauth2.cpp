@@ -107,10 +107,17 @@ std::optional<std::int64_t> seconds_of(const nlohmann::json& v) {
   if (v.is_number_integer()) return v.get<std::int64_t>();
   if (v.is_number_float() && std::isfinite(v.get<double>()) && std::abs(v.get<double>()) < 1e15)
     return static_cast<std::int64_t>(v.get<double>());
+  // A string of digits, with a fraction or without ("3599", "3599.0"), as a number would be read.
   if (v.is_string()) {
-    const auto& s = v.get_ref<const std::string&>();
-    if (s.empty() || s.size() > 15 || s.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
-    return std::stoll(s);
+    std::string_view s = v.get_ref<const std::string&>();
+    auto dot = s.find('.');
+    std::string_view whole = s.substr(0, dot);
+    std::string_view fraction = dot == std::string_view::npos ? "" : s.substr(dot + 1);
+    auto digits = [](std::string_view t) { return t.find_first_not_of("0123456789") == std::string_view::npos; };
+    if (whole.empty() || whole.size() > 15 || !digits(whole) || !digits(fraction) ||
+        (dot != std::string_view::npos && fraction.empty()))
+      return std::nullopt;
+    return std::stoll(std::string(whole));
   }
   return std::nullopt;
 }
@@ -202,6 +209,23 @@ std::expected<OAuth2Token, TokenAnswerError> parse_token_answer(long status, std
     token.expires_at = std::chrono::floor<std::chrono::seconds>(now) +
                        std::chrono::seconds(std::clamp<std::int64_t>(*lifetime, 0, max_lifetime_seconds));
   return token;
+}
+
+std::string client_auth_hint(const OAuth2Credentials& c, long status, std::string_view error,
+                             const std::vector<std::string>& www_authenticate) {
+  // A public client has no secret to send either way.
+  if (c.client_secret.empty() || (status != 401 && error != "invalid_client")) return "";
+  bool basic_asked = false;
+  for (const auto& value : www_authenticate)
+    if (auto challenges = parse_challenges(value))
+      for (const auto& challenge : *challenges) basic_asked |= util::iequals(challenge.scheme, "Basic");
+  if (!c.client_auth_basic && basic_asked)
+    return "the token endpoint asks for HTTP Basic (WWW-Authenticate: Basic): '--client-auth basic' may be what it "
+           "wants";
+  if (c.client_auth_basic && !basic_asked && error == "invalid_client")
+    return "the token endpoint refused HTTP Basic without asking for it (no WWW-Authenticate: Basic): "
+           "'--client-auth body' may be what it wants";
+  return "";
 }
 
 bool token_is_fresh(const OAuth2Token& token, util::Clock::time_point now, std::int64_t margin_seconds) {

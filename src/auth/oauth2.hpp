@@ -83,6 +83,14 @@ std::expected<OAuth2Token, TokenAnswerError> parse_token_answer(long status, std
                                                                 std::optional<std::int64_t> validity,
                                                                 const Redactor* redactor = nullptr);
 
+// What a token endpoint's refusal of the client (RFC 6749 5.2: invalid_client, or HTTP 401) says
+// about how it wants the client authenticated: "--client-auth basic" when the client sent its
+// secret in the body and the endpoint answers with a Basic challenge; "--client-auth body" when the
+// client used Basic and the endpoint refused it without one (5.2 asks a server that was sent
+// Basic for a Basic challenge). "" when nothing points either way.
+std::string client_auth_hint(const OAuth2Credentials& c, long status, std::string_view error,
+                             const std::vector<std::string>& www_authenticate);
+
 // True while the token is usable at now: not expired, with the margin to spare.
 bool token_is_fresh(const OAuth2Token& token, util::Clock::time_point now, std::int64_t margin_seconds);
 

@@ -13,6 +13,7 @@
 
 #include "cli/complete.hpp"
 #include "cli/context.hpp"
+#include "cli/suggest.hpp"
 #include "cli/terminal.hpp"
 #include "cli/version.hpp"
 #include "store/secret_ref.hpp"
@@ -98,6 +99,75 @@ bool wants_json(int argc, char** argv) {
   return false;
 }
 
+// The command a parse reached: the last subcommand parsed at each level.
+CLI::App* deepest_command(CLI::App& app) {
+  CLI::App* at = &app;
+  while (!at->get_subcommands().empty()) at = at->get_subcommands().back();
+  return at;
+}
+
+// "hookauth auth add": the names from the top down to command.
+std::string command_path(const CLI::App* command) {
+  std::string path;
+  for (; command; command = command->get_parent()) path = command->get_name() + (path.empty() ? "" : " ") + path;
+  return path;
+}
+
+// The long flags command takes, its own and those of the commands above it (they fall through),
+// without their dashes.
+std::vector<std::string> long_flags(const CLI::App* command) {
+  std::vector<std::string> out;
+  for (; command; command = command->get_parent())
+    for (const CLI::Option* option : command->get_options())
+      for (const auto& name : option->get_lnames()) out.push_back(name);
+  return out;
+}
+
+// The visible subcommands of command, and their aliases.
+std::vector<std::string> subcommand_names(const CLI::App* command) {
+  std::vector<std::string> out;
+  for (const CLI::App* sub : command->get_subcommands([](const CLI::App* s) { return !s->get_group().empty(); })) {
+    out.push_back(sub->get_name());
+    for (const auto& alias : sub->get_aliases()) out.push_back(alias);
+  }
+  return out;
+}
+
+std::string with_suggestion(std::string message, const std::string& suggestion) {
+  return suggestion.empty() ? message : message + "; " + suggestion;
+}
+
+// One line for a parse error: an unknown flag or command is named with the command it was given to
+// and the nearest known ones (cli/suggest.hpp); other errors keep CLI11's message.
+std::string explain_parse_error(CLI::App& app, const CLI::ParseError& e) {
+  CLI::App* command = deepest_command(app);
+  const std::string path = command_path(command);
+  std::vector<std::string> rest;
+  for (CLI::App* at = command; at && rest.empty(); at = at->get_parent()) rest = at->remaining(false);
+  // A word that starts with a dash and was not taken: an unknown flag (its =value left out).
+  for (const auto& word : rest) {
+    if (word.size() < 2 || word[0] != '-' || dynamic_cast<const CLI::ExtrasError*>(&e) == nullptr) continue;
+    std::string flag = word.substr(0, word.find('='));
+    std::string suggestion;
+    if (flag.starts_with("--")) {
+      auto near = closest_words(flag.substr(2), long_flags(command));
+      for (auto& n : near) n = "--" + n;
+      suggestion = did_you_mean(flag, near);
+    }
+    return with_suggestion(
+        "unknown flag '" + util::printable(flag) + "' for '" + path + "' (see '" + path + " --help')", suggestion);
+  }
+  // A word where a command was required, or left over by a command that has subcommands.
+  auto subcommands = subcommand_names(command);
+  std::string message = e.what();
+  bool required = message.find("subcommand is required") != std::string::npos;
+  if (!rest.empty() && !subcommands.empty() && (required || dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr))
+    return with_suggestion(
+        "unknown command '" + util::printable(path + " " + rest.front()) + "' (see '" + path + " --help')",
+        did_you_mean(rest.front(), subcommands));
+  return message;
+}
+
 }  // namespace
 
 namespace {
@@ -157,11 +227,7 @@ int run(int argc, char** argv) {
     }
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    // "A subcommand is required" with a word left over: the word is the unknown command.
-    std::string message = e.what();
-    if (auto rest = app.remaining(true); message.find("subcommand is required") != std::string::npos && !rest.empty())
-      message = "unknown command '" + util::printable(rest.front()) + "' (see 'hookauth --help')";
-    print_error(message);
+    print_error(explain_parse_error(app, e));
     return static_cast<int>(ExitCode::usage);
   }
   try {

@@ -9,6 +9,7 @@
 
 #include "cli/context.hpp"
 #include "cli/output.hpp"
+#include "cli/suggest.hpp"
 #include "cli/terminal.hpp"
 #include "session/authorization.hpp"
 #include "store/state_file.hpp"
@@ -44,6 +45,33 @@ Result<std::string> read_nonempty_secret(const std::string& field, const std::st
   }
 }
 
+// "; did you mean 'basic'?" for a type name that is not one, or "".
+std::string type_suggestion(std::string_view typed) {
+  std::vector<std::string> names;
+  for (const auto& t : store::profile_types()) names.emplace_back(t.name);
+  std::string suggestion = did_you_mean(typed, names);
+  return suggestion.empty() ? "" : "; " + suggestion;
+}
+
+// The check CLI11 runs on a field with choices: the value in its stored spelling
+// (FieldSpec::canonical) must be one of them; the error names them and the nearest. The help shows
+// {a,b}, as CLI::IsMember's does.
+CLI::Validator choice_check(const store::FieldSpec& f) {
+  std::vector<std::string> choices(f.choices.begin(), f.choices.end());
+  std::string set;
+  for (const auto& c : choices) set += (set.empty() ? "{" : ",") + c;
+  set += "}";
+  auto canonical = f.canonical;
+  return CLI::Validator(
+      [choices, canonical, set](std::string& value) -> std::string {
+        std::string stored = canonical ? canonical(value) : value;
+        if (std::ranges::find(choices, stored) != choices.end()) return "";
+        std::string suggestion = did_you_mean(stored, choices);
+        return util::printable(value) + " not in " + set + (suggestion.empty() ? "" : "; " + suggestion);
+      },
+      set);
+}
+
 // Builds the profile from the flags: secrets become references or literals ("-" is read now).
 Result<store::Profile> profile_from_flags(const AddOptions& o) {
   store::Profile p;
@@ -51,13 +79,15 @@ Result<store::Profile> profile_from_flags(const AddOptions& o) {
   p.type = o.type;
   if (auto ok = store::check_name(p.name); !ok) return std::unexpected(ok.error());
   const store::TypeSpec* type = store::find_type(o.type);
-  if (!type) return usage_error("--type: unknown type '" + o.type + "' (" + store::type_names() + ")");
+  if (!type)
+    return usage_error("--type: unknown type '" + util::printable(o.type) + "' (" + store::type_names() + ")" +
+                       type_suggestion(o.type));
   bool stdin_used = false;
   for (const auto& [field, value] : o.values) {
     const store::FieldSpec* spec = type->field(field);
     if (!spec) return usage_error("--" + field + " does not apply to type " + o.type);
     if (!spec->secret) {
-      p.fields[field] = value;
+      p.fields[field] = spec->canonical ? spec->canonical(value) : value;
       continue;
     }
     if (value == "-") {
@@ -98,7 +128,7 @@ Result<AddOptions> walk_form(AddOptions o) {
     auto answer = prompt_line("type (" + store::type_names() + "): ");
     if (!answer) return std::unexpected(answer.error());
     type = store::find_type(util::trim(*answer));
-    if (!type) std::cerr << "  '" << util::printable(*answer) << "' is not a type\n";
+    if (!type) std::cerr << "  '" << util::printable(*answer) << "' is not a type" << type_suggestion(*answer) << "\n";
   }
   o.type = std::string(type->name);
   store::Profile answered{o.name, o.type, {}, {}};  // the non-secret answers, for field_applies
@@ -389,10 +419,7 @@ void setup_auth_commands(CLI::App& app, const GlobalOptions& global, Action& act
             "--" + n, [add_opts, n](const std::string& v) { add_opts->values[n] = v; }, help);
       }
       opt->type_name(f.secret ? "SECRET" : "TEXT");
-      if (!f.choices.empty()) {
-        std::vector<std::string> choices(f.choices.begin(), f.choices.end());
-        opt->check(CLI::IsMember(choices));
-      }
+      if (!f.choices.empty()) opt->check(choice_check(f));
     }
   }
   add->callback([&global, &action, add_opts] { action = [&global, add_opts] { return run_add(global, *add_opts); }; });

@@ -23,9 +23,9 @@ void print_json(std::ostream& out, const nlohmann::ordered_json& j, bool pretty 
 // Left-aligned columns separated by two spaces; the first row is the header.
 void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows);
 
-// A verifier shows the signature it expected only for a request that carried it: for any other, the
-// expected value would let whoever reads the output forge that request.
-constexpr std::string_view withheld_signature = "(not shown: the request does not carry it)";
+// A verifier shows the signature it expected only for a request that carried it: for any other (one
+// that carries another signature), the expected value would let whoever reads the output forge that request.
+constexpr std::string_view withheld_signature = "(not shown: the request carries another, wrong signature)";
 
 // -v's lines for one SigV4 signature on stderr: the canonical request, the string to sign, the
 // signature (or withheld_signature when show_signature is false), each line through the redactor

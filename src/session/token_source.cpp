@@ -138,7 +138,12 @@ Result<auth::OAuth2Token> TokenSource::request_token(const auth::TokenGrant& gra
                                         response->body, options_.now(), credentials_.validity, &redactor_);
   if (!token) {
     if (refused) *refused = token.error().refused;
-    return fail(ExitCode::auth_flow, options_.profile + ": " + token.error().message);
+    std::vector<std::string> challenges;
+    for (const auto& [name, value] : response->headers.items)
+      if (util::iequals(name, "WWW-Authenticate")) challenges.push_back(value);
+    std::string hint = auth::client_auth_hint(credentials_, response->status, token.error().error, challenges);
+    return fail(ExitCode::auth_flow,
+                options_.profile + ": " + token.error().message + (hint.empty() ? "" : "; " + hint));
   }
   redactor_.add_secret(token->access_token);
   redactor_.add_secret(token->refresh_token);
@@ -240,6 +245,12 @@ Result<TokenResult> TokenSource::login_locked() {
     std::string line;
     if (!std::getline(std::cin, line)) return fail(ExitCode::auth_flow, "no redirected URL was pasted");
     query = query_of(util::trim(line));
+    // Not echoed: what was pasted may hold a code.
+    if (query.empty())
+      return fail(ExitCode::auth_flow,
+                  "what was pasted is not the redirected URL (it has no query with the code "
+                  "and state): paste the whole address the browser was sent to, starting with " +
+                      credentials_.redirect_uri);
   } else {
     RedirectTarget target = redirect_target(credentials_.redirect_uri);
     std::cerr << "Open this URL in a browser and approve (waiting " << options_.login.timeout_seconds

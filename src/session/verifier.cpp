@@ -2,6 +2,19 @@
 
 namespace hookauth::session {
 
+namespace {
+
+// A request printed with its secrets redacted (webhook send --dry-run without --reveal) carries the
+// redaction mark where they were; no check can pass on it, and its reason would name a symptom.
+bool carries_redaction(const auth::Request& request) {
+  if (request.url.find(auth::redacted) != std::string::npos) return true;
+  for (const auto& [name, value] : request.headers.items)
+    if (value.find(auth::redacted) != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
 Result<Verifier> Verifier::make(Authorization authorization, const VerifierOptions& options, VerifierDeps deps) {
   Verifier v;
   auto bearer = BearerChecker::make(authorization.credentials, options.bearer, deps.now, deps.make_transport);
@@ -30,6 +43,10 @@ Check Verifier::check(const auth::Request& request, util::Clock::time_point now,
     auto pv = auth::verify_payload(*authorization_.signature, request, check);
     if (!pv.valid) out.verdict = {false, "payload signature: " + pv.reason, {}};
   }
+  if (!out.verdict.valid && carries_redaction(request))
+    out.verdict.reason = "the request holds '" + std::string(auth::redacted) +
+                         "' where a secret was: it was printed with its secrets redacted (webhook send --dry-run "
+                         "--reveal prints one that verifies)";
   out.verdict.reason = authorization_.redactor.text(out.verdict.reason);
   return out;
 }

@@ -50,6 +50,8 @@ struct FieldSpec {
   // A value check beyond choices; errors say what is wrong. A secret field's check applies to a
   // literal value only (references are resolved at use), and its errors never quote the value.
   Result<void> (*check)(std::string_view) = nullptr;
+  // The spelling stored for a value typed another way (sha-256 is stored as SHA-256); nullptr: as typed.
+  std::string (*canonical)(std::string_view) = nullptr;
   bool list = false;         // repeatable: a JSON array in the store, the values joined by '\n' in Profile
   bool stacked = false;      // part of a payload signature stacked on another type (--signature and its options)
   Condition applies_when{};  // see field_applies

@@ -47,6 +47,31 @@ Result<void> check_algorithms(std::string_view v) {
   return {};
 }
 
+// Each algorithm of a comma list in its RFC 7616 spelling (MD5, SHA-256, SHA-512-256, -sess), the
+// separators kept; a name that is none of them is left for check_algorithms to refuse.
+std::string canonical_algorithms(std::string_view v) {
+  std::string out;
+  auto parts = util::split(v, ',');
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    std::string_view part = parts[i];
+    if (i > 0) out += ',';
+    std::string_view name = util::trim(part);
+    auto algorithm = auth::parse_digest_algorithm(name);
+    std::size_t start = static_cast<std::size_t>(name.data() - part.data());
+    out += std::string(part.substr(0, start)) +
+           (algorithm ? auth::digest_algorithm_name(*algorithm) : std::string(name)) +
+           std::string(part.substr(start + name.size()));
+  }
+  return out;
+}
+
+// RFC 6749 spells grant types with '_' (client_credentials); hookauth's choices with '-'.
+std::string canonical_grant(std::string_view v) {
+  std::string out(v);
+  std::ranges::replace(out, '_', '-');
+  return out;
+}
+
 Result<void> check_qops(std::string_view v) {
   if (util::split(v, ',').size() > 1 && util::to_lower(v).find("none") != std::string::npos)
     return usage_error("'none' cannot be listed with other qops");
@@ -274,6 +299,7 @@ std::vector<FieldSpec> digest_fields() {
       {.name = "algorithm",
        .help = "MD5, SHA-256, SHA-512-256 (-sess); a receiver offers a comma list",
        .check = check_algorithms,
+       .canonical = canonical_algorithms,
        .postman = "algorithm"},
       {.name = "qop",
        .help = "auth, auth-int or none; a receiver may offer a comma list",
@@ -330,7 +356,9 @@ std::vector<FieldSpec> oauth2_fields() {
       {.name = "grant",
        .required = true,
        .choices = {"client-credentials", "authorization-code"},
-       .help = "the grant: client-credentials or authorization-code",
+       .help = "the grant: client-credentials or authorization-code (or RFC 6749's client_credentials, "
+               "authorization_code)",
+       .canonical = canonical_grant,
        .postman = "grant_type",
        .postman_values = {{"client_credentials", "client-credentials"},
                           {"authorization_code", "authorization-code"},

@@ -322,6 +322,52 @@ class JwksFile(JwtTest):
         self.assertEqual(r.rc, 1, r)
         self.assertIn("2048", r.out)
 
+    def test_rsa_key_with_exponent_1_cannot_verify_a_forgery(self):
+        """Issue 19 item 10: with e = 1 in the key set, the PKCS#1 v1.5 encoding of the signing input is its own
+        signature; python-cryptography refuses such a key (e < 3 or even), and so does hookauth."""
+        from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicNumbers
+        pub = public_jwk(self.private["RS256"], "rsa-e1")
+        n = int.from_bytes(b64url_decode(pub["n"]), "big")
+        with self.assertRaises(ValueError):  # the peer's own verdict on such a key
+            RSAPublicNumbers(1, n).public_key()
+        pub["e"] = b64url(b"\x01")
+        path = os.path.join(self.tmp, "jwks-e1.json")
+        with open(path, "w") as f:
+            json.dump({"keys": [pub]}, f)
+        signing_input = b64url_json({"alg": "RS256", "kid": "rsa-e1"}) + "." + b64url_json(claims())
+        digest_info = bytes.fromhex("3031300d060960864801650304020105000420") + \
+            hashlib.sha256(signing_input.encode()).digest()
+        size = len(b64url_decode(pub["n"]))
+        encoded = b"\x00\x01" + b"\xff" * (size - 3 - len(digest_info)) + b"\x00" + digest_info
+        self.assertLess(int.from_bytes(encoded, "big"), n)  # so encoded ** 1 mod n is encoded
+        self.assert_invalid(signing_input + "." + b64url(encoded),
+                            "the JWKS key 'rsa-e1' cannot be used: an RSA key whose exponent e is below 3, even, or "
+                            "not below its modulus", jwks=path)
+        for e in (b"\x02", b"\x01\x00\x00"):  # even
+            pub["e"] = b64url(e)
+            with open(path, "w") as f:
+                json.dump({"keys": [pub]}, f)
+            r = self.verify(signing_input + "." + b64url(encoded), jwks=path)
+            self.assertEqual((r.rc, r.out.startswith("invalid: ")), (1, True), r)
+            self.assertIn("exponent e", r.out)
+
+    def test_crit_header_refused(self):
+        """RFC 7515 section 4.1.11: a crit naming an extension the verifier does not understand is refused, as
+        Authlib's own verifier refuses it when the extension is not one of its private headers."""
+        from authlib.jose import JsonWebSignature
+        from authlib.jose.errors import InvalidCritHeaderParameterNameError
+        ext = "http://example.com/extension"
+        for alg in KINDS:
+            with self.subTest(alg):
+                header = {"alg": alg, "kid": KIDS[alg], "crit": [ext], ext: True}
+                signer = JsonWebSignature(private_headers={ext})
+                token = signer.serialize_compact(header, json.dumps(claims()).encode(), self.private[alg]).decode()
+                self.assertEqual(signer.deserialize_compact(token, self.private[alg])["header"]["crit"], [ext])
+                with self.assertRaises(InvalidCritHeaderParameterNameError):
+                    JsonWebSignature().deserialize_compact(token, self.private[alg])
+                self.assert_invalid(token, "the JWT's header marks http://example.com/extension critical (crit), an "
+                                           "extension hookauth does not understand (RFC 7515 section 4.1.11)")
+
     def test_not_a_jwt_and_not_bearer(self):
         self.assert_invalid("opaque-token-123", "the bearer token is not a JWT (three base64url parts)")
         r = self.hookauth("--at", AT, "verify", "--auth", "rp", "--jwks", self.jwks, "--audience", AUDIENCE,

@@ -443,6 +443,45 @@ class ClientCredentials(OAuthTest):
         # Nothing was cached: the next call fetches.
         self.assertEqual(self.token_json("err")["source"], "fetched")
 
+    def test_client_auth_hint_from_the_basic_challenge(self):
+        """Issue 19 item 5: Authlib answers invalid_client with 401 and WWW-Authenticate: Basic to a client
+        that sent its secret in the body while registered for client_secret_basic."""
+        client_id, secret = self.client("client_secret_basic")
+        self.add_cc("wants-basic", client_id, secret)  # --client-auth body, the default
+        line = self.error_line(self.hookauth("auth", "token", "wants-basic"), 4)
+        self.assertIn("wants-basic: the token endpoint refused: HTTP 401: invalid_client", line)
+        self.assertTrue(line.endswith("; the token endpoint asks for HTTP Basic (WWW-Authenticate: Basic): "
+                                      "'--client-auth basic' may be what it wants"), line)
+        entry = self.peer.log()[-1]
+        self.assertEqual(entry["status"], 401)
+        # the hint is right: with it, the token comes
+        self.add_cc("wants-basic", client_id, secret, "--client-auth", "basic", "--force")
+        self.assert_issued(self.token_json("wants-basic")["access_token"], client_id)
+        # the converse: Basic sent, and refused without a Basic challenge
+        client_id2, secret2 = self.client()
+        self.add_cc("wants-body", client_id2, secret2, "--client-auth", "basic")
+        self.peer.config(error_next={"status": 400, "error": "invalid_client"})
+        line = self.error_line(self.hookauth("auth", "token", "wants-body"), 4)
+        self.assertTrue(line.endswith("'--client-auth body' may be what it wants"), line)
+        # another refusal gets no hint
+        self.peer.config(error_next={"status": 400, "error": "invalid_scope"})
+        self.assertNotIn("--client-auth", self.error_line(self.hookauth("auth", "token", "wants-body"), 4))
+
+    def test_expires_in_as_a_string_holding_a_decimal(self):
+        """Issue 19 item 9: "3599.0" is read as 3599.0 and "3599" are; a string that is no number still fails."""
+        client_id, secret = self.client()
+        self.add_cc("decimal", client_id, secret)
+        answer = '{"access_token":"AT-decimal-1","token_type":"Bearer","expires_in":"3599.0"}'
+        self.peer.config(fail_next={"status": 200, "content_type": "application/json", "body": answer})
+        doc = self.token_json("decimal", "--reveal")
+        self.assertEqual(doc["access_token"], "AT-decimal-1")
+        self.assertTrue(3590 <= doc["expires_in"] <= 3599, doc)
+        self.assertAlmostEqual(self.cached("decimal")["expires_at"], time.time() + 3599, delta=10)
+        self.peer.config(fail_next={"status": 200, "content_type": "application/json",
+                                    "body": answer.replace("3599.0", "an hour")})
+        line = self.error_line(self.hookauth("auth", "token", "decimal", "--refresh"), 4)
+        self.assertTrue(line.endswith("decimal: the token endpoint's expires_in is not a number"), line)
+
     def test_token_endpoint_non_json_answer(self):
         client_id, secret = self.client()
         self.add_cc("html", client_id, secret)
@@ -898,6 +937,20 @@ class AuthorizationCode(OAuthTest):
         self.assertEqual(doc["source"], "cache")
         self.assert_issued(doc["access_token"], p["client_id"])
 
+    def test_no_listen_given_text_that_is_not_a_url(self):
+        """Issue 19 item 7: not "the state differs", but that what was pasted is not the redirected URL."""
+        p = self.code_profile("paste-bad")
+        for pasted in ("hello there", p["redirect"], "   "):
+            with self.subTest(pasted=pasted):
+                running = Running(self, ["auth", "login", "paste-bad", "--no-listen"], stdin=True)
+                running.authorization_url()
+                running.send_line(pasted)
+                r = running.finish()
+                self.assertEqual(r.rc, 4, r)
+                self.assertEqual(r.err.splitlines()[-1], "hookauth: error: what was pasted is not the redirected URL (it has no query "
+                                       "with the code and state): paste the whole address the browser was sent to, "
+                                       "starting with " + p["redirect"])
+
     def test_expiry_refresh_and_rotation(self):
         self.peer.config(expires_in=2)
         p = self.code_profile("rot", "--refresh-margin", "0", client_auth="basic", method="client_secret_basic")
@@ -990,6 +1043,7 @@ class IssuerCheck(AuthorizationCode):
     # The inherited tests run against this server too, except these ones that only need to run once.
     test_login_timeout = None
     test_no_listen_reads_the_redirected_url = None
+    test_no_listen_given_text_that_is_not_a_url = None
     test_expiry_refresh_and_rotation = None
     test_refused_refresh_asks_for_login = None
     test_auth_login_prints_nothing_and_json = None

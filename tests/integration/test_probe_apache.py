@@ -61,6 +61,16 @@ class ProbeAgainstApacheDigest(harness.HookauthTest):
         self.assertRegex(log, r"AH01776: invalid nonce \S+ received - hash is not")
         self.assertIn("uri mismatch - </hooks/order-other> does not match request-uri </hooks/order>", log)
 
+    def test_send_names_the_algorithms_offered_and_allowed(self):
+        """Issue 19 item 7: httpd offers MD5 only; a SHA-256 profile's error names both."""
+        a = self.apache(nc_check=True)
+        self.ok("auth", "add", "sha", "--type", "digest", "--username", USER, "--password", PASSWORD,
+                "--algorithm", "sha-256,sha-512-256")
+        r = self.hookauth("webhook", "send", "--auth", "sha", a.url + "/hooks/order", "-d", "{}")
+        self.assertEqual(r.rc, 4, r)
+        self.assertIn("the receiver offers no Digest algorithm the profile allows: it offers MD5, the profile's "
+                      "--algorithm allows SHA-256, SHA-512-256", r.err)
+
     def test_nc_check_on_refuses_the_replayed_nonce_count(self):
         a = self.apache(nc_check=True)
         r, checks = self.probe(a.url, "--strict")

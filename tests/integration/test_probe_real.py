@@ -71,6 +71,14 @@ class ProbeNginxAuthBasic(ProbeReal):
         self.addCleanup(n.stop)
         return n
 
+    def test_digest_profile_sent_to_basic_names_what_was_offered(self):
+        """Issue 19 item 7: a Digest profile sent to nginx auth_basic names the Basic challenge it got."""
+        n = self.nginx(AUTH_BASIC.format(htpasswd=self.htpasswd))
+        self.ok("auth", "add", "dg", "--type", "digest", "--username", "partner-md5", "--password", "apr1 pass: horse")
+        r = self.hookauth("webhook", "send", "--auth", "dg", n.url + "/hooks/order", "-d", BODY)
+        self.assertEqual(r.rc, 4, r)
+        self.assertIn("offered no Digest challenge: it offered Basic (WWW-Authenticate)", r.err)
+
     def test_every_basic_check_passes_for_the_apr1_and_the_bcrypt_user(self):
         self.assertTrue(self.hashes["partner-md5"].startswith("$apr1$"), self.hashes)
         self.assertTrue(self.hashes["partner-bcrypt"].startswith("$2y$"), self.hashes)

@@ -640,6 +640,28 @@ class Serve(SignatureTest):
                 self.assertEqual(lines[4]["reason"],
                                  "payload signature: message id 'again-1' was seen before: a replay")
 
+    def test_id_with_a_dot_cannot_replay_a_message(self):
+        """Issue 19 item 11: signed for id m and body "<ts>.x", the same signature reads as id "m.<ts>" and body
+        "x": a new id for the replay book. verify serve refuses an id with a '.', as the sender does."""
+        key = os.urandom(32)
+        self.add_sig("p-std", "standard-webhooks", whsec(key))
+        s = self.serve("p-std")
+        ts = str(int(time.time()))
+        body = (ts + ".x").encode()
+        headers = [("webhook-id", "m"), ("webhook-timestamp", ts), ("webhook-signature", std_v1(key, "m", ts, body)),
+                   ("Content-Type", "text/plain")]
+        self.assertEqual(send_raw(s.port, raw_request(headers, body))[0], 200)
+        moved = [("webhook-id", "m." + ts)] + headers[1:]
+        self.assertEqual(std_v1(key, "m." + ts, ts, b"x"), headers[2][1])  # the same signature
+        self.assertEqual(send_raw(s.port, raw_request(moved, b"x"))[0], 401)
+        lines = self.logged(s, 2)
+        self.assertEqual([l["status"] for l in lines], [200, 401])
+        self.assertEqual(lines[1]["reason"], "payload signature: webhook-id 'm.%s' is empty or holds a '.', which "
+                                             "makes the signed id.timestamp.body ambiguous" % ts)
+        # hookauth's sender refuses such an id too
+        r = self.send_to(s, "p-std", "--id", "m.1")
+        self.assert_one_error_line(r, 2)
+
     def test_stale_timestamp_refused_by_serve(self):
         self.add_sig("p-std", "standard-webhooks", whsec(os.urandom(32)))
         s = self.serve("p-std", "--tolerance", "60")

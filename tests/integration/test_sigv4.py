@@ -829,7 +829,7 @@ class Verbose(SigV4Test):
         self.assertIn("z=2", theirs[2])
         # The signature it expected is not shown: with it, whoever reads the output could send the
         # changed request signed. The stages before it are.
-        self.assertEqual(verbose_steps(v.err)[2], "(not shown: the request does not carry it)")
+        self.assertEqual(verbose_steps(v.err)[2], "(not shown: the request carries another, wrong signature)")
 
     def test_auth_presign_verbose(self):
         p = Profile("vb3", "s3")

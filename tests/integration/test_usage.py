@@ -132,6 +132,48 @@ class BadInput(harness.HookauthTest):
         self.check("auth", "list", "--bogus", expect="--bogus")
         self.check("--store")
 
+    def test_typos_get_did_you_mean(self):
+        """Issue 19 item 8: an unknown flag, command or choice names the nearest known one."""
+        add = ["auth", "add", "new", "--type", "basic", "--password", SECRET]
+        line = self.check(*add, "--usernme", "u")
+        self.assertIn("unknown flag '--usernme' for 'hookauth auth add'", line)
+        self.assertTrue(line.endswith("; did you mean '--username'?"), line)
+        line = self.check(*add, "--usernme=u")
+        self.assertTrue(line.endswith("; did you mean '--username'?"), line)
+        self.assertTrue(self.check("auth", "list", "--jsn").endswith("; did you mean '--json'?"))
+        # a global flag after the command falls through, so it is a candidate there too
+        self.assertTrue(self.check("auth", "list", "--quite").endswith("; did you mean '--quiet'?"))
+        line = self.check("auth", "ad", "new")
+        self.assertIn("unknown command 'hookauth auth ad'", line)
+        self.assertTrue(line.endswith("; did you mean 'add'?"), line)
+        self.assertTrue(self.check("webhok", "send").endswith("; did you mean 'webhook'?"))
+        self.assertTrue(self.check("verify", "serv").endswith("; did you mean 'serve'?"))
+        line = self.check("auth", "add", "new", "--type", "oauth2", "--grant", "client-credential", "--client-id",
+                          "c", "--token-url", "https://127.0.0.1/t")
+        self.assertIn("--grant: client-credential not in {client-credentials,authorization-code}", line)
+        self.assertTrue(line.endswith("; did you mean 'client-credentials'?"), line)
+        line = self.check("auth", "add", "new", "--type", "basc", "--username", "u", "--password", SECRET)
+        self.assertTrue(line.endswith("; did you mean 'basic'?"), line)
+        # nothing near: no suggestion
+        for args in (["auth", "list", "--bogus"], ["auth", "zzzz"], add + ["--username", "u", "--in", "q"]):
+            with self.subTest(args=args):
+                self.assertNotIn("did you mean", self.check(*args))
+
+    def test_choices_are_stored_in_their_canonical_spelling(self):
+        """--algorithm sha-256 is stored and listed as SHA-256; RFC 6749's client_credentials is taken as
+        client-credentials."""
+        self.ok("auth", "add", "dg", "--type", "digest", "--username", "u", "--password", "p",
+                "--algorithm", "sha-256, md5-SESS,sha-512-256")
+        self.assertEqual(self.ok("auth", "show", "dg", "--json").json()["algorithm"], "SHA-256, MD5-sess,SHA-512-256")
+        self.assertIn("SHA-256, MD5-sess,SHA-512-256", self.ok("auth", "list").out)
+        for typed, stored in (("client_credentials", "client-credentials"), ("authorization_code", "authorization-code")):
+            with self.subTest(typed):
+                extra = (["--auth-url", "http://127.0.0.1:9/a", "--redirect-uri", "http://127.0.0.1:8/cb"]
+                         if stored == "authorization-code" else [])
+                self.ok("auth", "add", "o-" + typed, "--type", "oauth2", "--grant", typed, "--client-id", "c",
+                        "--token-url", "http://127.0.0.1:9/t", *extra)
+                self.assertEqual(self.ok("auth", "show", "o-" + typed, "--json").json()["grant"], stored)
+
     def test_help_and_version(self):
         r = self.hookauth("--help")
         self.assertEqual(r.rc, 0, r)

@@ -73,6 +73,20 @@ class VerifyCaptured(harness.HookauthTest):
             self.assertEqual(r.rc, 1, r)
             self.assertEqual(r.json(), {"valid": False, "auth": auth, "type": type_, "reason": reason})
 
+    def test_dry_run_capture_with_secrets_redacted(self):
+        """Issue 19 item 7: a --dry-run capture without --reveal names the redaction, not a symptom of it."""
+        reason = ("the request holds '[redacted]' where a secret was: it was printed with its secrets redacted "
+                  "(webhook send --dry-run --reveal prints one that verifies)")
+        for auth, url in (("basic", "http://127.0.0.1:9/h"), ("hkey", "http://127.0.0.1:9/h"),
+                          ("qkey", "http://127.0.0.1:9/h?a=1")):
+            with self.subTest(auth):
+                r = self.ok("webhook", "send", "--auth", auth, "--dry-run", url, "-d", '{"x": 1}')
+                self.assertIn(b"[redacted]", r.out_b)
+                path = self.save(r.out_b)
+                self.assert_invalid(auth, path, reason, "basic" if auth == "basic" else "api-key")
+                r = self.ok("webhook", "send", "--auth", auth, "--dry-run", "--reveal", url, "-d", '{"x": 1}')
+                self.assert_valid(auth, self.save(r.out_b))
+
     def test_basic_sent_by_hookauth(self):
         path = self.captured_by_hookauth("--auth", "basic", "URL/h", "-d", '{"x": 1}')
         self.assert_valid("basic", path)

@@ -240,6 +240,24 @@ TEST_CASE("rs256_verify: RSASSA-PKCS1-v1_5 with SHA-256 (tests/data/jwt/crypto.j
     }
     CHECK_FALSE(rs256_verify(short_n, e, message, sig));
   }
+  SUBCASE("an exponent below 3, even, or not below n is refused, as python-cryptography refuses it") {
+    // With e = 1 the RSASSA-PKCS1-v1_5 encoding of the message (RFC 8017 section 9.2) is its own
+    // signature: a forgery that needs no private key.
+    const std::string digest_info = test::from_hex("3031300d060960864801650304020105000420") + sha256(message);
+    const std::string forged = std::string("\x00\x01", 2) + std::string(256 - 3 - digest_info.size(), '\xff') +
+                               std::string(1, '\0') + digest_info;
+    for (const std::string& bad_e : {std::string("\x01"), std::string("\x00\x01", 2), std::string("\x02"),
+                                     std::string("\x01\x00\x00", 3), std::string(), n, n + "\x01"}) {
+      CAPTURE(bad_e.size());
+      auto refused = rs256_verify(n, bad_e, message, forged);
+      REQUIRE_FALSE(refused);
+      CHECK(refused.error().message == "an RSA key whose exponent e is below 3, even, or not below its modulus");
+    }
+    // e = 3 is a key (a weak one that python-cryptography accepts too); the forgery does not verify.
+    auto three = rs256_verify(n, "\x03", message, forged);
+    REQUIRE(three);
+    CHECK_FALSE(*three);
+  }
   SUBCASE("an empty modulus is not a key") { CHECK_FALSE(rs256_verify("", e, message, sig)); }
 }
 

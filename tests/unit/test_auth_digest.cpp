@@ -164,6 +164,18 @@ TEST_CASE("digest: unusable challenges give an auth-flow error naming the proble
   }
 }
 
+TEST_CASE("digest: without a Digest challenge, the error names what was offered") {
+  auto basic = pick_digest_challenge({R"(Basic realm="partner")", R"(Bearer, basic realm="again")"});
+  REQUIRE_FALSE(basic);
+  CHECK(basic.error().message ==
+        "the receiver asked for authorization but offered no Digest challenge: it offered Basic, Bearer, basic "
+        "(WWW-Authenticate)");
+  auto none = pick_digest_challenge({});
+  REQUIRE_FALSE(none);
+  CHECK(none.error().message ==
+        "the receiver asked for authorization but offered no Digest challenge: it sent no WWW-Authenticate");
+}
+
 TEST_CASE("sign_digest: a profile that lists several qops answers with the first one offered") {
   DigestCredentials creds;
   creds.username = "u";
@@ -216,7 +228,17 @@ TEST_CASE("digest: a profile that wants a qop refuses a challenge without one, a
   CHECK(answer_digest({"u", "p", "none", false}, *d, {"POST", "/", "x"}, "cn", 1));
   auto only_md5 = pick_digest_challenge({R"(Digest realm="r", nonce="1", algorithm=MD5, qop="auth")"}, {"SHA-256"});
   REQUIRE_FALSE(only_md5);
-  CHECK(only_md5.error().message.find("--algorithm") != std::string::npos);
+  CHECK(only_md5.error().message ==
+        "the receiver offers no Digest algorithm the profile allows: it offers MD5, the profile's --algorithm allows "
+        "SHA-256");
+  auto two = pick_digest_challenge({R"(Digest realm="r", nonce="1", algorithm=MD5, qop="auth")",
+                                    R"(Digest realm="r", nonce="2", qop="auth", Digest realm="r", nonce="3", )"
+                                    R"(algorithm=md5-sess, Basic realm="r")"},
+                                   {"SHA-256", "SHA-512-256"});
+  REQUIRE_FALSE(two);
+  CHECK(two.error().message ==
+        "the receiver offers no Digest algorithm the profile allows: it offers MD5, MD5-sess, the profile's "
+        "--algorithm allows SHA-256, SHA-512-256");
   auto picked = pick_digest_challenge({R"(Digest realm="r", nonce="1", algorithm=SHA-512-256, qop="auth")",
                                        R"(Digest realm="r", nonce="2", algorithm=SHA-256, qop="auth")"},
                                       {"SHA-256", "MD5"});

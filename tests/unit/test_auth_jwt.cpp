@@ -5,6 +5,7 @@
 #include <chrono>
 #include <string>
 
+#include "auth/crypto.hpp"
 #include "auth/oauth2.hpp"
 #include "test_data.hpp"
 #include "test_support.hpp"
@@ -341,6 +342,55 @@ TEST_CASE("verify_jwt: a key below 2048 bits cannot be used") {
   CHECK_FALSE(v.valid);
   CHECK_FALSE(v.unknown_kid);
   CHECK(v.reason == "the JWKS key 'weak-1024' cannot be used: an RSA key shorter than 2048 bits");
+}
+
+TEST_CASE("verify_jwt: an RSA key with e = 1 cannot verify a token forged without a private key") {
+  // The key set's rsa-2024 modulus with e = 1: the RSASSA-PKCS1-v1_5 encoding of the signing input
+  // (RFC 8017 section 9.2) is then its own signature.
+  Jwk key = jwks().keys[0];
+  key.kid = "rsa-e1";
+  key.e = std::string("\x01");
+  const std::string input =
+      base64url(R"({"alg":"RS256","kid":"rsa-e1"})") + "." + base64url(jwt_vectors().at("claims").dump());
+  const std::string digest_info = test::from_hex("3031300d060960864801650304020105000420") + crypto::sha256(input);
+  const std::string encoded = std::string("\x00\x01", 2) + std::string(256 - 3 - digest_info.size(), '\xff') +
+                              std::string(1, '\0') + digest_info;
+  auto v = verify_jwt(input + "." + base64url(encoded), Jwks{{key}}, expected());
+  CHECK_FALSE(v.valid);
+  CHECK(v.reason ==
+        "the JWKS key 'rsa-e1' cannot be used: an RSA key whose exponent e is below 3, even, or not below its modulus");
+}
+
+TEST_CASE("verify_jwt: a header with crit is refused (RFC 7515 section 4.1.11)") {
+  // An Ed25519 key made here, so the token can be signed with and without crit.
+  const std::string seed(32, '\x2a');
+  auto pub = crypto::ed25519_public_key(seed);
+  REQUIRE(pub);
+  Jwk key;
+  key.kid = "ed-crit";
+  key.kty = "OKP";
+  key.crv = "Ed25519";
+  key.x = *pub;
+  const Jwks keys{{key}};
+  auto signed_token = [&](const std::string& header) {
+    std::string input = base64url(header) + "." + base64url(jwt_vectors().at("claims").dump());
+    auto sig = crypto::ed25519_sign(seed, input);
+    REQUIRE(sig);
+    return input + "." + base64url(*sig);
+  };
+  CHECK(verify_jwt(signed_token(R"({"alg":"EdDSA","kid":"ed-crit"})"), keys, expected()).valid);
+  auto v = verify_jwt(signed_token(R"({"alg":"EdDSA","kid":"ed-crit","crit":["b64"],"b64":false})"), keys, expected());
+  CHECK_FALSE(v.valid);
+  CHECK(v.reason ==
+        "the JWT's header marks b64 critical (crit), an extension hookauth does not understand (RFC 7515 "
+        "section 4.1.11)");
+  for (const char* crit : {R"([])", R"("exp")", R"([1])", "null"}) {
+    CAPTURE(crit);
+    auto odd = verify_jwt(signed_token(std::string(R"({"alg":"EdDSA","kid":"ed-crit","crit":)") + crit + "}"), keys,
+                          expected());
+    CHECK_FALSE(odd.valid);
+    CHECK(test::contains(odd.reason, "RFC 7515 section 4.1.11"));
+  }
 }
 
 TEST_CASE("verify_jwt: alg none and HS256 are refused, whatever the key set holds") {

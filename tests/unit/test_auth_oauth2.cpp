@@ -206,7 +206,9 @@ TEST_CASE("parse_token_answer: a token") {
       const char* expires_in;
       long long seconds;
     };
-    for (const auto& c : {Case{"120", 120}, Case{R"("120")", 120}, Case{"119.9", 119}, Case{"0", 0}, Case{"-30", 0}}) {
+    // Issue 19: a string holding a decimal ("3599.0") is read as the same number would be.
+    for (const auto& c : {Case{"120", 120}, Case{R"("120")", 120}, Case{"119.9", 119}, Case{"0", 0}, Case{"-30", 0},
+                          Case{R"("3599.0")", 3599}, Case{R"("3599.5")", 3599}, Case{R"("120.999")", 120}}) {
       CAPTURE(c.expires_in);
       auto t = parse_token_answer(200, json, std::string(R"({"access_token":"AT","expires_in":)") + c.expires_in + "}",
                                   now, 600);
@@ -350,8 +352,8 @@ TEST_CASE("parse_token_answer: refusals") {
     }
   }
   SUBCASE("expires_in that is not a number") {
-    for (const char* value :
-         {R"("soon")", R"("")", R"("3600.5")", R"("-5")", R"(" 60")", "true", "[]", "{}", R"("1234567890123456")"}) {
+    for (const char* value : {R"("soon")", R"("")", R"("-5")", R"(" 60")", "true", "[]", "{}", R"("1234567890123456")",
+                              R"("3600.")", R"(".5")", R"("1e3")", R"("60.0.0")", R"("60,5")", R"("60.5x")"}) {
       CAPTURE(value);
       auto e = refusal(200, json, std::string(R"({"access_token":"SECRET-AT","expires_in":)") + value + "}");
       CHECK(e.message == "the token endpoint's expires_in is not a number");
@@ -866,6 +868,37 @@ TEST_CASE("sign_bearer: a non-ASCII token is refused") {
   Request r;
   REQUIRE(sign_bearer("~+/=-._AZaz09", r));
   CHECK(r.headers.get("Authorization") == "Bearer ~+/=-._AZaz09");
+}
+
+TEST_CASE("client_auth_hint: how the token endpoint wants the client authenticated") {
+  OAuth2Credentials body = confidential_client();
+  body.client_auth_basic = false;
+  OAuth2Credentials basic = confidential_client();
+  basic.client_auth_basic = true;
+  const std::vector<std::string> basic_challenge{R"(Basic error="invalid_client", error_description="No auth")"};
+  SUBCASE("secret in the body, a Basic challenge: --client-auth basic") {
+    CHECK(client_auth_hint(body, 401, "invalid_client", basic_challenge) ==
+          "the token endpoint asks for HTTP Basic (WWW-Authenticate: Basic): '--client-auth basic' may be what it "
+          "wants");
+    // any case, among other challenges, in a later header, and without a 5.2 code
+    CHECK_FALSE(client_auth_hint(body, 401, "", {"Bearer", R"(Digest realm="r", nonce="n", basic realm="x")"}).empty());
+  }
+  SUBCASE("Basic refused without a Basic challenge: --client-auth body") {
+    CHECK(client_auth_hint(basic, 400, "invalid_client", {}) ==
+          "the token endpoint refused HTTP Basic without asking for it (no WWW-Authenticate: Basic): "
+          "'--client-auth body' may be what it wants");
+    CHECK_FALSE(client_auth_hint(basic, 401, "invalid_client", {"Bearer"}).empty());
+  }
+  SUBCASE("nothing points either way") {
+    CHECK(client_auth_hint(basic, 401, "invalid_client", basic_challenge).empty());  // the expected answer to Basic
+    CHECK(client_auth_hint(body, 400, "invalid_client", {}).empty());
+    CHECK(client_auth_hint(body, 400, "invalid_grant", basic_challenge).empty());  // not about the client
+    CHECK(client_auth_hint(basic, 400, "invalid_scope", {}).empty());
+    CHECK(client_auth_hint(body, 401, "invalid_client", {"Basic realm=\"unterminated"}).empty());
+    OAuth2Credentials public_client = body;
+    public_client.client_secret.clear();
+    CHECK(client_auth_hint(public_client, 401, "invalid_client", basic_challenge).empty());
+  }
 }
 
 }  // namespace hookauth::auth

@@ -178,6 +178,29 @@ TEST_CASE("Standard Webhooks: the timestamp tolerance is inclusive") {
   }
 }
 
+TEST_CASE("Standard Webhooks: a webhook-id with a '.' or empty is refused, as the sender refuses it") {
+  // Signed for id "m" and body "<ts>.x", the same content reads as id "m.<ts>" and body "x".
+  const std::string ts = std::to_string(spec_ts);
+  auto c = credentials(SignatureScheme::standard_webhooks, {spec_secret});
+  Request sent = with_body(ts + ".x");
+  REQUIRE(sign_payload(c, sent, at(spec_ts), "m"));
+  CHECK(verify_spec(sent).valid);
+  Request moved = sent;
+  moved.headers.set("webhook-id", "m." + ts);
+  moved.body = "x";
+  auto v = verify_spec(moved);
+  CHECK_FALSE(v.valid);
+  CHECK(v.reason ==
+        "webhook-id 'm." + ts + "' is empty or holds a '.', which makes the signed id.timestamp.body ambiguous");
+  Request empty = spec_request();
+  empty.headers.set("webhook-id", "");
+  CHECK(verify_spec(empty).reason ==
+        "webhook-id '' is empty or holds a '.', which makes the signed id.timestamp.body ambiguous");
+  // and the sender's side of the same rule
+  Request r = with_body("x");
+  CHECK_FALSE(sign_payload(c, r, at(spec_ts), "m." + ts));
+}
+
 TEST_CASE("Standard Webhooks: each missing header is named") {
   for (const char* header : {"webhook-id", "webhook-timestamp", "webhook-signature"}) {
     CAPTURE(header);

@@ -204,4 +204,23 @@ TEST_CASE("every type in the table is complete") {
   }
 }
 
+TEST_CASE("canonical spellings: Digest algorithms as RFC 7616 spells them, grants with '-'") {
+  const FieldSpec* algorithm = find_type("digest")->field("algorithm");
+  REQUIRE(static_cast<bool>(algorithm->canonical));
+  CHECK(algorithm->canonical("sha-256") == "SHA-256");
+  CHECK(algorithm->canonical("md5-SESS, sha-512-256 ,Sha-256-Sess") == "MD5-sess, SHA-512-256 ,SHA-256-sess");
+  CHECK(algorithm->canonical("sha-1,MD5") == "sha-1,MD5");  // an unknown name is left for the check to refuse
+  CHECK(algorithm->canonical("") == "");
+  const FieldSpec* grant = find_type("oauth2")->field("grant");
+  REQUIRE(static_cast<bool>(grant->canonical));
+  CHECK(grant->canonical("client_credentials") == "client-credentials");
+  CHECK(grant->canonical("authorization_code") == "authorization-code");
+  CHECK(grant->canonical("client-credentials") == "client-credentials");
+  // every canonical spelling of a field with choices is one of them, or the value unchanged
+  for (const auto& t : profile_types())
+    for (const auto& f : t.fields)
+      if (f.canonical)
+        for (auto choice : f.choices) CHECK(f.canonical(choice) == choice);
+}
+
 }  // namespace hookauth::store
