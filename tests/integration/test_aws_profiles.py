@@ -187,7 +187,13 @@ class MatchesBotocore(AwsProfileTest):
         self.add("p", "proc")
         self.add("t", "tok")
         shown = self.ok("auth", "show", "p", "--json").json()
-        self.assertEqual((shown["aws-profile"], shown["access-key"]), ("proc", ""))
+        # The keys and the region come from the AWS profile: shown is what the store holds, not empty fields.
+        self.assertEqual(shown["aws-profile"], "proc")
+        for absent in ("access-key", "secret-key", "session-token", "region"):
+            self.assertNotIn(absent, shown)
+        table = self.ok("auth", "show", "p").out
+        self.assertIn("aws-profile:", table)
+        self.assertNotIn("access-key:", table)
         listed = {a["name"]: a["summary"] for a in self.ok("auth", "list", "--json").json()}
         self.assertEqual(listed["p"], "AWS profile proc, execute-api")
         r = self.ok("--at", FIXED, "webhook", "send", "--auth", "p", "--dry-run", "-v", "-d", BODY, URL)
