@@ -1,6 +1,5 @@
 // hookauth auth add|list|show|remove
 
-#include <algorithm>
 #include <iostream>
 #include <map>
 #include <set>
@@ -261,31 +260,6 @@ Result<ExitCode> run_list(const GlobalOptions& g, bool json) {
   return ExitCode::ok;
 }
 
-// Whether the profile gives field a value.
-bool given(const store::Profile& p, std::string_view field) {
-  std::string n(field);
-  if (p.secrets.contains(n)) return true;
-  auto it = p.fields.find(n);
-  return it != p.fields.end() && !it->second.empty();
-}
-
-// Whether an unset field belongs to the other way of giving the same thing (the keys of an
-// aws-sigv4 authorization that names an AWS profile, or the profile of one that holds keys), so
-// `auth show` leaves it out rather than print it empty.
-bool other_way(const store::Profile& p, const store::TypeSpec& type, const store::FieldSpec& f) {
-  if (given(p, f.name)) return false;
-  auto names = [&](const std::vector<std::string_view>& list) {
-    return std::find(list.begin(), list.end(), f.name) != list.end();
-  };
-  for (const auto& g : type.fields) {
-    if (given(p, g.name) && (names(g.waives) || names(g.excludes))) return true;
-    if (&g == &f)
-      for (auto other : f.excludes)
-        if (given(p, other)) return true;
-  }
-  return false;
-}
-
 Result<ExitCode> run_show(const GlobalOptions& g, const ShowOptions& o) {
   auto st = open_store(g);
   if (!st) return std::unexpected(st.error());
@@ -297,7 +271,7 @@ Result<ExitCode> run_show(const GlobalOptions& g, const ShowOptions& o) {
   for (const auto& f : type->fields) {
     std::string n(f.name);
     if (f.stacked && !p->fields.contains("signature")) continue;
-    if (other_way(*p, *type, f)) continue;
+    if (store::field_set_aside(*p, f.name)) continue;
     if (f.secret) {
       if (auto it = p->secrets.find(n); it != p->secrets.end()) {
         fields.emplace_back(n, store::display(it->second, o.reveal));

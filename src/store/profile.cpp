@@ -14,6 +14,45 @@
 
 namespace hookauth::store {
 
+namespace {
+// Whether the profile gives field a value: a non-empty field, or a secret.
+bool given(const Profile& p, std::string_view field) {
+  std::string name(field);
+  auto it = p.fields.find(name);
+  return (it != p.fields.end() && !it->second.empty()) || p.secrets.contains(name);
+}
+
+bool names(const std::vector<std::string_view>& list, std::string_view field) {
+  return std::find(list.begin(), list.end(), field) != list.end();
+}
+}  // namespace
+
+bool field_waived(const Profile& p, std::string_view field) {
+  const TypeSpec* type = find_type(p.type);
+  if (!type) return false;
+  for (const auto& f : type->fields)
+    if (!f.secret && given(p, f.name) && names(f.waives, field)) return true;
+  return false;
+}
+
+bool field_set_aside(const Profile& p, std::string_view field) {
+  const TypeSpec* type = find_type(p.type);
+  if (!type || given(p, field)) return false;
+  const FieldSpec* self = type->field(field);
+  for (const auto& f : type->fields) {
+    if (!given(p, f.name)) continue;
+    if (names(f.waives, field) || names(f.excludes, field) || (self && names(self->excludes, f.name))) return true;
+  }
+  return false;
+}
+
+bool field_applies(const Profile& p, std::string_view field) {
+  const TypeSpec* type = find_type(p.type);
+  const FieldSpec* f = type ? type->field(field) : nullptr;
+  if (!f || f->applies_when.field.empty()) return true;
+  return p.field(f->applies_when.field) == f->applies_when.value;
+}
+
 std::vector<std::string> Profile::list(std::string_view n) const {
   std::vector<std::string> out;
   std::string joined = field(n);
@@ -67,19 +106,18 @@ Result<void> validate(const Profile& p) {
     if (f->check && v.kind == SecretRef::Kind::literal)
       if (auto ok = f->check(v.value); !ok) return usage_error("--" + k + ": " + ok.error().message);
   }
-  auto given = [&](std::string_view name) {
-    return p.fields.contains(std::string(name)) || p.secrets.contains(std::string(name));
-  };
   for (const auto& f : type->fields) {
     auto value = p.fields.find(std::string(f.name));
     if (value == p.fields.end() || value->second.empty()) continue;
     for (auto other : f.excludes)
-      if (given(other))
+      if (p.fields.contains(std::string(other)) || p.secrets.contains(std::string(other)))
         return usage_error("--" + std::string(f.name) + " and --" + std::string(other) +
                            " are mutually exclusive: give one or the other");
   }
   for (const auto& f : type->fields) {
-    if (!f.required || given(f.name) || field_waived(p, f.name)) continue;
+    // Given counts even when empty, as it always has for a required field.
+    bool present = p.fields.contains(std::string(f.name)) || p.secrets.contains(std::string(f.name));
+    if (!f.required || present || field_waived(p, f.name)) continue;
     std::string instead;  // the field that could stand in for it
     for (const auto& g : type->fields)
       if (std::find(g.waives.begin(), g.waives.end(), f.name) != g.waives.end())

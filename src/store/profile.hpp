@@ -158,6 +158,11 @@ Result<std::optional<auth::SignatureCredentials>> to_signature(const Profile& pr
 // (FieldSpec::waives: --aws-profile for --access-key, --secret-key and --region).
 bool field_waived(const Profile& profile, std::string_view field);
 
+// Whether an unset field belongs to the other way of giving what a given field gives (the keys of
+// an aws-sigv4 authorization that names --aws-profile, or --aws-profile of one that holds keys):
+// FieldSpec::waives and excludes, read both ways. `auth show` leaves such a field out.
+bool field_set_aside(const Profile& profile, std::string_view field);
+
 // Whether a field means anything beside the profile's other fields (FieldSpec::applies_when): the
 // hmac options (--signature-header and the rest) only with the hmac scheme, --auth-url and
 // --redirect-uri only with the authorization-code grant. Every other field applies to its type.

@@ -425,24 +425,6 @@ std::vector<FieldSpec> oauth2_fields() {
 
 }  // namespace
 
-bool field_waived(const Profile& p, std::string_view field) {
-  const TypeSpec* type = find_type(p.type);
-  if (!type) return false;
-  for (const auto& f : type->fields) {
-    auto given = p.fields.find(std::string(f.name));
-    if (given == p.fields.end() || given->second.empty()) continue;
-    if (std::find(f.waives.begin(), f.waives.end(), field) != f.waives.end()) return true;
-  }
-  return false;
-}
-
-bool field_applies(const Profile& p, std::string_view field) {
-  const TypeSpec* type = find_type(p.type);
-  const FieldSpec* f = type ? type->field(field) : nullptr;
-  if (!f || f->applies_when.field.empty()) return true;
-  return p.field(f->applies_when.field) == f->applies_when.value;
-}
-
 Result<void> check_fields_apply(const Profile& p) {
   const TypeSpec* type = find_type(p.type);
   for (const auto& [k, v] : p.fields) {

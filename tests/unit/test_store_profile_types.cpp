@@ -224,3 +224,29 @@ TEST_CASE("canonical spellings: Digest algorithms as RFC 7616 spells them, grant
 }
 
 }  // namespace hookauth::store
+
+namespace hookauth::store {
+
+TEST_CASE("--aws-profile waives the keys and the region, and the two ways set each other aside") {
+  Profile by_profile{
+      .name = "p", .type = "aws-sigv4", .fields = {{"aws-profile", "dev"}, {"service", "s3"}}, .secrets = {}};
+  for (auto f : {"access-key", "secret-key", "region"}) CHECK(field_waived(by_profile, f));
+  CHECK_FALSE(field_waived(by_profile, "service"));
+  for (auto f : {"access-key", "secret-key", "session-token", "region"}) CHECK(field_set_aside(by_profile, f));
+  CHECK_FALSE(field_set_aside(by_profile, "aws-profile"));
+  CHECK_FALSE(field_set_aside(by_profile, "sign-header"));
+
+  Profile by_keys{
+      .name = "k", .type = "aws-sigv4", .fields = {{"access-key", "AK"}, {"region", "us-east-1"}}, .secrets = {}};
+  by_keys.secrets["secret-key"] = SecretRef{SecretRef::Kind::literal, "SK"};
+  CHECK(field_set_aside(by_keys, "aws-profile"));
+  CHECK_FALSE(field_set_aside(by_keys, "session-token"));
+  CHECK_FALSE(field_waived(by_keys, "region"));
+
+  // An empty --aws-profile stands in for nothing.
+  Profile empty{.name = "e", .type = "aws-sigv4", .fields = {{"aws-profile", ""}}, .secrets = {}};
+  CHECK_FALSE(field_waived(empty, "access-key"));
+  CHECK_FALSE(field_set_aside(empty, "access-key"));
+}
+
+}  // namespace hookauth::store
